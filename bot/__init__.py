@@ -1,0 +1,1 @@
+"""Staffroom's platform-agnostic core. Never imports slack_bolt or discord."""

@@ -1,0 +1,97 @@
+"""Assembling the running bot: services, the core, the scheduler and the adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+
+from bot.clock import Clock, SystemClock
+from bot.context import Services
+from bot.core import Core
+from bot.features import build_registry, capabilities
+from bot.notifier import Adapter, Notifier
+from bot.settings import Settings, default_data_dir
+from scheduled import Scheduler
+from storage.db import Database
+from storage.search import SearchIndex
+
+log = logging.getLogger(__name__)
+
+
+def database_url(settings: Settings) -> str:
+    """The configured URL, or the embedded SQLite file in the user's data folder."""
+    return settings.database.url or f"sqlite:///{default_data_dir() / 'staffroom.db'}"
+
+
+async def with_app(settings: Settings, body: Callable[[App], Awaitable[int]]) -> int:
+    """Run one command-line action against an opened (migrated) app, then close it."""
+    app = App(settings)
+    try:
+        await app.open()
+        return await body(app)
+    finally:
+        await app.close()
+
+
+class App:
+    """Everything one copy of the bot needs, built once from settings."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None,
+                 scheduler_owner: str | None = None) -> None:
+        db = Database(database_url(settings), echo=settings.database.echo)
+        self.services = Services(settings=settings, db=db, search=SearchIndex(
+            db.dialect, synonyms=settings.search.synonyms),
+                                 clock=clock or SystemClock(), notifier=Notifier(),
+                                 registry=build_registry())
+        self.core = Core(self.services)
+        self.scheduler = Scheduler(self.services, owner=scheduler_owner)
+        for capability in capabilities():
+            if capability.schedule is not None:
+                capability.schedule(self.scheduler)
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    async def open(self) -> None:
+        """Bring the schema up to date (migrations are applied on every start)."""
+        await self.db.upgrade()
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+    async def run(self, adapters: Sequence[Adapter], *, scheduler: bool = True) -> None:
+        """Run adapters and the scheduler on this loop until SIGINT/SIGTERM or an adapter
+        stops; then stop everything cleanly, waiting for deliveries under way."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        for adapter in adapters:
+            self.services.notifier.register(adapter)
+        started: list[Adapter] = []
+        try:
+            for adapter in adapters:
+                await adapter.start()
+                started.append(adapter)
+                log.info("%s adapter started", adapter.platform)
+            if scheduler and self.services.settings.scheduler.enabled:
+                await self.scheduler.start()
+            waiters = [asyncio.ensure_future(stop.wait())]
+            waiters += [asyncio.ensure_future(w()) for a in started
+                        if (w := getattr(a, "wait_closed", None)) is not None]
+            _done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+        finally:
+            await self.scheduler.stop()
+            for adapter in reversed(started):
+                try:
+                    await adapter.stop()
+                except Exception:
+                    log.exception("stopping the %s adapter failed", adapter.platform)
+                self.services.notifier.unregister(adapter)

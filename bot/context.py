@@ -1,0 +1,116 @@
+"""What a handler gets: the caller, the app's services and this command's unit of work."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import NotAllowed
+from bot.events import Caller
+from bot.notifier import Destination, Notifier
+from bot.replies import Reply
+from storage.models import AuditEntry, Member
+from storage.repositories.directory import DirectoryRepository, ModeratorRepository
+from storage.search import SearchIndex, Viewer
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.commands import CommandRegistry
+    from bot.settings import Settings
+    from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Built once in `main` (or a test fixture) and shared by every command and job."""
+
+    settings: Settings
+    db: Database
+    search: SearchIndex
+    clock: Clock
+    notifier: Notifier
+    registry: CommandRegistry
+    rng: random.Random = field(default_factory=random.Random)
+    """Chance, injectable: tests seed it (the teach-meet "fruit machine" draw)."""
+
+
+class Account(Protocol):
+    platform: str
+    space_id: str
+    user_id: str
+
+
+def actor_label(account: Account) -> str:
+    """How the audit log names who acted: a caller, or a stored identity of theirs."""
+    return f"{account.platform}:{account.space_id}:{account.user_id}"
+
+
+async def caller_is_moderator(services: Services, session: AsyncSession, caller: Caller) -> bool:
+    """Configured user IDs or groups/roles for the caller's space, or the moderators table."""
+    if caller.platform == "console" and caller.user_id in services.settings.console.moderators:
+        return True
+    space = services.settings.space(caller.platform, caller.space_id)
+    if space is not None and (caller.user_id in space.moderators
+                              or caller.roles & set(space.moderator_groups)):
+        return True
+    return await ModeratorRepository(session).exists(caller.platform, caller.space_id,
+                                                     caller.user_id)
+
+
+@dataclass
+class Context:
+    caller: Caller
+    services: Services
+    session: AsyncSession
+    command: str
+    outbox: list[tuple[Destination, Reply]] = field(default_factory=list)
+    _member: Member | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def directory(self) -> DirectoryRepository:
+        return DirectoryRepository(self.session, self.services.search)
+
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    async def member(self) -> Member:
+        """The caller's member record, created on first contact."""
+        if self._member is None:
+            self._member = await self.directory.member_for_identity(
+                self.caller.platform, self.caller.space_id, self.caller.user_id,
+                display_name=self.caller.display_name,
+                default_privacy=self.settings.network.default_privacy)
+        return self._member
+
+    async def viewer(self) -> Viewer:
+        member = await self.directory.find_by_identity(
+            self.caller.platform, self.caller.space_id, self.caller.user_id)
+        return Viewer(self.caller.platform, self.caller.space_id,
+                      member.id if member else None)
+
+    async def is_moderator(self) -> bool:
+        return await caller_is_moderator(self.services, self.session, self.caller)
+
+    async def require_moderator(self, what: str) -> None:
+        if not await self.is_moderator():
+            raise NotAllowed(f"Only moderators can {what}.")
+
+    def notify(self, destination: Destination, reply: Reply) -> None:
+        """Queue a proactive message; it is sent only after this command commits."""
+        self.outbox.append((destination, reply))
+
+    def audit(self, action: str, target: str, *, before: dict[str, Any] | None = None,
+              after: dict[str, Any] | None = None) -> None:
+        self.session.add(AuditEntry(at=self.now(), actor=actor_label(self.caller),
+                                    action=action, target=target, before=before, after=after))

@@ -1,0 +1,158 @@
+"""The dispatcher: text or typed invocations in, replies out; errors become replies."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.commands import MAX_COMPLETIONS, Command, CommandRegistry
+from bot.context import Context, Services, actor_label
+from bot.errors import NotAllowed, UserError
+from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
+from bot.grammar import GrammarError, parse, strip_mention
+from bot.replies import Reply, error
+from storage.models import AuditEntry
+
+log = logging.getLogger(__name__)
+
+APOLOGY = ("Sorry, something went wrong on our side and I couldn't do that. It has been "
+           "logged; please try again in a moment.")
+
+_MESSAGES = {
+    "missing": "is missing",
+    "string_too_long": "is too long",
+    "string_too_short": "is too short",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "greater_than_equal": "is too small",
+    "less_than_equal": "is too large",
+    "greater_than": "is too small",
+    "less_than": "is too large",
+    "literal_error": "must be one of",
+    "extra_forbidden": "is not an option of this command",
+}
+
+
+def describe_validation(command: Command, exc: ValidationError) -> Reply:
+    """One readable line per bad argument, plus the usage; also as per-field form errors."""
+    problems: dict[str, str] = {}
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else "input"
+        ctx = err.get("ctx") or {}
+        base = _MESSAGES.get(err["type"])
+        if err["type"] == "string_too_long":
+            message = f"is too long (at most {ctx.get('max_length')} characters)"
+        elif err["type"] in ("greater_than_equal", "greater_than"):
+            message = f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+        elif err["type"] in ("less_than_equal", "less_than"):
+            message = f"must be at most {ctx.get('le', ctx.get('lt'))}"
+        elif err["type"] == "literal_error":
+            message = f"must be one of {ctx.get('expected')}"
+        elif err["type"] == "value_error":
+            message = str(ctx.get("error", err["msg"]))
+        else:
+            message = base or err["msg"]
+        problems.setdefault(name, message)
+    lines = [f"{name.replace('_', ' ')} {message}" for name, message in problems.items()]
+    text = "; ".join(lines)
+    return error(f"{text[0].upper()}{text[1:]}. Usage: `{command.usage_line()}`",
+                 **problems)
+
+
+class Core:
+    """One per process; adapters hand it events and render what it returns."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def registry(self) -> CommandRegistry:
+        return self.services.registry
+
+    async def handle_text(self, message: TextMessage) -> Reply:
+        try:
+            parsed = parse(self.registry, strip_mention(message.text))
+        except GrammarError as exc:
+            return error(str(exc))
+        return await self.run(message.caller, parsed.command, parsed.args)
+
+    async def invoke(self, invocation: CommandInvocation) -> Reply:
+        command = self.registry.get(invocation.command)
+        if command is None:
+            return error(f"I don't know the command {invocation.command[:40]!r}.")
+        return await self.run(invocation.caller, command, dict(invocation.args))
+
+    async def run(self, caller: Caller, command: Command, raw: dict[str, Any]) -> Reply:
+        try:
+            args = command.args.model_validate(raw)
+        except ValidationError as exc:
+            return describe_validation(command, exc)
+        services = self.services
+        async with services.db.sessions() as session:
+            ctx = Context(caller=caller, services=services, session=session,
+                          command=command.name)
+            try:
+                async with session.begin():
+                    if command.moderator_only:
+                        await ctx.require_moderator(f"use `{command.name}`")
+                    reply = await command.handler(ctx, args)
+            except NotAllowed as exc:
+                await self._record_refusal(caller, command, raw, exc.message)
+                return error(exc.message)
+            except UserError as exc:
+                return error(exc.message, **({exc.field: exc.message} if exc.field else {}))
+            except Exception:
+                log.exception("command %r failed for %s with %r", command.name,
+                              actor_label(caller), raw)
+                return error(APOLOGY)
+        await self._deliver(ctx)
+        return reply
+
+    async def complete(self, caller: Caller, source: str, typed: str) -> list[str]:
+        """Autocomplete suggestions from a capability's named source; [] when there is none
+        or it fails (a suggestion list is never worth an error message)."""
+        complete = self.registry.completions.get(source)
+        if complete is None:
+            return []
+        async with self.services.db.sessions() as session:
+            ctx = Context(caller=caller, services=self.services, session=session,
+                          command=f"(complete {source})")
+            try:
+                found = await complete(ctx, typed.strip())
+            except Exception:
+                log.exception("autocomplete source %r failed for %s", source,
+                              actor_label(caller))
+                return []
+        return [str(value) for value in found][:MAX_COMPLETIONS]
+
+    async def member_joined(self, event: MemberJoined) -> None:
+        """Run every capability's join hook, each in its own unit of work."""
+        for hook in self.registry.join_hooks:
+            async with self.services.db.sessions() as session:
+                ctx = Context(caller=event.caller, services=self.services, session=session,
+                              command="(member joined)")
+                try:
+                    async with session.begin():
+                        await hook(ctx, event)
+                except Exception:
+                    log.exception("join hook %s failed for %s", getattr(hook, "__name__", hook),
+                                  actor_label(event.caller))
+                    continue
+            await self._deliver(ctx)
+
+    async def _deliver(self, ctx: Context) -> None:
+        for destination, reply in ctx.outbox:
+            try:
+                await self.services.notifier.send(destination, reply)
+            except Exception:
+                log.exception("could not deliver a %s message to %s", ctx.command, destination)
+
+    async def _record_refusal(self, caller: Caller, command: Command, raw: dict[str, Any],
+                              reason: str) -> None:
+        log.warning("refused %r for %s: %s", command.name, actor_label(caller), reason)
+        safe = {k: str(v)[:200] for k, v in raw.items()}
+        async with self.services.db.unit_of_work() as session:
+            session.add(AuditEntry(at=self.services.clock.now(), actor=actor_label(caller),
+                                   action="refused", target=command.name, after=safe))

@@ -1,0 +1,182 @@
+"""Commands: done, done list, done remove, whodone, profile."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from bot.commands import Arg, Args, Capability, Command
+from bot.context import Context
+from bot.errors import UserError
+from bot.expertise import replies
+from bot.expertise.privacy import export_entries, forget_entries
+from bot.expertise.replies import Found
+from bot.members import resolve_member
+from bot.replies import Reply
+from storage.models.directory import LINK_MAX, SUMMARY_MAX
+
+MAX_TAGS = 10
+TAG_MAX = 40
+QUERY_MAX = 300
+
+
+def check_link(value: str) -> str:
+    """Only web links: javascript:, file: and the like are refused."""
+    if value and not re.fullmatch(r"https?://[^\s<>\"]+\.[^\s<>\"]+", value, re.IGNORECASE):
+        raise ValueError("must be a web address starting with http:// or https://")
+    return value
+
+
+class DoneArgs(Args):
+    summary: Annotated[str, Arg(help="what you did, in a sentence", rest=True),
+                       Field(min_length=3, max_length=SUMMARY_MAX)]
+    tags: Annotated[list[Annotated[str, Field(min_length=1, max_length=TAG_MAX)]],
+                    Arg(help="#tags", tags=True), Field(max_length=MAX_TAGS)] = Field(
+                        default_factory=list)
+    year: Annotated[int | None, Arg(help="the year you did it", year=True)] = None
+    link: Annotated[str, Arg(help="link=https://... to a write-up"),
+                    Field(max_length=LINK_MAX)] = ""
+
+    @field_validator("year")
+    @classmethod
+    def _plausible_year(cls, value: int | None) -> int | None:
+        if value is not None and not 1950 <= value <= datetime.now(UTC).year + 1:
+            raise ValueError("must be a year between 1950 and next year")
+        return value
+
+    @field_validator("link")
+    @classmethod
+    def _web_link(cls, value: str) -> str:
+        return check_link(value)
+
+
+async def add_done(ctx: Context, args: DoneArgs) -> Reply:
+    member = await ctx.member()
+    tags = list(dict.fromkeys(t.lstrip("#").lower() for t in args.tags))
+    entry = await ctx.directory.add_done(member, args.summary, tags=tags, year=args.year,
+                                         link=args.link)
+    return replies.logged(entry)
+
+
+async def list_done(ctx: Context, _args: Args) -> Reply:
+    member = await ctx.member()
+    return replies.my_entries(await ctx.directory.done_for(member.id))
+
+
+class RemoveArgs(Args):
+    id: Annotated[int, Arg(help="the entry's number, from `done list`"), Field(ge=1)]
+
+
+async def remove_done(ctx: Context, args: RemoveArgs) -> Reply:
+    member = await ctx.member()
+    entries = await ctx.directory.done_by_ids([args.id])
+    entry = entries.get(args.id)
+    if entry is None or entry.member_id != member.id:
+        raise UserError(f"You have no entry #{args.id}. `done list` shows yours.")
+    await ctx.directory.remove_done(entry)
+    return Reply(blocks=(replies.Text(f"Removed #{args.id}: {entry.summary}"),),
+                 tone="success")
+
+
+class WhodoneArgs(Args):
+    query: Annotated[str, Arg(help="what you want to find someone who has done", rest=True),
+                     Field(min_length=1, max_length=QUERY_MAX)]
+    region: Annotated[str | None, Arg(help="only people in this region (or say `in <region>`)",
+                                      complete="regions"),
+                      Field(max_length=200)] = None
+    limit: Annotated[int | None, Arg(help="how many people to show"),
+                     Field(ge=1, le=25)] = None
+
+
+async def split_region(ctx: Context, query: str) -> tuple[str, str | None]:
+    """Read a trailing "in <region>" as a filter when it names a known region."""
+    found = re.fullmatch(r"(.+?)\s+in\s+(?:the\s+)?(.+?)[?.!]*", query, re.IGNORECASE)
+    if not found:
+        return query, None
+    wanted = found.group(2).strip().lower()
+    known = set(ctx.settings.network.regions) | set(await ctx.directory.regions())
+    match = next((r for r in known if r.lower() == wanted), None)
+    return (found.group(1), match) if match else (query, None)
+
+
+def tidy_query(query: str) -> str:
+    """Drop what people add around the thing itself: "a ...", trailing "?"."""
+    query = re.sub(r"^(?:an?|the|any|some)\s+", "", query.strip(), flags=re.IGNORECASE)
+    return query.rstrip("?!. ") or query
+
+
+async def whodone(ctx: Context, args: WhodoneArgs) -> Reply:
+    query, region = tidy_query(args.query), args.region
+    if region is None:
+        query, region = await split_region(ctx, query)
+    limit = args.limit or ctx.settings.search.default_limit
+    found = await find(ctx, query, region, limit)
+    return replies.results(query, region, found)
+
+
+async def find(ctx: Context, query: str, region: str | None, limit: int) -> list[Found]:
+    """People and the entries of theirs that matched, best first."""
+    hits = await ctx.directory.find_people(query, viewer=await ctx.viewer(),
+                                           regions=[region] if region else [], limit=limit)
+    members = await ctx.directory.members_by_ids([h.member_id for h in hits])
+    entries = await ctx.directory.done_by_ids([e for h in hits for e in h.entry_ids])
+    return [Found(members[h.member_id], [entries[e] for e in h.entry_ids], h.score)
+            for h in hits]
+
+
+class ProfileArgs(Args):
+    member: Annotated[str | None, Arg(help="a handle, @mention or name; yours if left out",
+                                      rest=True), Field(max_length=200)] = None
+
+
+async def show_profile(ctx: Context, args: ProfileArgs) -> Reply:
+    me = await ctx.member()
+    member = await resolve_member(ctx, args.member) if args.member else me
+    directory = ctx.directory
+    return replies.profile(member, await directory.done_for(member.id),
+                           await directory.interests_for(member.id), is_self=member.id == me.id)
+
+
+async def complete_regions(ctx: Context, typed: str) -> list[str]:
+    """Known regions (configured and where members live) starting with, then containing,
+    what has been typed so far."""
+    known = sorted(set(ctx.settings.network.regions) | set(await ctx.directory.regions()),
+                   key=str.lower)
+    typed = typed.lower()
+    starts = [r for r in known if r.lower().startswith(typed)]
+    return starts + [r for r in known if typed in r.lower() and r not in starts]
+
+
+_WHO = (r"(?:who(?:'s|s| has| have)?|has anyone|have any of you|anyone(?: who has)?|"
+        r"did anyone|is there anyone who has)\s+(?:already\s+|ever\s+)?"
+        r"(?:done|tried|used|run|ran|led|set up|built|rolled out|implemented|worked on)")
+
+CAPABILITY = Capability(
+    name="expertise",
+    completions={"regions": complete_regions},
+    commands=[
+        Command(name="done add", aliases=("done",), handler=add_done, args=DoneArgs,
+                summary="Log something you have done, so others can find you.",
+                usage="done <summary> [#tags] [year] [link=https://...]",
+                examples=("done Ran a TeachMeet for 40 teachers #teachmeet 2019",
+                          "done Rolled out Chromebooks 1:1 in year 7 link=https://example.org")),
+        Command(name="done list", handler=list_done, args=Args,
+                summary="List what you have logged."),
+        Command(name="done remove", handler=remove_done, args=RemoveArgs,
+                summary="Remove one of your entries.", examples=("done remove 12",)),
+        Command(name="whodone", aliases=("who", "who's done", "who has done"), handler=whodone,
+                args=WhodoneArgs, summary="Find people who have done something.",
+                usage="whodone <query> [in <region>]",
+                patterns=(rf"{_WHO}\s+(?P<query>.+)",),
+                examples=("whodone chromebooks in Wales", "who's done VR?",
+                          "whodone office 365 region=Camden limit=10")),
+        Command(name="profile", handler=show_profile, args=ProfileArgs,
+                summary="Show a member's profile and what they have done.",
+                usage="profile [member]", examples=("profile", "profile @m000123")),
+    ],
+    forget=forget_entries,
+    export=export_entries,
+)

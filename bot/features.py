@@ -1,0 +1,16 @@
+"""Every capability the bot has. Add a module here and every adapter gets its commands."""
+
+from __future__ import annotations
+
+from bot import digest, expertise, help, introductions, resources, teachmeets
+from bot.commands import Capability, CommandRegistry
+
+
+def capabilities() -> list[Capability]:
+    return [help.CAPABILITY, expertise.CAPABILITY, introductions.CAPABILITY,
+            resources.CAPABILITY, teachmeets.CAPABILITY, digest.CAPABILITY]
+
+
+def build_registry() -> CommandRegistry:
+    """Raises DuplicateCommandError at start-up if two commands claim one name."""
+    return CommandRegistry.from_capabilities(capabilities())

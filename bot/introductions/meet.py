@@ -1,0 +1,227 @@
+"""`meet <topic>`: a double opt-in introduction to someone who has done it.
+
+The asker picks from the best matches; the expert is asked privately and nothing opens
+until they accept. Declines and "not now" reach the asker only as "not available right
+now". A request is expired exactly when the clock reaches `expires_at`: by due work at that
+moment, or lazily when someone presses a button later, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field
+
+from bot.commands import Arg, Args
+from bot.context import Context
+from bot.errors import NotAllowed, UserError
+from bot.expertise.commands import find, tidy_query
+from bot.expertise.replies import entry_line, member_title
+from bot.introductions.common import connect, describe, local_time, month_start, reach
+from bot.members import resolve_member
+from bot.notifier import Destination
+from bot.replies import Actions, Button, ItemList, ListItem, Reply, Text
+from bot.replies import Context as SmallPrint
+from storage.models import DueWork, MeetRequest, Member
+from storage.models.introductions import TOPIC_MAX
+from storage.repositories.due_work import DueWorkRepository
+from storage.repositories.introductions import (
+    MEET_EXPIRY_KIND,
+    IntroductionsRepository,
+    meet_key,
+)
+
+if TYPE_CHECKING:
+    from bot.context import Services
+
+log = logging.getLogger(__name__)
+
+
+class MeetArgs(Args):
+    topic: Annotated[str, Arg(help="what you want to hear about", rest=True),
+                     Field(min_length=1, max_length=TOPIC_MAX)]
+
+
+class AskArgs(Args):
+    member: Annotated[str, Arg(help="who to ask"), Field(min_length=1, max_length=200)]
+    topic: Annotated[str, Arg(help="what about", rest=True),
+                     Field(min_length=1, max_length=TOPIC_MAX)]
+
+
+class AnswerArgs(Args):
+    request: Annotated[int, Arg(help="the request's number"), Field(ge=1)]
+    answer: Annotated[Literal["accept", "decline", "later"], Arg(help="accept, decline or later")]
+
+
+def not_available(name: str, topic: str) -> str:
+    return (f"{name} is not available right now. Try `meet {topic}` to ask someone else.")
+
+
+async def _unavailable(ctx: Context, expert_ids: list[int]) -> set[int]:
+    """Experts who paused requests or reached this month's limit."""
+    repo = IntroductionsRepository(ctx.session)
+    limit = ctx.settings.introductions.meet_monthly_limit
+    counts = await repo.received_since(expert_ids, month_start(ctx.now()))
+    full = {m for m, n in counts.items() if n >= limit}
+    return full | await repo.meet_paused(expert_ids)
+
+
+async def meet(ctx: Context, args: MeetArgs) -> Reply:
+    me = await ctx.member()
+    topic = tidy_query(args.topic)
+    choices = ctx.settings.introductions.meet_choices
+    everyone = await find(ctx, topic, None, choices * 3)
+    found = [f for f in everyone if f.member.id != me.id]
+    if everyone and not found:
+        raise UserError(f"Only you have logged “{topic}” so far, so there is nobody else to "
+                        "ask yet.")
+    if not found:
+        raise UserError(f"Nobody has logged “{topic}” yet, so there is nobody to ask. Try "
+                        "other words, or `whodone` to browse.")
+    away = await _unavailable(ctx, [f.member.id for f in found])
+    reachable = {f.member.id for f in found if await ctx.directory.identities(f.member.id)}
+    found = [f for f in found if f.member.id not in away and f.member.id in reachable][:choices]
+    if not found:
+        raise UserError(f"Everyone who has done “{topic}” is not available right now. Try "
+                        "again later, or `whodone` to read what they did.")
+    items = tuple(ListItem(
+        member_title(f.member), "\n".join(f"• {entry_line(e)}" for e in f.entries),
+        buttons=(Button(f"Ask {f.member.name}", "meet-ask",
+                        {"member": f.member.handle, "topic": topic}, style="primary"),))
+        for f in found)
+    return Reply(blocks=(
+        ItemList(items, title=f"Who could tell you about “{topic}”"),
+        SmallPrint("Pick one: I'll ask them privately, and open a conversation only if they "
+                   "accept."),
+    ))
+
+
+async def ask(ctx: Context, args: AskArgs) -> Reply:
+    me = await ctx.member()
+    expert = await resolve_member(ctx, args.member)
+    if expert.id == me.id:
+        raise UserError("You can't ask yourself for an introduction.")
+    repo = IntroductionsRepository(ctx.session)
+    if expert.id in await _unavailable(ctx, [expert.id]):
+        raise UserError(not_available(expert.name, args.topic))
+    now = ctx.now()
+    pending = await repo.pending_between(me.id, expert.id)
+    if pending is not None and now >= pending.expires_at:  # expired, the scheduler not yet run
+        pending.status, pending.answered_at = "expired", now
+        await DueWorkRepository(ctx.session).cancel(MEET_EXPIRY_KIND, [meet_key(pending.id)])
+    elif pending is not None:
+        until = local_time(pending.expires_at, me, ctx.settings.network.timezone)
+        raise UserError(f"You have already asked {expert.name}; they have until {until} to "
+                        "answer.")
+    where = (ctx.caller.platform, ctx.caller.space_id)
+    destination = reach(await ctx.directory.identities(expert.id), where)
+    if destination is None:
+        raise UserError(not_available(expert.name, args.topic))
+    expires = now + timedelta(days=ctx.settings.introductions.meet_expiry_days)
+    request = await repo.add_request(MeetRequest(
+        asker_id=me.id, expert_id=expert.id, topic=args.topic, platform=where[0],
+        space_id=where[1], status="pending", created_at=now, expires_at=expires))
+    await DueWorkRepository(ctx.session).plan(MEET_EXPIRY_KIND, meet_key(request.id), expires,
+                                              {"request_id": request.id})
+    who = describe(me) + ("," if describe(me) != me.name else "")
+    ctx.notify(destination, Reply(blocks=(
+        Text(f"{who} would like to hear about your {args.topic}."),
+        Actions(tuple(Button(label, "meet-answer", {"request": request.id, "answer": answer},
+                             style=style) for label, answer, style in (
+            ("Accept", "accept", "primary"), ("Decline", "decline", "default"),
+            ("Not now", "later", "default")))),
+        SmallPrint(f"Only if you accept will I open a conversation between you. This request "
+                   f"expires on {local_time(expires, expert, ctx.settings.network.timezone)}. "
+                   "`meet pause` stops requests."),
+    )))
+    return Reply(blocks=(Text(f"I've asked {expert.name} privately. If they accept, I'll open a "
+                              "conversation between you."),
+                         SmallPrint(f"Requests expire after "
+                                    f"{ctx.settings.introductions.meet_expiry_days:g} days.")),
+                 tone="success")
+
+
+async def _tell_asker(ctx: Context, request: MeetRequest, expert: Member) -> None:
+    destination = reach(await ctx.directory.identities(request.asker_id),
+                        (request.platform, request.space_id))
+    if destination is not None:
+        ctx.notify(destination, Reply(blocks=(Text(not_available(expert.name,
+                                                                  request.topic)),)))
+
+
+async def answer(ctx: Context, args: AnswerArgs) -> Reply:
+    me = await ctx.member()
+    repo = IntroductionsRepository(ctx.session)
+    request = await repo.request(args.request)
+    if request is None:
+        raise UserError(f"There is no meet request #{args.request}.")
+    if request.expert_id != me.id:
+        raise NotAllowed("Only the person who was asked can answer this request.")
+    if request.status != "pending":
+        state = "has expired" if request.status == "expired" else "was already answered"
+        raise UserError(f"This request {state}.")
+    asker = await ctx.directory.get(request.asker_id)
+    assert asker is not None  # the foreign key deletes requests with their asker
+    now = ctx.now()
+    due = DueWorkRepository(ctx.session)
+    if now >= request.expires_at:
+        request.status, request.answered_at = "expired", now
+        await due.cancel(MEET_EXPIRY_KIND, [meet_key(request.id)])
+        await _tell_asker(ctx, request, me)
+        when = local_time(request.expires_at, me, ctx.settings.network.timezone)
+        return Reply(blocks=(Text(f"This request expired on {when}, so I haven't passed "
+                                  "anything on."),),
+                     tone="warning")
+    await due.cancel(MEET_EXPIRY_KIND, [meet_key(request.id)])
+    request.answered_at = now
+    if args.answer == "accept":
+        request.status = "accepted"
+        message = Reply(blocks=(Text(f"{describe(me)} has agreed to talk with {describe(asker)} "
+                                     f"about {request.topic}. Over to you both!"),))
+        await connect(ctx, [asker, me], message, (request.platform, request.space_id))
+        return Reply(blocks=(Text(f"Thank you! I've opened a conversation with {asker.name}."),),
+                     tone="success")
+    request.status = "declined" if args.answer == "decline" else "not_now"
+    await _tell_asker(ctx, request, me)
+    return Reply(blocks=(Text(f"No problem. I've told {asker.name} you're not available right "
+                              "now — they won't see that you declined."),
+                         SmallPrint("`meet pause` stops all requests until `meet resume`.")))
+
+
+async def set_paused(ctx: Context, paused: bool) -> Reply:
+    me = await ctx.member()
+    prefs = await IntroductionsRepository(ctx.session).prefs_for_update(me.id)
+    prefs.meet_paused = paused
+    if paused:
+        return Reply(blocks=(Text("Meet requests are paused: nobody can ask you for an "
+                                  "introduction until you say `meet resume`."),), tone="success")
+    return Reply(blocks=(Text("Meet requests are back on."),), tone="success")
+
+
+async def pause(ctx: Context, _args: Args) -> Reply:
+    return await set_paused(ctx, True)
+
+
+async def resume(ctx: Context, _args: Args) -> Reply:
+    return await set_paused(ctx, False)
+
+
+async def expire(services: Services, work: DueWork) -> None:
+    """Due work at `expires_at`: tell the asker, unless the expert answered in time."""
+    now = services.clock.now()
+    destination: Destination | None = None
+    async with services.db.unit_of_work() as session:
+        repo = IntroductionsRepository(session)
+        request = await repo.request(int(work.payload.get("request_id", 0)))
+        if request is None or request.status != "pending" or now < request.expires_at:
+            return
+        request.status, request.answered_at = "expired", now
+        expert = await session.get(Member, request.expert_id)
+        assert expert is not None  # the foreign key deletes requests with their expert
+        identities = await repo.identities(request.asker_id)
+        destination = reach(identities, (request.platform, request.space_id))
+        text = not_available(expert.name, request.topic)
+    if destination is not None:
+        await services.notifier.send(destination, Reply(blocks=(Text(text),)))

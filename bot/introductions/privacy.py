@@ -1,0 +1,145 @@
+"""Privacy: who can find a member, everything stored about them (`mydata`), and erasing it
+(`forgetme`).
+
+Erasure is shared work: each capability registers `Capability.forget` (and `export`) for
+the tables it owns; `forgetme` runs them all, then deletes the member's interests,
+identities and profile, and rewrites audit-log mentions of them to an anonymous token.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import Arg, Args
+from bot.context import Context, actor_label
+from bot.replies import Actions, Attachment, Button, Reply, Text
+from bot.replies import Context as SmallPrint
+from storage.models import AuditEntry, Member
+from storage.repositories.introductions import IntroductionsRepository
+
+EXPLAIN = {
+    "network": "anyone in the network (every space) can find you",
+    "space": "only people in the spaces you are in can find you",
+    "hidden": "nobody can find you: you are left out of search, profiles, intro cards, "
+              "meet requests and pairing",
+}
+
+
+class PrivacyArgs(Args):
+    level: Annotated[Literal["network", "space", "hidden"] | None,
+                     Arg(help="network, space or hidden")] = None
+
+
+async def privacy(ctx: Context, args: PrivacyArgs) -> Reply:
+    me = await ctx.member()
+    if args.level is None:
+        return Reply(blocks=(Text(f"Your privacy is {me.privacy}: {EXPLAIN[me.privacy]}."),
+                             SmallPrint("Change it with `privacy network|space|hidden`.")))
+    before = me.privacy
+    me.privacy = args.level
+    if before != args.level:
+        ctx.audit("privacy", f"member:{me.id}", before={"privacy": before},
+                  after={"privacy": args.level})
+    return Reply(blocks=(Text(f"Privacy set to {args.level}: {EXPLAIN[args.level]}."),),
+                 tone="success")
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def export_introductions(session: AsyncSession, member_id: int) -> dict[str, Any]:
+    """This capability's part of `mydata`."""
+    repo = IntroductionsRepository(session)
+    prefs = await repo.prefs(member_id)
+    handles = {}
+    requests = await repo.requests_of(member_id)
+    matches = await repo.matches(member_id)
+    others = {r.asker_id for r in requests} | {r.expert_id for r in requests} | {
+        m for match in matches for m in (match.first_id, match.second_id, match.third_id) if m}
+    for other in others:
+        member = await session.get(Member, other)
+        handles[other] = member.handle if member else None
+    return {
+        "preferences": None if prefs is None else {
+            "meet_paused": prefs.meet_paused, "pairing": prefs.pairing,
+            "pairing_paused_until": _when(prefs.pairing_paused_until)},
+        "meet_requests": [{
+            "id": r.id, "role": "asker" if r.asker_id == member_id else "asked",
+            "other": handles.get(r.expert_id if r.asker_id == member_id else r.asker_id),
+            "topic": r.topic, "status": r.status, "created_at": _when(r.created_at),
+            "expires_at": _when(r.expires_at), "answered_at": _when(r.answered_at),
+        } for r in requests],
+        "pairings": [{
+            "with": [handles.get(m) for m in (x.first_id, x.second_id, x.third_id)
+                     if m and m != member_id],
+            "reason": x.reason} for x in matches],
+    }
+
+
+async def forget_introductions(session: AsyncSession, member_id: int) -> None:
+    await IntroductionsRepository(session).forget(member_id)
+
+
+async def mydata(ctx: Context, _args: Args) -> Reply:
+    me = await ctx.member()
+    directory = ctx.directory
+    identities = await directory.identities(me.id)
+    repo = IntroductionsRepository(ctx.session)
+    data: dict[str, Any] = {
+        "exported_at": ctx.now().isoformat(),
+        "profile": {"handle": me.handle, "name": me.name, "role": me.role,
+                    "organisation": me.organisation, "region": me.region, "bio": me.bio,
+                    "timezone": me.timezone, "privacy": me.privacy,
+                    "introduced_at": _when(me.introduced_at), "created_at": _when(me.created_at)},
+        "accounts": [{"platform": i.platform, "space_id": i.space_id, "user_id": i.user_id,
+                      "display_name": i.display_name} for i in identities],
+        "wants_to_learn": [i.text for i in await directory.interests_for(me.id)],
+        "audit_log": [{"at": _when(a.at), "action": a.action, "target": a.target,
+                       "before": a.before, "after": a.after}
+                      for a in await repo.audit_of([actor_label(i) for i in identities])],
+    }
+    for name, export in ctx.services.registry.exporters.items():
+        data[name] = await export(ctx.session, me.id)
+    content = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
+    return Reply(blocks=(Text("Here is everything Staffroom stores about you."),
+                         SmallPrint("`forgetme` deletes it.")),
+                 attachment=Attachment(f"staffroom-{me.handle}.json", content,
+                                       "application/json"))
+
+
+class ForgetArgs(Args):
+    confirm: Annotated[bool, Arg(help="yes, to really delete everything")] = False
+
+
+async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
+    me = await ctx.member()
+    if not args.confirm:
+        return Reply(blocks=(
+            Text("This deletes your profile, everything you have logged, what you want to "
+                 "learn, your accounts, sign-ups and pending requests — for good. The audit "
+                 "log keeps only an anonymous record of actions."),
+            Actions((Button("Delete everything about me", "forgetme", {"confirm": True},
+                            style="danger", confirm="Delete everything about you? This "
+                            "can't be undone."),)),
+            SmallPrint("In text: `forgetme confirm=yes`. `mydata` first, if you want a copy."),
+        ), tone="warning")
+    identities = await ctx.directory.identities(me.id)
+    own = [actor_label(ctx.caller), *(actor_label(i) for i in identities)]
+    needles = [me.handle, me.name, f"member:{me.id}", *own]
+    for identity in identities:
+        needles += [identity.user_id, identity.display_name]
+    for forget in ctx.services.registry.forgetters:
+        await forget(ctx.session, me.id)
+    repo = IntroductionsRepository(ctx.session)
+    await repo.erase_member(me.id)
+    token = f"anon-{secrets.token_hex(6)}"
+    await repo.anonymise_audit(needles, token, actor_labels=own)
+    ctx.session.add(AuditEntry(at=ctx.now(), actor=token, action="forgotten", target=token))
+    return Reply(blocks=(Text("Done: everything about you has been deleted. If you use "
+                              "Staffroom again you'll start afresh."),), tone="success")

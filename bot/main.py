@@ -1,0 +1,268 @@
+"""The `staffroom` command line: the composition root, where settings are built once."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot.app import App, database_url, with_app
+from bot.directory_io import ImportRefused, export_file, import_file
+from bot.events import Caller
+from bot.expertise.commands import find, split_region
+from bot.resources import cli as resources_cli
+from bot.settings import ConfigError, Settings, default_data_dir, load_settings
+from storage.db import DatabaseURLError
+
+log = logging.getLogger("staffroom")
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="staffroom",
+        description="Staffroom: find the colleague who has already done the thing.")
+    parser.add_argument("--config", metavar="PATH",
+                        help="TOML settings file (default: $STAFFROOM_CONFIG, else none)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser("run", help="start every configured chat adapter and the scheduler")
+    console = sub.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument("--as", dest="handle", metavar="HANDLE",
+                         help="who you are (default: [console] handle, 'me')")
+
+    imp = sub.add_parser("import", help="load members from JSON Lines or CSV (upsert by handle)")
+    imp.add_argument("file", type=Path)
+    exp = sub.add_parser("export", help="write the whole directory as JSON Lines")
+    exp.add_argument("file", type=Path)
+
+    who = sub.add_parser("whodone", help="find people who have done something")
+    who.add_argument("query")
+    who.add_argument("--region", help="only people in this region")
+    who.add_argument("--limit", type=int, default=10, help="how many people (default 10)")
+    who.add_argument("--json", action="store_true", help="print JSON, best first")
+
+    sync = sub.add_parser("discord-sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", metavar="ID", action="append",
+                      help="only this server (instant; repeatable); default: "
+                           "[discord] guild_ids, else global")
+    manifest = sub.add_parser("slack-manifest",
+                              help="print a Slack app manifest (JSON) for creating the app")
+    manifest.add_argument("--url", help="public base URL of this bot in HTTP mode, e.g. "
+                          "https://staffroom.example.org (requests go to <url>/slack/events)")
+    manifest.add_argument("--socket", action="store_true",
+                          help="Socket Mode (no public URL); default: [slack] mode")
+    cal = sub.add_parser("calendar", help="write an .ics feed of upcoming teach-meets")
+    cal.add_argument("file", type=Path, help="where to write it (e.g. teachmeets.ics)")
+    cal.add_argument("--region", help="only teach-meets in this region")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply schema migrations (also done on every start)")
+    resources_cli.add_parsers(sub)
+    return parser
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters import platform_adapters
+
+    async def body(app: App) -> int:
+        adapters = platform_adapters(settings, app.core)
+        if not adapters:
+            print("No chat platform is configured (no Slack or Discord credentials): set them "
+                  "in the config file or STAFFROOM_ variables (see README).\n"
+                  "To try the bot locally, use `staffroom console`.", file=sys.stderr)
+            if not sys.stdin.isatty():
+                return 2
+            print("Starting the console now.", file=sys.stderr)
+            return await _console(app, settings, settings.console.handle)
+        await app.run(adapters)
+        return 0
+
+    return await with_app(settings, body)
+
+
+async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    return await with_app(
+        settings, lambda app: _console(app, settings, args.handle or settings.console.handle))
+
+
+async def _console(app: App, settings: Settings, handle: str) -> int:
+    """The console adapter; the scheduler runs too when a person is at the terminal."""
+    from adapters.console import ConsoleAdapter
+
+    adapter = ConsoleAdapter(app.core, handle=handle,
+                             downloads=default_data_dir() / "downloads")
+    await app.run([adapter], scheduler=sys.stdin.isatty())
+    return 0
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\rImporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.file.is_file():
+        print(f"No such file: {args.file}", file=sys.stderr)
+        return 2
+
+    async def body(app: App) -> int:
+        try:
+            result = await import_file(
+                app.db, app.services.search, args.file,
+                default_privacy=settings.network.default_privacy,
+                progress=_progress_bar if sys.stderr.isatty() else None)
+        except ImportRefused as exc:
+            print(f"{args.file}: {exc}", file=sys.stderr)
+            return 1
+        print(f"Imported {result.created + result.updated} members "
+              f"({result.created} new, {result.updated} updated).")
+        return 0
+
+    return await with_app(settings, body)
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    async def body(app: App) -> int:
+        count = await export_file(app.db, app.services.search, args.file)
+        print(f"Exported {count} members to {args.file}.")
+        return 0
+
+    return await with_app(settings, body)
+
+
+async def cmd_whodone(args: argparse.Namespace, settings: Settings) -> int:
+    if not 1 <= args.limit <= 100:
+        print("--limit must be between 1 and 100", file=sys.stderr)
+        return 2
+
+    async def body(app: App) -> int:
+        from bot.context import Context
+
+        caller = Caller(platform="console", space_id="local", user_id=settings.console.handle)
+        async with app.db.sessions() as session:
+            ctx = Context(caller=caller, services=app.services, session=session,
+                          command="whodone")
+            query, region = args.query, args.region
+            if region is None:
+                query, region = await split_region(ctx, query)
+            found = await find(ctx, query, region, args.limit)
+        if args.json:
+            rows = [{"handle": f.member.handle, "name": f.member.name,
+                     "region": f.member.region, "score": round(f.score, 4),
+                     "matches": [e.summary for e in f.entries]} for f in found]
+            print(json.dumps(rows, ensure_ascii=False))
+        elif not found:
+            print(f"Nobody has logged {query!r}" + (f" in {region}" if region else "") + ".")
+        else:
+            for f in found:
+                print(f"{f.member.name} (@{f.member.handle}) — {f.member.region}")
+                for e in f.entries:
+                    print(f"    • {e.summary}")
+        return 0
+
+    return await with_app(settings, body)
+
+
+async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.teachmeets.calendar import calendar, feed_name
+    from storage.repositories.teachmeets import TeachMeetRepository
+
+    async def body(app: App) -> int:
+        async with app.db.sessions() as session:
+            meets = await TeachMeetRepository(session).upcoming(
+                now=app.services.clock.now(), region=args.region, limit=10_000,
+                include_cancelled=True)
+        network = settings.network.name
+        args.file.write_bytes(calendar(meets, network, name=feed_name(network, args.region)))
+        where = f" in {args.region}" if args.region else ""
+        print(f"Wrote {len(meets)} upcoming teach-meets{where} to {args.file} (cancelled ones "
+              "are kept, marked cancelled, so calendars that subscribe drop them).")
+        return 0
+
+    return await with_app(settings, body)
+
+
+async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    async def body(app: App) -> int:
+        print(f"Database is up to date ({database_url(settings)}).")
+        return 0
+
+    return await with_app(settings, body)
+
+
+async def cmd_discord_sync(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.discord.token:
+        print("No Discord bot token: set STAFFROOM_DISCORD__TOKEN (see README, "
+              "\"Creating the Discord bot\").", file=sys.stderr)
+        return 2
+    import discord
+
+    from adapters.discord.sync import sync_commands
+    from bot.features import build_registry
+
+    registry = build_registry()
+    try:
+        for guild in args.guild or settings.discord.guild_ids or [None]:
+            where, count = await sync_commands(settings.discord, registry, guild)
+            print(f"Synced {count} slash commands: {where}.")
+    except discord.LoginFailure:
+        print("Discord refused the bot token (check STAFFROOM_DISCORD__TOKEN).",
+              file=sys.stderr)
+        return 1
+    except discord.HTTPException as exc:
+        print(f"Discord refused the commands: {exc}", file=sys.stderr)
+        return 1
+async def cmd_slack_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.slack.manifest import build_manifest
+    from bot.features import build_registry
+
+    socket_mode = args.socket or settings.slack.mode == "socket"
+    if not socket_mode and not args.url:
+        print("HTTP mode needs the bot's public address: --url https://your.host "
+              "(or --socket for Socket Mode).", file=sys.stderr)
+        return 2
+    manifest = build_manifest(build_registry(), name=settings.network.name, url=args.url,
+                              socket_mode=socket_mode)
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
+COMMANDS: dict[str, Handler] = {
+    "run": cmd_run, "console": cmd_console, "import": cmd_import, "export": cmd_export,
+    "whodone": cmd_whodone, "db": cmd_db, "discord-sync": cmd_discord_sync,
+    "slack-manifest": cmd_slack_manifest, "calendar": cmd_calendar,
+    **resources_cli.COMMANDS,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per wake-up is noise
+    try:
+        return asyncio.run(COMMANDS[args.command](args, settings))
+    except DatabaseURLError as exc:
+        print(f"Database: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"staffroom: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,141 @@
+"""Outbound: replies made of neutral blocks. Each adapter has one module that renders them.
+
+Text in blocks is plain; `*bold*` style markup is deliberately not used, so each renderer
+decides how headings and labels look on its platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Visibility = Literal["private", "channel"]
+ButtonStyle = Literal["default", "primary", "danger"]
+Tone = Literal["info", "success", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """Pressing it runs `command` with `args` as the presser (re-checked like typed input)."""
+
+    label: str
+    command: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    style: ButtonStyle = "default"
+    confirm: str = ""
+    """If set, the platform asks "are you sure?" with this text before sending the press."""
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+    inline: bool = True
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled block with optional body, fields and actions (a profile, an event card)."""
+
+    title: str
+    text: str = ""
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str = ""
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class ListItem:
+    title: str
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class ItemList:
+    items: tuple[ListItem, ...]
+    title: str = ""
+    empty: str = "Nothing to show."
+
+
+@dataclass(frozen=True)
+class Actions:
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Small print: hints, counts, "showing 5 of 23"."""
+
+    text: str
+
+
+Block = Text | Section | ItemList | Actions | Context
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: Literal["text", "long_text", "choice", "number"] = "text"
+    required: bool = False
+    max_length: int | None = None
+    initial: str = ""
+    placeholder: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    """(value, label) pairs for kind="choice"."""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form (Slack modal, Discord modal); submitting it runs `command` with the values."""
+
+    title: str
+    command: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Save"
+    hidden: Mapping[str, Any] = field(default_factory=dict)
+    """Fixed argument values carried through the form (ids), re-checked on submit."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    blocks: tuple[Block, ...] = ()
+    visibility: Visibility = "private"
+    tone: Tone = "info"
+    form: Form | None = None
+    attachment: Attachment | None = None
+    field_errors: Mapping[str, str] = field(default_factory=dict)
+    """For a rejected form submission: per-field messages to show inside the form."""
+
+    @property
+    def is_error(self) -> bool:
+        return self.tone == "error"
+
+    def plain_text(self) -> str:
+        """A plain-text fallback (notifications, logs, terminal)."""
+        from bot.render_text import render_text
+
+        return render_text(self)
+
+
+def text(message: str, *, visibility: Visibility = "private", tone: Tone = "info") -> Reply:
+    return Reply(blocks=(Text(message),), visibility=visibility, tone=tone)
+
+
+def error(message: str, **field_errors: str) -> Reply:
+    return Reply(blocks=(Text(message),), tone="error", field_errors=field_errors)

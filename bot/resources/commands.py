@@ -1,0 +1,393 @@
+"""Commands: pin, pins (browse/search), pins show|edit|queue|approve|reject|dead|keep, unpin,
+audit.
+
+Every moderator path is a `moderator_only` command, so the dispatcher checks the presser's
+rights before the handler runs (typed, a button, a form or a hand-made payload alike) and
+records refusals. Handlers then check the pin itself (exists, in the right state).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from sqlalchemy.exc import IntegrityError
+
+from bot.commands import Arg, Args, Capability, Command
+from bot.context import Context, actor_label
+from bot.errors import UserError
+from bot.notifier import Destination
+from bot.replies import Reply
+from bot.resources import replies
+from bot.resources.privacy import export_pins, forget_pins
+from bot.resources.services import digest_section, schedule
+from bot.resources.urls import BadURL, clean_url, url_key
+from storage.models import Pin
+from storage.models.resources import (
+    PIN_DESCRIPTION_MAX,
+    PIN_TAG_MAX,
+    PIN_TAGS_MAX,
+    PIN_TITLE_MAX,
+    REASON_MAX,
+)
+from storage.repositories.audit import AuditRepository
+from storage.repositories.resources import PinRepository
+
+QUERY_MAX = 300
+QUEUE_SHOWN = 20
+_TAG = re.compile(r"[^\s|#,\"'<>]+")
+
+
+def check_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return clean_url(value)
+    except BadURL as exc:
+        raise ValueError(str(exc)) from None
+
+
+def split_tags(value: Any) -> Any:
+    """Tags as typed (#a #b), as a field (a, b) or as a list; lower case, no '#'."""
+    if isinstance(value, str):
+        value = re.split(r"[\s,]+", value)
+    if isinstance(value, list):
+        return [t.strip().lstrip("#").lower() for t in value
+                if isinstance(t, str) and t.strip().lstrip("#")]
+    return value
+
+
+def check_tags(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    for tag in value:
+        if not _TAG.fullmatch(tag):
+            raise ValueError(f"#{tag[:40]} is not a usable tag: use letters, digits, - or _")
+    return list(dict.fromkeys(value))
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=PIN_TAG_MAX)]
+Tags = Annotated[list[Tag], Arg(help="#tags", tags=True), Field(max_length=PIN_TAGS_MAX)]
+PinId = Annotated[int, Arg(help="the pin's number, as `pins` shows it"), Field(ge=1)]
+
+
+class TaggedArgs(Args):
+    """Argument models with a `tags` field: accepted as #words, "a, b" or a list."""
+
+    @field_validator("tags", mode="before", check_fields=False)
+    @classmethod
+    def _split_tags(cls, value: Any) -> Any:
+        return split_tags(value)
+
+    @field_validator("tags", check_fields=False)
+    @classmethod
+    def _check_tags(cls, value: list[str] | None) -> list[str] | None:
+        return check_tags(value)
+
+
+class PinArgs(TaggedArgs):
+    url: Annotated[str, Arg(help="the web address, starting with https://")]
+    title: Annotated[str, Arg(help="a short title", rest=True),
+                     Field(min_length=2, max_length=PIN_TITLE_MAX)]
+    tags: Tags = Field(default_factory=list)
+    description: Annotated[str, Arg(help="what it is and why it is good", after="--"),
+                           Field(max_length=PIN_DESCRIPTION_MAX)] = ""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_url(value)
+
+
+async def pin(ctx: Context, args: PinArgs) -> Reply:
+    """A moderator's pin is published at once; anyone else's waits in the queue."""
+    repo = PinRepository(ctx.session)
+    moderator = await ctx.is_moderator()
+    key = url_key(args.url)
+    existing = await repo.live_by_key(key)
+    if existing is not None:
+        return replies.duplicate(existing, moderator=moderator)
+    member = await ctx.member()
+    now = ctx.now()
+    item = Pin(url=args.url, url_key=key, title=args.title, description=args.description,
+               tags=list(args.tags), status="published" if moderator else "pending",
+               added_by_member_id=member.id, added_by_platform=ctx.caller.platform,
+               added_by_space=ctx.caller.space_id, added_by_user=ctx.caller.user_id,
+               created_at=now, published_at=now if moderator else None,
+               reviewed_by=actor_label(ctx.caller) if moderator else "",
+               reviewed_at=now if moderator else None, reject_reason="",
+               link_status="unchecked", consecutive_failures=0, last_error="")
+    try:
+        async with ctx.session.begin_nested():
+            await repo.add(item)
+    except IntegrityError:
+        # Someone pinned the same resource a moment ago, between our check and our write.
+        existing = await repo.live_by_key(key)
+        if existing is None:
+            raise
+        return replies.duplicate(existing, moderator=moderator)
+    if not moderator:
+        return replies.suggested(item)
+    ctx.audit("pin.publish", f"pin:{item.id}", after=item.snapshot())
+    return replies.published(item)
+
+
+class PinsArgs(TaggedArgs):
+    query: Annotated[str | None, Arg(help="words to search for; newest first if left out",
+                                     rest=True), Field(max_length=QUERY_MAX)] = None
+    tags: Annotated[list[Tag], Arg(help="only pins with these #tags", tags=True),
+                    Field(max_length=5)] = Field(default_factory=list)
+    page: Annotated[int, Arg(help="page=2 for the next page of the newest"),
+                    Field(ge=1, le=1000)] = 1
+
+
+
+async def browse(ctx: Context, args: PinsArgs) -> Reply:
+    repo = PinRepository(ctx.session)
+    size = ctx.settings.resources.page_size
+    query = (args.query or "").strip()
+    if query:
+        found = await repo.search(query, tags=args.tags, limit=size)
+        return replies.library(found, total=len(found), offset=0, query=query,
+                               tags=args.tags, next_args=None)
+    offset = (args.page - 1) * size
+    page = await repo.browse(tags=args.tags, limit=size, offset=offset)
+    more = None
+    if offset + len(page.pins) < page.total:
+        more = {"page": args.page + 1, **({"tags": list(args.tags)} if args.tags else {})}
+    return replies.library(page.pins, total=page.total, offset=offset, query="",
+                           tags=args.tags, next_args=more)
+
+
+class IdArgs(Args):
+    id: PinId
+
+
+async def _get(ctx: Context, pin_id: int) -> Pin:
+    found = await PinRepository(ctx.session).get(pin_id)
+    if found is None:
+        raise UserError(f"There is no pin #{pin_id}. `pins` lists the library.", field="id")
+    return found
+
+
+async def show(ctx: Context, args: IdArgs) -> Reply:
+    found = await PinRepository(ctx.session).get(args.id)
+    moderator = await ctx.is_moderator()
+    own = found is not None and (found.added_by_platform, found.added_by_space,
+                                 found.added_by_user) == (
+        ctx.caller.platform, ctx.caller.space_id, ctx.caller.user_id)
+    if found is None or (found.status != "published" and not (moderator or own)):
+        raise UserError(f"There is no pin #{args.id}. `pins` lists the library.", field="id")
+    return replies.show(found, moderator=moderator)
+
+
+class EditArgs(TaggedArgs):
+    id: PinId
+    title: Annotated[str | None, Arg(help="a new title", rest=True),
+                     Field(min_length=2, max_length=PIN_TITLE_MAX)] = None
+    url: Annotated[str | None, Arg(help="url=https://... a new address")] = None
+    description: Annotated[str | None, Arg(help="a new description", after="--"),
+                           Field(max_length=PIN_DESCRIPTION_MAX)] = None
+    tags: Annotated[list[Tag] | None, Arg(help="#tags (or tags=a,b) replacing the old ones",
+                                          tags=True), Field(max_length=PIN_TAGS_MAX)] = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_url(value)
+
+
+async def edit(ctx: Context, args: EditArgs) -> Reply:
+    item = await _get(ctx, args.id)
+    if item.status not in ("published", "pending"):
+        raise UserError(f"Pin #{item.id} was {item.status}; only pins in the library or "
+                        "waiting for review can be edited.")
+    repo = PinRepository(ctx.session)
+    changes: dict[str, Any] = {}
+    if args.url is not None and args.url != item.url:
+        key = url_key(args.url)
+        other = await repo.live_by_key(key)
+        if other is not None and other.id != item.id:
+            raise UserError(f"That address is already pin #{other.id} “{other.title}”; "
+                            "nothing was changed.", field="url")
+        changes.update(url=args.url, url_key=key)
+    for name in ("title", "description", "tags"):
+        value = getattr(args, name)
+        if value is not None and value != getattr(item, name):
+            changes[name] = list(value) if name == "tags" else value
+    if not changes:
+        raise UserError(f"Nothing to change on #{item.id}. Give a new title, url=..., "
+                        "#tags or -- description. Example: `pins edit 3 A better title "
+                        "#safety`.")
+    before = item.snapshot()
+    for name, value in changes.items():
+        setattr(item, name, value)
+    await repo.changed(item)
+    ctx.audit("pin.edit", f"pin:{item.id}", before=before, after=item.snapshot())
+    return replies.edited(item, [n for n in changes if n != "url_key"])
+
+
+class UnpinArgs(Args):
+    id: PinId
+    confirm: Annotated[bool, Arg(help="confirm=yes removes it without asking again")] = False
+
+
+async def unpin(ctx: Context, args: UnpinArgs) -> Reply:
+    item = await _get(ctx, args.id)
+    if item.status == "pending":
+        raise UserError(f"#{item.id} is a suggestion, not in the library yet: use "
+                        f"`pins reject {item.id}` to turn it down.")
+    if item.status != "published":
+        raise UserError(f"Pin #{item.id} is not in the library (it was {item.status}).")
+    if not args.confirm:
+        return replies.confirm_unpin(item)
+    before = item.snapshot()
+    item.status, item.reviewed_by, item.reviewed_at = "removed", actor_label(ctx.caller), \
+        ctx.now()
+    await PinRepository(ctx.session).changed(item)
+    ctx.audit("pin.unpin", f"pin:{item.id}", before=before, after=item.snapshot())
+    return replies.unpinned(item)
+
+
+async def queue(ctx: Context, _args: Args) -> Reply:
+    repo = PinRepository(ctx.session)
+    return replies.queue(await repo.pending(limit=QUEUE_SHOWN), await repo.dead(limit=10),
+                         pending_total=await repo.count_pending())
+
+
+async def _pending(ctx: Context, pin_id: int) -> Pin:
+    item = await _get(ctx, pin_id)
+    if item.status != "pending":
+        raise UserError(f"#{item.id} is not waiting for review (it is {item.status}).",
+                        field="id")
+    return item
+
+
+def _suggester(item: Pin, ctx: Context) -> Destination | None:
+    """Where to tell the member who suggested it; None if they are the moderator acting."""
+    if not (item.added_by_platform and item.added_by_space and item.added_by_user):
+        return None
+    if (item.added_by_platform, item.added_by_space, item.added_by_user) == (
+            ctx.caller.platform, ctx.caller.space_id, ctx.caller.user_id):
+        return None
+    return Destination(item.added_by_platform, item.added_by_space, user_id=item.added_by_user)
+
+
+async def approve(ctx: Context, args: IdArgs) -> Reply:
+    item = await _pending(ctx, args.id)
+    before = item.snapshot()
+    now = ctx.now()
+    item.status, item.published_at = "published", now
+    item.reviewed_by, item.reviewed_at = actor_label(ctx.caller), now
+    await PinRepository(ctx.session).changed(item)
+    ctx.audit("pin.approve", f"pin:{item.id}", before=before, after=item.snapshot())
+    if (to := _suggester(item, ctx)) is not None:
+        ctx.notify(to, replies.approved_notice(item))
+    return replies.approved(item)
+
+
+class RejectArgs(Args):
+    id: PinId
+    reason: Annotated[str | None, Arg(help="why (sent to the member who suggested it)",
+                                      rest=True),
+                      Field(min_length=3, max_length=REASON_MAX)] = None
+
+
+async def reject(ctx: Context, args: RejectArgs) -> Reply:
+    item = await _pending(ctx, args.id)
+    if not args.reason:
+        return replies.reject_form(item)
+    before = item.snapshot()
+    item.status, item.reject_reason = "rejected", args.reason
+    item.reviewed_by, item.reviewed_at = actor_label(ctx.caller), ctx.now()
+    await PinRepository(ctx.session).changed(item)
+    ctx.audit("pin.reject", f"pin:{item.id}", before=before,
+              after={**item.snapshot(), "reason": args.reason})
+    to = _suggester(item, ctx)
+    if to is not None:
+        ctx.notify(to, replies.rejected_notice(item, args.reason))
+    return replies.rejected(item, told=to is not None)
+
+
+async def dead(ctx: Context, _args: Args) -> Reply:
+    return Reply(blocks=(replies.dead_list(await PinRepository(ctx.session).dead(limit=50)),))
+
+
+async def keep(ctx: Context, args: IdArgs) -> Reply:
+    item = await _get(ctx, args.id)
+    if item.status != "published" or item.link_status not in ("dead", "failing"):
+        raise UserError(f"#{item.id} is not flagged by the link checker; nothing to review.")
+    before = {"link_status": item.link_status, "failures": item.consecutive_failures}
+    item.link_status, item.consecutive_failures, item.last_error = "ok", 0, ""
+    item.last_checked_at = ctx.now()
+    ctx.audit("pin.keep-link", f"pin:{item.id}", before=before,
+              after={"link_status": "ok", "failures": 0})
+    return replies.kept(item)
+
+
+class AuditArgs(Args):
+    action: Annotated[str | None, Arg(help="only this action (pin.reject), or a prefix "
+                                           "ending in . (pin.)"),
+                      Field(max_length=64)] = None
+    limit: Annotated[int, Arg(help="how many entries (limit=50)"), Field(ge=1, le=100)] = 20
+
+
+async def audit(ctx: Context, args: AuditArgs) -> Reply:
+    entries = await AuditRepository(ctx.session).recent(limit=args.limit, action=args.action)
+    return replies.audit(entries, action=args.action)
+
+
+CAPABILITY = Capability(
+    name="resources",
+    schedule=schedule,
+    digest=digest_section,
+    forget=forget_pins,
+    export=export_pins,
+    commands=[
+        Command(name="pin", handler=pin, args=PinArgs, channel_reply=True,
+                summary="Pin a resource to the shared library (or suggest one).",
+                usage="pin <url> <title> [#tags] [-- description]",
+                description="Moderators' pins go straight into the library; anyone else's "
+                            "become suggestions that a moderator reviews.",
+                examples=('pin https://example.org/guide "Online safety guide" #safety '
+                          "-- a clear guide for parents",
+                          "pin https://example.org/vle Moodle tips #vle")),
+        Command(name="pins", aliases=("library",), handler=browse, args=PinsArgs,
+                summary="Browse the resource library, or search it.",
+                usage="pins [query] [#tag] [page=N]",
+                examples=("pins", "pins online safety", "pins #vle", "pins page=2")),
+        Command(name="pins show", handler=show, args=IdArgs,
+                summary="Show one pinned resource.", examples=("pins show 12",)),
+        Command(name="pins edit", handler=edit, args=EditArgs, moderator_only=True,
+                summary="Change a pin's title, address, tags or description.",
+                usage="pins edit <id> [new title] [#tags] [url=...] [-- description]",
+                examples=("pins edit 12 A better title #safety",
+                          'pins edit 12 url=https://example.org/new tags=vle,moodle',
+                          "pins edit 12 -- a new description")),
+        Command(name="unpin", aliases=("pins remove",), handler=unpin, args=UnpinArgs,
+                moderator_only=True, summary="Remove a resource from the library.",
+                usage="unpin <id> [confirm=yes]",
+                examples=("unpin 12", "unpin 12 confirm=yes")),
+        Command(name="pins queue", handler=queue, args=Args, moderator_only=True,
+                summary="Suggestions waiting for review, and dead links.",
+                examples=("pins queue",)),
+        Command(name="pins approve", handler=approve, args=IdArgs, moderator_only=True,
+                summary="Approve a suggestion into the library.",
+                examples=("pins approve 14",)),
+        Command(name="pins reject", handler=reject, args=RejectArgs, moderator_only=True,
+                summary="Reject a suggestion, telling the member why.",
+                usage="pins reject <id> [reason]",
+                examples=("pins reject 14 We already have a better guide on this",)),
+        Command(name="pins dead", handler=dead, args=Args, moderator_only=True,
+                summary="Pinned links the link checker found dead.",
+                examples=("pins dead",)),
+        Command(name="pins keep", handler=keep, args=IdArgs, moderator_only=True,
+                summary="Keep a pin the link checker flagged (its link is fine).",
+                examples=("pins keep 12",)),
+        Command(name="audit", aliases=("pins audit",), handler=audit, args=AuditArgs,
+                moderator_only=True, summary="Recent moderation actions (the audit log).",
+                usage="audit [action] [limit=N]",
+                examples=("audit", "audit pin.reject", "audit refused limit=50")),
+    ],
+)

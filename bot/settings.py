@@ -1,0 +1,365 @@
+"""Settings: one object built in `main` from the TOML file and `STAFFROOM_` variables.
+
+Precedence, highest first: environment variables (`STAFFROOM_SLACK__BOT_TOKEN`), the TOML
+file chosen with `--config` or `STAFFROOM_CONFIG`, then the defaults written here. Every
+field is documented in `config.example.toml`; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+Privacy = Literal["network", "space", "hidden"]
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the operator (never a traceback)."""
+
+
+class Section(BaseModel):
+    """Base for TOML sections: unknown keys are typos, so they are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(Section):
+    url: str = ""
+    """SQLAlchemy URL; empty means an embedded SQLite file in the user data folder."""
+    echo: bool = False
+
+
+class NetworkSettings(Section):
+    name: str = "Staffroom"
+    timezone: str = "Europe/London"
+    default_privacy: Privacy = "network"
+    regions: list[str] = Field(default_factory=list)
+    """Known region names, so `whodone X in <region>` is recognised before anyone lives there."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
+                             "'Europe/London')") from exc
+        return value
+
+
+class SearchSettings(Section):
+    default_limit: int = Field(default=5, ge=1, le=50)
+    synonyms: list[list[str]] = Field(default_factory=list)
+    """Extra groups of phrases that mean the same thing, added to the shipped thesaurus."""
+
+
+class SpaceSettings(Section):
+    """One Slack workspace or Discord server the bot serves."""
+
+    platform: Annotated[str, Field(pattern=r"^[a-z]+$")]
+    """"slack" or "discord" (tests use "fake")."""
+    id: str
+    name: str = ""
+    introductions_channel: str = ""
+    announcements_channel: str = ""
+    moderators: list[str] = Field(default_factory=list)
+    """Platform user IDs with moderator rights in this space."""
+    moderator_groups: list[str] = Field(default_factory=list)
+    """Slack user-group IDs or Discord role IDs whose members are moderators."""
+    digest_day: str = ""
+    """Weekday of this space's digest; empty means `[digest] day`."""
+    digest_time: str = ""
+    """"HH:MM" (network time zone) of this space's digest; empty means `[digest] time`."""
+
+    @field_validator("digest_day")
+    @classmethod
+    def _space_day(cls, value: str) -> str:
+        return check_weekday(value) if value else value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _space_time(cls, value: str) -> str:
+        return check_clock_time(value) if value else value
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def check_weekday(value: str) -> str:
+    """A weekday name (or its first three letters), returned in full and lower case."""
+    wanted = value.strip().lower()
+    found = next((d for d in WEEKDAYS if wanted in (d, d[:3])), None)
+    if found is None:
+        raise ValueError(f"must be a weekday name such as 'monday' (got {value!r})")
+    return found
+
+
+def check_clock_time(value: str) -> str:
+    """A 24-hour "HH:MM" time."""
+    found = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+    if found is None:
+        raise ValueError(f"must be a 24-hour time such as '09:00' (got {value!r})")
+    return f"{int(found.group(1)):02d}:{found.group(2)}"
+
+
+class DigestSettings(Section):
+    """The weekly digest each space gets in its announcements channel."""
+
+    enabled: bool = True
+    day: str = "monday"
+    time: str = "09:00"
+    """In the network time zone."""
+    plan_every_minutes: float = Field(default=60.0, gt=0)
+    """How often upcoming digests are planned (each is sent once, at its own time)."""
+
+    @field_validator("day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        return check_weekday(value)
+
+    @field_validator("time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        return check_clock_time(value)
+
+
+class LinkCheckSettings(Section):
+    """The polite checker that finds dead links in the resource library."""
+
+    enabled: bool = True
+    every_minutes: float = Field(default=60.0, gt=0)
+    """How often a batch of links is checked."""
+    batch: int = Field(default=20, ge=1, le=500)
+    """At most this many links per batch (a batch also stops before the work lease ends)."""
+    recheck_hours: float = Field(default=168.0, gt=0)
+    """A link is checked again once this long has passed since its last check."""
+    delay_seconds: float = Field(default=2.0, ge=0)
+    """Pause between any two requests."""
+    host_spacing_seconds: float = Field(default=10.0, ge=0)
+    """Pause between two requests to the same host."""
+    timeout_seconds: float = Field(default=15.0, gt=0)
+    user_agent: str = "StaffroomLinkChecker/0.1 (resource library link check)"
+    dead_after: int = Field(default=3, ge=1, le=100)
+    """Consecutive failed checks before a link is marked dead for moderators to review."""
+    allow_private_hosts: bool = False
+    """Check links to loopback and private addresses too (tests, intranet libraries)."""
+
+
+class ResourcesSettings(Section):
+    page_size: int = Field(default=10, ge=1, le=50)
+    """How many pins `pins` shows at a time."""
+    link_check: LinkCheckSettings = Field(default_factory=LinkCheckSettings)
+
+
+class ConsoleSettings(Section):
+    handle: str = "me"
+    """Who you are in `staffroom console` unless `--as` says otherwise."""
+    moderators: list[str] = Field(default_factory=lambda: ["me"])
+    """Console handles with moderator rights (the operator at the terminal, by default)."""
+
+
+class SchedulerSettings(Section):
+    enabled: bool = True
+    poll_seconds: float = Field(default=30.0, gt=0)
+    """How often the database is checked for due work, as a safety net behind exact wake-ups."""
+    lease_seconds: float = Field(default=120.0, gt=0)
+    """How long a claim on due work lasts before another copy may pick it up."""
+    grace_seconds: float = Field(default=3600.0, ge=0)
+    """Work found overdue by more than this (say, after downtime) is dropped with a log line."""
+    concurrency: int = Field(default=8, ge=1, le=100)
+    """How many deliveries one copy makes at once."""
+
+
+class TeachMeetSettings(Section):
+    reminder_offsets_minutes: list[Annotated[int, Field(gt=0)]] = Field(
+        default_factory=lambda: [1440, 60])
+    """Reminders go out this many minutes before each teach-meet starts (1 day, 1 hour)."""
+    reminder_grace_minutes: float = Field(default=30.0, ge=0)
+    """A reminder found this late (after downtime) is still sent; later ones are dropped."""
+    default_duration_minutes: int = Field(default=120, ge=1, le=1440)
+    nano_minutes: int = Field(default=2, ge=1, le=3)
+    micro_minutes: int = Field(default=7, ge=5, le=7)
+    soapbox_minutes: int = Field(default=15, ge=8, le=30)
+    list_limit: int = Field(default=10, ge=1, le=50)
+    digest_days: int = Field(default=30, ge=1, le=365)
+    """The weekly digest lists teach-meets starting within this many days."""
+
+
+class IntroductionsSettings(Section):
+    """Welcomes, nudges, double opt-in meet requests and peer pairing."""
+
+    welcome_dm: bool = True
+    welcome_channel_post: bool = False
+    """Also greet newcomers in the space's introductions channel."""
+    nudge_after_days: float = Field(default=3.0, ge=0)
+    """Remind members who have not introduced themselves, once; 0 turns the nudge off."""
+    meet_expiry_days: float = Field(default=7.0, gt=0)
+    meet_monthly_limit: int = Field(default=3, ge=1)
+    """Most meet requests one expert receives in a calendar month (UTC)."""
+    meet_choices: int = Field(default=5, ge=1, le=25)
+    pairing_enabled: bool = True
+    pairing_every: Literal["week", "fortnight", "month"] = "month"
+    pairing_hour: int = Field(default=9, ge=0, le=23)
+    """Hour (UTC) on the first day of each period when the pairing round runs."""
+class DiscordSettings(Section):
+    """The Discord bot: credentials, where commands are synced, and the leader lock."""
+
+    token: str = ""
+    """The bot token (keep it in STAFFROOM_DISCORD__TOKEN); empty: Discord is not started."""
+    application_id: str = ""
+    """The application ID; read from Discord at login when empty."""
+    guild_ids: list[str] = Field(default_factory=list)
+    """Guilds whose commands `discord-sync` updates instantly; empty: global commands."""
+    members_intent: bool = True
+    """Receive member joins (a privileged intent: enable "Server Members Intent")."""
+    message_content_intent: bool = False
+    """Read every message (privileged); mentions and DMs work without it."""
+    group_channel: str = ""
+    """Channel ID where private threads stand in for group DMs; empty: no group chats."""
+    leader_lock_key: int = 0x5354_4443
+    """PostgreSQL advisory lock key: one copy per key holds the Discord gateway."""
+    leader_retry_seconds: float = Field(default=3.0, gt=0)
+    """How often a standby copy tries to take over the gateway connection."""
+    defer_after_seconds: float = Field(default=2.0, gt=0, lt=3)
+    """Slower commands are deferred ("thinking...") and answered by a follow-up."""
+
+
+class SlackWorkspace(Section):
+    """One more Slack workspace served by this deployment, with its own bot token."""
+
+    team_id: str
+    bot_token: str = ""
+    bot_token_env: str = ""
+    """Name of an environment variable holding the token, so it stays out of the file."""
+
+    def token(self) -> str:
+        return self.bot_token or (os.environ.get(self.bot_token_env, "")
+                                  if self.bot_token_env else "")
+
+
+class SlackSettings(Section):
+    """The Slack adapter; it starts when a bot token (or workspace) and, for HTTP mode, a
+    signing secret (for Socket Mode, an app token) are set."""
+
+    bot_token: str = ""
+    signing_secret: str = ""
+    app_token: str = ""
+    mode: Literal["http", "socket"] = "http"
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=0, le=65535)
+    api_base_url: str = ""
+    """Slack Web API base URL; empty means https://slack.com/api/ (a proxy, or a test fake)."""
+    workspaces: list[SlackWorkspace] = Field(default_factory=list)
+    usergroup_cache_seconds: float = Field(default=60.0, ge=0)
+    event_dedupe_hours: float = Field(default=24.0, gt=0)
+
+    @property
+    def configured(self) -> bool:
+        has_token = bool(self.bot_token) or any(w.token() for w in self.workspaces)
+        secret = self.app_token if self.mode == "socket" else self.signing_secret
+        return has_token and bool(secret)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="STAFFROOM_", env_nested_delimiter="__", extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    introductions: IntroductionsSettings = Field(default_factory=IntroductionsSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    teachmeets: TeachMeetSettings = Field(default_factory=TeachMeetSettings)
+    spaces: list[SpaceSettings] = Field(default_factory=list)
+    resources: ResourcesSettings = Field(default_factory=ResourcesSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+
+    def space(self, platform: str, space_id: str) -> SpaceSettings | None:
+        return next((s for s in self.spaces if s.platform == platform and s.id == space_id), None)
+
+
+def default_data_dir() -> Path:
+    """The per-user folder for the embedded database, following each OS's convention."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "staffroom"
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "is not a known setting (see config.example.toml)"
+        shown = err.get("input")
+        value = "" if err["type"] == "extra_forbidden" or isinstance(shown, dict) else (
+            f" (got {shown!r})")
+        lines.append(f"  {key}: {msg}{value}")
+    return f"Invalid configuration in {source}:\n" + "\n".join(lines)
+
+
+def load_settings(config_path: str | os.PathLike[str] | None = None,
+                  **overrides: Any) -> Settings:
+    """Build the settings, or raise ConfigError with a message that names the bad key."""
+    path = config_path or os.environ.get("STAFFROOM_CONFIG") or None
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"Configuration file not found: {path}")
+        try:
+            with path.open("rb") as fh:
+                tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+    class _FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            if path is not None:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            return tuple(sources)
+
+    shortcut = os.environ.get("STAFFROOM_DATABASE_URL")
+    if shortcut and "STAFFROOM_DATABASE__URL" not in os.environ:
+        database = dict(overrides.get("database") or {})
+        database.setdefault("url", shortcut)
+        overrides["database"] = database
+    source = f"{path} and STAFFROOM_ variables" if path else "STAFFROOM_ environment variables"
+    try:
+        loaded = _FileSettings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+    return Settings.model_validate(loaded.model_dump())

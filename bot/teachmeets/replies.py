@@ -1,0 +1,302 @@
+"""Reply builders for teach-meets: the event card, lists, notices and forms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.replies import (
+    Actions,
+    Block,
+    Button,
+    Context,
+    Field,
+    Form,
+    FormField,
+    ItemList,
+    ListItem,
+    Reply,
+    Section,
+    Text,
+)
+from storage.models import Member, TeachMeet, TeachMeetTalk
+
+if TYPE_CHECKING:
+    from bot.teachmeets.services import Roster
+
+ANSWER_WORDS = {"going": "going", "maybe": "maybe", "not_going": "not going",
+                "waitlist": "on the waitlist"}
+
+
+def when(meet: TeachMeet, tz: str) -> str:
+    """"Tue 03 Nov 2026, 16:00–18:00 GMT" in the reader's zone."""
+    zone = ZoneInfo(tz)
+    start = meet.starts_at.astimezone(zone)
+    end = (meet.starts_at + timedelta(minutes=meet.duration_minutes)).astimezone(zone)
+    same_day = start.date() == end.date()
+    end_text = end.strftime("%H:%M") if same_day else end.strftime("%a %d %b %H:%M")
+    return f"{start.strftime('%a %d %b %Y, %H:%M')}–{end_text} {start.strftime('%Z')}"
+
+
+def where(meet: TeachMeet) -> str:
+    parts = [p for p in (meet.venue, meet.online_url) if p]
+    return " / ".join(parts) or "to be announced"
+
+
+def slots_text(meet: TeachMeet, talks: Sequence[TeachMeetTalk]) -> str:
+    if not meet.slots:
+        return "no presenter slots"
+    out = []
+    for slot in meet.slots:
+        taken = sum(1 for t in talks if t.kind == slot["type"])
+        out.append(f"{slot['type']} ({slot['minutes']} min): {taken}/{slot['count']} taken")
+    return "; ".join(out)
+
+
+def _names(members: Sequence[Member], viewer_id: int | None = None) -> str:
+    """Names, except members who chose to be hidden: they are only counted."""
+    shown = [f"{m.name} (@{m.handle})" for m in members
+             if m.privacy != "hidden" or m.id == viewer_id]
+    unnamed = len(members) - len(shown)
+    if unnamed:
+        shown.append(f"{unnamed} other" + ("s" if unnamed > 1 else ""))
+    return ", ".join(shown) or "nobody yet"
+
+
+def running_order(people: Roster) -> str:
+    lines = []
+    for number, talk in enumerate(people.talks, 1):
+        who = people.members[talk.member_id]
+        mark = f"{number}." if talk.drawn is not None else "–"
+        lines.append(f"{mark} {talk.title} — {who.name} ({talk.kind}, {talk.minutes} min)")
+    if lines and any(t.drawn is None for t in people.talks):
+        lines.append("(– not drawn yet: `teachmeet draw` picks the next presenter)")
+    return "\n".join(lines) or "No talks yet: `teachmeet present <id> <type> <title>`."
+
+
+def rsvp_buttons(meet: TeachMeet) -> tuple[Button, ...]:
+    return (
+        Button("Going", "teachmeet rsvp", {"id": meet.id, "answer": "going"}, style="primary"),
+        Button("Maybe", "teachmeet rsvp", {"id": meet.id, "answer": "maybe"}),
+        Button("Not going", "teachmeet rsvp", {"id": meet.id, "answer": "not_going"}),
+        Button("Add to calendar", "teachmeet ics", {"id": meet.id}),
+    )
+
+
+def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
+         now: datetime) -> Reply:
+    going = people.with_answer("going")
+    places = f"{len(going)}" + (f" of {meet.capacity}" if meet.capacity else "")
+    organiser = people.members.get(meet.organiser_id)
+    fields = [
+        Field("When", f"{when(meet, tz)}" + ("" if tz == meet.timezone
+                                             else f" (arranged in {meet.timezone})"),
+              inline=False),
+        Field("Where", where(meet)),
+        Field("Region", meet.region or "—"),
+        Field("Organiser", f"{organiser.name} (@{organiser.handle})" if organiser else "—"),
+        Field("Going", f"{places}: {_names(going, viewer_id)}", inline=False),
+    ]
+    maybe, waiting = people.with_answer("maybe"), people.with_answer("waitlist")
+    if maybe:
+        fields.append(Field("Maybe", _names(maybe, viewer_id), inline=False))
+    if waiting:
+        fields.append(Field("Waitlist", _names(waiting, viewer_id), inline=False))
+    fields.append(Field("Presenter slots", slots_text(meet, people.talks), inline=False))
+    if meet.slots or people.talks:
+        fields.append(Field("Running order", running_order(people), inline=False))
+    mine = people.answer_of(viewer_id) if viewer_id is not None else None
+    if meet.status == "cancelled":
+        title = f"CANCELLED: #{meet.id} {meet.title}"
+        footer = "Cancelled" + (f": {meet.cancel_reason}" if meet.cancel_reason else ".")
+        buttons: tuple[Button, ...] = (Button("Calendar update", "teachmeet ics",
+                                              {"id": meet.id}),)
+    else:
+        title = f"#{meet.id} {meet.title}"
+        footer = f"You are {ANSWER_WORDS[mine]}." if mine else "Will you come?"
+        buttons = rsvp_buttons(meet)
+    return Reply(blocks=(Section(title=title, text=meet.description, fields=tuple(fields),
+                                 buttons=buttons, footer=footer, link=meet.online_url),))
+
+
+def created(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int,
+            now: datetime, reminders: Sequence[int]) -> Reply:
+    shown = card(meet, people, tz, viewer_id=viewer_id, now=now)
+    when_text = ", ".join(_offset(m) for m in reminders) or "none (it starts too soon)"
+    return Reply(blocks=(Text(f"New teach-meet #{meet.id}: {meet.title}"), *shown.blocks,
+                         Context(f"Reminders: {when_text} before. Present with `teachmeet "
+                                 f"present {meet.id} <nano|micro|soapbox> <title>`.")),
+                 visibility="channel", tone="success")
+
+
+def _offset(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return f"{days} day" + ("s" if days > 1 else "")
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour" + ("s" if hours > 1 else "")
+    return f"{minutes} minute" + ("s" if minutes != 1 else "")
+
+
+def listing(meets: Sequence[TeachMeet], tz: str, region: str | None) -> Reply:
+    items = tuple(ListItem(
+        f"#{m.id} {m.title}",
+        f"{when(m, tz)}\n{where(m)}" + (f" · {m.region}" if m.region else ""),
+        buttons=(Button("Show", "teachmeet show", {"id": m.id}),
+                 Button("Going", "teachmeet rsvp", {"id": m.id, "answer": "going"},
+                        style="primary"))) for m in meets)
+    place = f" in {region}" if region else ""
+    return Reply(blocks=(ItemList(items, title=f"Upcoming teach-meets{place}",
+                                  empty=f"No teach-meets coming up{place}. Organise one with "
+                                        "`teachmeet create`."),))
+
+
+def rsvp_done(meet: TeachMeet, answer: str, *, unchanged: bool = False,
+              position: int | None = None) -> Reply:
+    if answer == "waitlist":
+        message = (f"#{meet.id} {meet.title} is full, so you are on the waitlist"
+                   + (f" (number {position})" if position else "")
+                   + ". I'll tell you if a place opens up.")
+    else:
+        message = f"You are {ANSWER_WORDS[answer]} to #{meet.id} {meet.title}."
+    if unchanged:
+        message = f"Already noted: {message[0].lower()}{message[1:]}"
+    return Reply(blocks=(Text(message),), tone="info" if unchanged else "success")
+
+
+def promoted(meet: TeachMeet, tz: str) -> Reply:
+    return Reply(blocks=(
+        Text(f"Good news: a place opened up at teach-meet #{meet.id} {meet.title} "
+             f"({when(meet, tz)}). You're off the waitlist and going."),
+        Section(title=meet.title, buttons=(
+            Button("Can't come now", "teachmeet rsvp", {"id": meet.id, "answer": "not_going"}),
+            Button("Add to calendar", "teachmeet ics", {"id": meet.id})))))
+
+
+def presenting(meet: TeachMeet, talk: TeachMeetTalk) -> Reply:
+    return Reply(blocks=(
+        Text(f"You're presenting “{talk.title}” ({talk.kind}, {talk.minutes} min) at "
+             f"#{meet.id} {meet.title}."),
+        Context(f"Changed your mind? `teachmeet withdraw {meet.id}`."),
+    ), tone="success")
+
+
+def withdrawn(meet: TeachMeet, talk: TeachMeetTalk) -> Reply:
+    return Reply(blocks=(Text(f"Withdrawn “{talk.title}” from #{meet.id} {meet.title}."),),
+                 tone="success")
+
+
+def drawn(meet: TeachMeet, talk: TeachMeetTalk, presenter: Member, *, left: int) -> Reply:
+    more = f"{left} still to draw." if left else "That was the last one."
+    return Reply(blocks=(
+        Text(f"Next up at {meet.title}: {presenter.name} (@{presenter.handle}) — "
+             f"“{talk.title}” ({talk.kind}, {talk.minutes} min)."),
+        Context(more),
+    ), visibility="channel")
+
+
+def reminder(meet: TeachMeet, people: Roster, tz: str, *, now: datetime,
+             member_id: int | None = None) -> Reply:
+    left = meet.starts_at - now
+    hours = round(left.total_seconds() / 3600)
+    minutes = round(left.total_seconds() / 60)
+    if hours >= 1:
+        soon = f"in about {hours} hour" + ("s" if hours != 1 else "")
+    else:
+        soon = f"in {minutes} minute" + ("s" if minutes != 1 else "") if minutes >= 1 else "now"
+    talk = next((t for t in people.talks if t.member_id == member_id), None)
+    lines = [f"Reminder: teach-meet #{meet.id} {meet.title} starts {soon} — "
+             f"{when(meet, tz)}, {where(meet)}."]
+    if talk is not None:
+        lines.append(f"You're presenting “{talk.title}” ({talk.kind}, {talk.minutes} min).")
+    blocks: list[Block] = [Text(" ".join(lines))]
+    if people.talks:
+        blocks.append(Section(title="Running order", text=running_order(people)))
+    blocks.append(Actions((Button("Can't come", "teachmeet rsvp",
+                                  {"id": meet.id, "answer": "not_going"}),
+                           Button("Calendar", "teachmeet ics", {"id": meet.id}))))
+    return Reply(blocks=tuple(blocks), visibility="channel" if member_id is None else "private")
+
+
+def cancelled_notice(meet: TeachMeet, tz: str) -> Reply:
+    reason = f" Reason: {meet.cancel_reason}" if meet.cancel_reason else ""
+    return Reply(blocks=(
+        Text(f"Teach-meet #{meet.id} {meet.title} ({when(meet, tz)}) has been cancelled."
+             f"{reason}"),
+        Actions((Button("Update my calendar", "teachmeet ics", {"id": meet.id}),)),
+    ), tone="warning")
+
+
+def moved_notice(meet: TeachMeet, tz: str, old_start: datetime) -> Reply:
+    old = old_start.astimezone(ZoneInfo(tz)).strftime("%a %d %b %Y, %H:%M")
+    return Reply(blocks=(
+        Text(f"Teach-meet #{meet.id} {meet.title} has moved: it was {old}, it is now "
+             f"{when(meet, tz)}, {where(meet)}."),
+        Actions((Button("Can't come now", "teachmeet rsvp",
+                        {"id": meet.id, "answer": "not_going"}),
+                 Button("Update my calendar", "teachmeet ics", {"id": meet.id}))),
+    ))
+
+
+def updated_notice(meet: TeachMeet, tz: str, changes: Sequence[str]) -> Reply:
+    return Reply(blocks=(Text(f"Teach-meet #{meet.id} {meet.title} ({when(meet, tz)}) has "
+                              f"changed: {', '.join(changes)}."),))
+
+
+def confirm_cancel(meet: TeachMeet, reason: str, attendees: int) -> Reply:
+    args = {"id": meet.id, "confirm": True, **({"reason": reason} if reason else {})}
+    return Reply(blocks=(
+        Text(f"Cancel teach-meet #{meet.id} {meet.title}? {attendees} people who signed up "
+             "will be told, and no reminders will go out."),
+        Actions((Button("Yes, cancel it", "teachmeet cancel", args, style="danger",
+                        confirm=f"Cancel “{meet.title}” for everyone?"),)),
+    ), tone="warning")
+
+
+def create_form(defaults: dict[str, str]) -> Form:
+    """Five fields (the most a Discord modal holds); the rest have defaults or `edit`."""
+    return Form(title="New teach-meet", command="teachmeet create", submit_label="Create",
+                fields=(
+                    FormField("title", "Title", required=True, max_length=200,
+                              placeholder="Autumn TeachMeet"),
+                    FormField("start", "When (and for how long)", required=True,
+                              max_length=120, placeholder="next Tuesday 4pm for 2h",
+                              initial=defaults.get("start", "")),
+                    FormField("where", "Venue or online link", max_length=300,
+                              placeholder="Cardiff Central Library, or https://..."),
+                    FormField("capacity", "Places (empty: no limit)", kind="number",
+                              placeholder="40"),
+                    FormField("slots", "Presenter slots", max_length=120,
+                              placeholder="4 nano, 3 micro 6min, 1 soapbox 15min",
+                              initial=defaults.get("slots", "")),
+                ))
+
+
+def edit_form(meet: TeachMeet) -> Form:
+    slots = ", ".join(f"{s['count']} {s['type']} {s['minutes']}min" for s in meet.slots)
+    start = meet.starts_at.astimezone(ZoneInfo(meet.timezone))
+    return Form(title=f"Edit teach-meet #{meet.id}", command="teachmeet edit",
+                submit_label="Save", hidden={"id": meet.id}, fields=(
+                    FormField("title", "Title", max_length=200, initial=meet.title),
+                    FormField("start", "When", max_length=120,
+                              initial=f"{start:%Y-%m-%d %H:%M} {meet.timezone}"),
+                    FormField("where", "Venue or online link", max_length=300,
+                              initial=meet.venue or meet.online_url),
+                    FormField("capacity", "Places (empty: no limit)", kind="number",
+                              initial=str(meet.capacity or "")),
+                    FormField("slots", "Presenter slots", max_length=120, initial=slots),
+                ))
+
+
+def digest(meets: Sequence[TeachMeet], tz: str, *, since: datetime) -> list[Block]:
+    if not meets:
+        return []
+    items = tuple(ListItem(
+        f"#{m.id} {m.title}" + (" (new)" if m.created_at >= since else ""),
+        f"{when(m, tz)} · {where(m)}" + (f" · {m.region}" if m.region else ""),
+        buttons=(Button("Going", "teachmeet rsvp", {"id": m.id, "answer": "going"}),
+                 Button("Show", "teachmeet show", {"id": m.id}))) for m in meets)
+    return [ItemList(items, title="Teach-meets coming up")]

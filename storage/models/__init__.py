@@ -1,0 +1,36 @@
+"""Every table, imported here so metadata (and Alembic) sees them all."""
+
+from storage.models.base import Base, UTCDateTime
+from storage.models.directory import DoneEntry, Identity, Interest, Member
+from storage.models.governance import AuditEntry, Moderator
+from storage.models.introductions import (
+    IntroductionPrefs,
+    MeetRequest,
+    PairingMatch,
+    PairingRound,
+)
+from storage.models.resources import Pin
+from storage.models.scheduling import DueWork
+from storage.models.slack import SlackEventSeen
+from storage.models.teachmeets import TeachMeet, TeachMeetRsvp, TeachMeetTalk
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "DoneEntry",
+    "DueWork",
+    "Identity",
+    "Interest",
+    "IntroductionPrefs",
+    "MeetRequest",
+    "Member",
+    "Moderator",
+    "PairingMatch",
+    "PairingRound",
+    "Pin",
+    "SlackEventSeen",
+    "TeachMeet",
+    "TeachMeetRsvp",
+    "TeachMeetTalk",
+    "UTCDateTime",
+]

@@ -1,0 +1,93 @@
+"""The directory: members, where they are known, what they have done and want to learn."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, UTCDateTime, utcnow
+
+# Field limits, shared with the core's validation so both say the same thing.
+HANDLE_MAX = 64
+NAME_MAX = 120
+SHORT_MAX = 200
+BIO_MAX = 2000
+SUMMARY_MAX = 500
+LINK_MAX = 2000
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(HANDLE_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    role: Mapped[str] = mapped_column(String(SHORT_MAX), default="")
+    organisation: Mapped[str] = mapped_column(String(SHORT_MAX), default="")
+    region: Mapped[str] = mapped_column(String(SHORT_MAX), default="", index=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="")
+    privacy: Mapped[str] = mapped_column(String(16), default="network")
+    introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True)
+    done: Mapped[list[DoneEntry]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="DoneEntry.id")
+    interests: Mapped[list[Interest]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Interest.id")
+
+
+class Identity(Base):
+    """One account on one platform in one space; a member may have several."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "space_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    space_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="identities")
+
+
+class DoneEntry(Base):
+    """Something a member has done: the unit that "who's done X" searches."""
+
+    __tablename__ = "done_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           index=True)
+    summary: Mapped[str] = mapped_column(String(SUMMARY_MAX))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    link: Mapped[str] = mapped_column(String(LINK_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="done")
+
+
+class Interest(Base):
+    """Something a member wants to learn. Never searched as something they have done."""
+
+    __tablename__ = "interests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           index=True)
+    text: Mapped[str] = mapped_column(String(SUMMARY_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="interests")

@@ -1,0 +1,1 @@
+"""Repositories: queries and writes for one area, given a session. They never commit."""
