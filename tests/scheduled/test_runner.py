@@ -69,8 +69,19 @@ async def second(app: App, settings: Settings, clock: FakeClock) -> AsyncIterato
 async def test_two_schedulers_deliver_each_of_1000_exactly_once(app: App, second: App,
                                                                 clock: FakeClock) -> None:
     recorder = Recorder()
-    app.scheduler.handle(KIND, recorder.handler_for("first"))
-    second.scheduler.handle(KIND, recorder.handler_for("second"))
+    both_started = asyncio.Event()
+
+    async def until_both_copies_deliver() -> None:
+        # SQLite's busy handler may let one copy win every claim; holding each copy's
+        # deliveries until the other has claimed too makes the overlap certain.
+        if len(recorder.by_owner) == 2:
+            both_started.set()
+        await asyncio.wait_for(both_started.wait(), timeout=30)
+
+    app.scheduler.handle(KIND, recorder.handler_for("first",
+                                                    after_each=until_both_copies_deliver))
+    second.scheduler.handle(KIND, recorder.handler_for("second",
+                                                       after_each=until_both_copies_deliver))
     await plan_many(app)
     clock.set(T0)
     counts = await asyncio.gather(app.scheduler.run_due(batch=25),
