@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from storage.models.directory import (
 from storage.repositories.directory import DirectoryRepository, ImportedMember
 from storage.search import SearchIndex
 
-BATCH = 500
+BATCH = 2000
 MAX_ERRORS_SHOWN = 20
 Progress = Callable[[int, int], None]
 
@@ -49,7 +50,7 @@ class DoneRecord(BaseModel):
 
     summary: Annotated[str, Field(min_length=1, max_length=SUMMARY_MAX)]
     tags: Annotated[list[Annotated[str, Field(max_length=TAG_MAX)]],
-                    Field(max_length=MAX_TAGS)] = []
+                    Field(max_length=MAX_TAGS)] = Field(default_factory=list)
     year: Annotated[int | None, Field(ge=1900, le=2100)] = None
     link: Annotated[str, Field(max_length=LINK_MAX)] = ""
 
@@ -81,9 +82,11 @@ class MemberRecord(BaseModel):
     bio: Annotated[str, Field(max_length=BIO_MAX)] = ""
     timezone: Annotated[str, Field(max_length=64)] = ""
     privacy: Literal["network", "space", "hidden"] | None = None
-    interests: list[Annotated[str, Field(max_length=SUMMARY_MAX)]] = []
-    done: list[DoneRecord] = []
-    identities: list[IdentityRecord] = []
+    # factories, not `= []`: pydantic deep-copies a mutable default for every record
+    interests: list[Annotated[str, Field(max_length=SUMMARY_MAX)]] = Field(
+        default_factory=list)
+    done: list[DoneRecord] = Field(default_factory=list)
+    identities: list[IdentityRecord] = Field(default_factory=list)
 
     @field_validator("role", "organisation", "region", "bio", "timezone", mode="before")
     @classmethod
@@ -177,14 +180,17 @@ async def import_file(db: Database, search: SearchIndex, path: Path, *, default_
     if errors:
         raise ImportRefused(errors)
     created = updated = 0
+    vocabulary = Counter[str]()
     async with db.unit_of_work() as session:
         repo = DirectoryRepository(session, search)
         for start in range(0, len(members), BATCH):
             c, u = await repo.upsert_imported(members[start:start + BATCH],
-                                              default_privacy=default_privacy)
+                                              default_privacy=default_privacy,
+                                              vocabulary=vocabulary)
             created, updated = created + c, updated + u
             if progress:
                 progress(min(start + BATCH, len(members)), len(members))
+        await search.add_vocabulary(session, vocabulary)
         await search.optimise(session)
     return ImportResult(created, updated)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -167,10 +168,11 @@ class DirectoryRepository:
         return {m.id: m for m in rows}
 
     # -- import / export -----------------------------------------------------------------------
-    async def upsert_imported(self, batch: Sequence[ImportedMember], *,
-                              default_privacy: str) -> tuple[int, int]:
+    async def upsert_imported(self, batch: Sequence[ImportedMember], *, default_privacy: str,
+                              vocabulary: Counter[str] | None = None) -> tuple[int, int]:
         """Create or replace members by handle; their done entries and interests are replaced
-        by the file's. Returns (created, updated).
+        by the file's. Returns (created, updated). With `vocabulary`, the new entries' search
+        terms are counted there for the caller to write once (`SearchIndex.add_vocabulary`).
 
         Bulk Core statements (one executemany per table), not ORM objects: a 100,000-member
         import must take seconds, not minutes. The caller's transaction keeps it
@@ -212,14 +214,15 @@ class DirectoryRepository:
         ids_by_handle = {h: i for h, (i, _) in existing.items()}
         fresh = [m for m in batch if m.handle not in existing]
         if fresh:
-            await self.session.execute(insert(Member.__table__), [
-                {"handle": m.handle, "name": m.name, "role": m.role,
-                 "organisation": m.organisation, "region": m.region, "bio": m.bio,
-                 "timezone": m.timezone, "privacy": m.privacy or default_privacy,
-                 "created_at": now, "updated_at": now} for m in fresh])
-            ids_by_handle.update((h, i) for i, h in (await self.session.execute(
-                select(Member.id, Member.handle).where(
-                    Member.handle.in_([m.handle for m in fresh])))).all())
+            # RETURNING over many rows (SQLAlchemy's "insertmanyvalues"): the new ids come
+            # back with the insert instead of from a second look-up by handle.
+            table = Member.__table__
+            ids_by_handle.update((h, i) for i, h in await self.session.execute(
+                insert(table).returning(table.c.id, table.c.handle), [
+                    {"handle": m.handle, "name": m.name, "role": m.role,
+                     "organisation": m.organisation, "region": m.region, "bio": m.bio,
+                     "timezone": m.timezone, "privacy": m.privacy or default_privacy,
+                     "created_at": now, "updated_at": now} for m in fresh]))
         await self._attach_identities(ids_by_handle, batch, now)
         entries = [{"member_id": ids_by_handle[item.handle], "summary": str(done["summary"]),
                     "tags": list(done.get("tags") or []), "year": done.get("year"),
@@ -232,7 +235,7 @@ class DirectoryRepository:
             await self._insert_entries(entries, now)
             await self.search.index_rows(self.session, [
                 IndexRow(e["id"], e["member_id"], e["summary"], e["tags"]) for e in entries],
-                fresh=True)
+                fresh=True, vocabulary=vocabulary)
         interests = [{"member_id": ids_by_handle[item.handle], "text": text_,
                       "created_at": now} for item in batch for text_ in item.interests]
         if interests and self.session.bind.dialect.name == "postgresql":

@@ -191,9 +191,11 @@ class SearchIndex:
                                         for e in entries])
 
     async def index_rows(self, session: AsyncSession, entries: Sequence[IndexRow], *,
-                         fresh: bool = False) -> None:
+                         fresh: bool = False, vocabulary: Counter[str] | None = None) -> None:
         """Index entries given as plain rows; `fresh` says none is indexed yet (a bulk
-        import of new ids), which skips looking for old copies."""
+        import of new ids), which skips looking for old copies. With `vocabulary` the
+        entries' term counts are added to it for the caller to write once with
+        `add_vocabulary` (an import's batches share most of their terms)."""
         if not entries:
             return
         if not fresh:
@@ -219,6 +221,13 @@ class SearchIndex:
                 "SELECT k, e, m, to_tsvector('simple', t) FROM unnest("
                 "$1::bigint[], $2::int[], $3::int[], $4::text[]) AS u(k, e, m, t)",
                 tuple(list(column) for column in zip(*rows, strict=True)))
+        if vocabulary is None:
+            await self._count(session, counts)
+        else:
+            vocabulary.update(counts)
+
+    async def add_vocabulary(self, session: AsyncSession, counts: Counter[str]) -> None:
+        """Write term counts gathered by `index_rows(..., vocabulary=...)`."""
         await self._count(session, counts)
 
     async def unindex(self, session: AsyncSession, entry_ids: Sequence[int]) -> None:
