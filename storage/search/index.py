@@ -3,6 +3,9 @@
 Writing: each done entry's analysed terms go into the engine's full-text table (FTS5 on
 SQLite, a tsvector column on PostgreSQL), and a vocabulary table counts, per term, how many
 entries hold it (document frequency). Both are kept in step in the caller's transaction.
+PostgreSQL's GIN index keeps no word positions, so a phrase there would re-read every row
+holding its words; each pair of adjacent terms is therefore indexed as one more lexeme
+("digit_leader", see `postgres_document`) and a two-word phrase is a single lookup.
 
 Searching: the query is read into "units" — a thesaurus concept, or a plain word with its
 run-together/split forms — each an OR of alternatives. A typo (a word no entry and no
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -43,11 +47,16 @@ DOC_COUNT = ""
 MAX_UNITS = 8
 MAX_ALTERNATIVES = 400
 SMALL_RESULT = 40
+"""Up to this many matching entries are fetched at once and ranked in Python..."""
 SMALL_SCAN = 600
 """...when no more than this many entries could match at all (so the look is cheap)."""
-"""Up to this many matching entries are fetched at once and ranked in Python."""
 MAX_TIERS = 8
 """Score tiers tried in exact order before a last sweep for anything that matches."""
+WALK_SKEW = 25
+WALK_COST = 1.0
+"""See `SearchIndex._walk_pays`."""
+PAIR = "_"
+"""Joins two adjacent terms into one PostgreSQL lexeme; terms never contain it."""
 
 
 @dataclass(frozen=True)
@@ -77,12 +86,14 @@ class PersonHit:
     """Matching entries, best first."""
 
 
-# A member is visible to a viewer if they share the network, or share the viewer's space.
-_VISIBLE = """
-  (m.privacy = 'network'
-   OR (m.privacy = 'space' AND EXISTS (
+def _visible(privacy: str, member: str) -> str:
+    """A member is visible to a viewer if they share the network, or share the viewer's
+    space (`privacy` and `member` name the columns holding theirs)."""
+    return f"""
+  ({privacy} = 'network'
+   OR ({privacy} = 'space' AND EXISTS (
         SELECT 1 FROM identities i
-        WHERE i.member_id = m.id AND i.platform = :v_platform AND i.space_id = :v_space)))
+        WHERE i.member_id = {member} AND i.platform = :v_platform AND i.space_id = :v_space)))
 """
 
 Alternative = tuple[str, ...]
@@ -90,10 +101,10 @@ Alternative = tuple[str, ...]
 
 
 TYPED, SYNONYM, NARROWER, BROADER, ELSEWHERE = 1.0, 0.85, 0.7, 0.5, 0.25
-WORD_SHARE = 0.9
-"""A plain word refines the field terms in a query; it never outweighs them."""
 """How much of a unit's weight an entry earns for holding the words as typed, a synonym, or
 only a narrower term."""
+WORD_SHARE = 0.9
+"""A plain word refines the field terms in a query; it never outweighs them."""
 
 
 @dataclass
@@ -144,6 +155,19 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Tier:
+    """Entries scoring `score`: those meeting `match`."""
+
+    score: int
+    match: str
+    narrow: str = ""
+    """PostgreSQL: a looser expression that its GIN index answers alone (a phrase of three
+    or more words as just its pairs), when `match` also checks word positions; the index
+    finds rows by `narrow` and `match` is then checked on those rows only. Asking the
+    index for positions would make it scan the phrase's every (common) word."""
+
+
+@dataclass(frozen=True)
 class State:
     """Entries holding every `must` set (any alternative of each) and no `never` set."""
 
@@ -170,6 +194,8 @@ class Plan:
     units: list[Unit] = field(default_factory=list)
     most: int = 0
     """At most this many entries can match (the sum of the alternatives' frequencies)."""
+    entries: int = 0
+    """How many entries are indexed."""
 
 
 def _osa_limit(word: str) -> int:
@@ -183,6 +209,9 @@ class SearchIndex:
         self.dialect = dialect
         self.thesaurus: Thesaurus = load_thesaurus(synonyms)
         self.analyser = self.thesaurus.analyser
+        self.small_scan = SMALL_SCAN
+        """Rank in Python when no more entries than this could match; 0 always ranks in
+        the database (tests use it to reach the tier path with a small directory)."""
 
     # -- writing -----------------------------------------------------------------------------
     async def index(self, session: AsyncSession, entries: Sequence[DoneEntry]) -> None:
@@ -216,11 +245,16 @@ class SearchIndex:
                 "INSERT INTO done_search(rowid, terms) VALUES (?, ?)",
                 [(r[0], r[3]) for r in rows])
         else:
+            # the member's privacy and region ride along (kept in step by a trigger on
+            # members), so a search filters without joining every match to its member
             await connection.exec_driver_sql(
-                "INSERT INTO done_search(rank_key, entry_id, member_id, document) "
-                "SELECT k, e, m, to_tsvector('simple', t) FROM unnest("
-                "$1::bigint[], $2::int[], $3::int[], $4::text[]) AS u(k, e, m, t)",
-                tuple(list(column) for column in zip(*rows, strict=True)))
+                "INSERT INTO done_search(rank_key, entry_id, member_id, document, privacy, "
+                "region) SELECT u.k, u.e, u.m, CAST(u.t AS tsvector), m.privacy, "
+                "lower(m.region) FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[]) "
+                "AS u(k, e, m, t) JOIN members m ON m.id = u.m",
+                tuple(list(column) for column in zip(
+                    *((k, e, m, postgres_document(t.split())) for k, e, m, t in rows),
+                    strict=True)))
         if vocabulary is None:
             await self._count(session, counts)
         else:
@@ -255,7 +289,7 @@ class SearchIndex:
                     text("DELETE FROM done_search WHERE entry_id IN :ids "
                          "RETURNING tsvector_to_array(document)")
                     .bindparams(bindparam("ids", expanding=True)), {"ids": chunk})
-                held = [set(t) for (t,) in found]
+                held = [{t for t in terms if PAIR not in t} for (terms,) in found]
             for terms in held:
                 counts.update(terms)
             counts[DOC_COUNT] += len(held)
@@ -423,7 +457,7 @@ class SearchIndex:
             if concepts and not unit.concept:
                 unit.weight = min(unit.weight, round(WORD_SHARE * min(concepts)))
         most = sum(min(df.get(t, 0) for t in a) for u in units for a in u.alternatives)
-        return Plan(units, most)
+        return Plan(units, most, total)
 
     def _word_units(self, leftovers: list[_Position],
                     is_known: Callable[[str], bool]) -> list[Unit]:
@@ -516,54 +550,69 @@ class SearchIndex:
         if regions:
             names = {f"r{i}": r.lower() for i, r in enumerate(regions)}
             params.update(names)
-            region_sql = f" AND lower(m.region) IN ({', '.join(':' + n for n in names)})"
+            region = "lower(m.region)" if self.dialect == "sqlite" else "d.region"
+            region_sql = f" AND {region} IN ({', '.join(':' + n for n in names)})"
         if self.dialect == "postgresql":
-            # A cached generic plan cannot see how common the tier's terms are and walks
-            # the rank_key index through thousands of rows; plan each tier for its query.
-            await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+            # A cached generic plan cannot see how common the tier's terms are; plan each
+            # tier for its query. Parallel workers and JIT compilation cost more to start
+            # than these short queries take.
+            await session.execute(text(
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+                "set_config('max_parallel_workers_per_gather', '0', true), "
+                "set_config('jit', 'off', true)"))
         if self.dialect == "sqlite":
             source = """FROM done_search f JOIN search_docs d ON d.rank_key = f.rowid
                 JOIN members m ON m.id = d.member_id
                 WHERE done_search MATCH :tier AND f.rowid > :after"""
             key = "f.rowid"
         else:
-            source = """FROM done_search d JOIN members m ON m.id = d.member_id
-                WHERE d.document @@ to_tsquery('simple', :tier) AND d.rank_key > :after"""
+            # ts_match_vq is the function behind @@: called by name, the planner does not
+            # hand it to the GIN index, so it only checks the rows `narrow` found.
+            source = """FROM done_search d
+                WHERE d.document @@ CAST(:narrow AS tsquery) {exact}
+                AND d.rank_key > :after"""
             key = "d.rank_key"
-        tier_sql = (f"SELECT d.rank_key, d.member_id {source} AND {_VISIBLE} {region_sql} "
-                    f"ORDER BY {key} LIMIT :n")
-        everything = self._tier_expression(
-            [[State(1, (u.alternatives,))] for u in plan.units],
-            [tuple(0 if j == i else -1 for j in range(len(plan.units)))
-             for i in range(len(plan.units))])
+        visible = _visible("m.privacy", "m.id") if self.dialect == "sqlite" else \
+            _visible("d.privacy", "d.member_id")
+
+        def sql(select_: str, tier: Tier) -> tuple[str, dict[str, object]]:
+            exact = " AND ts_match_vq(d.document, CAST(:tier AS tsquery))" if tier.narrow \
+                else ""
+            return (f"SELECT {select_} {source.replace('{exact}', exact)} AND {visible} "
+                    f"{region_sql} ORDER BY {key} LIMIT :n",
+                    {**params, "tier": tier.match, "narrow": tier.narrow or tier.match})
+
+        everything = self._tier(1, [[State(1, (u.alternatives,))] for u in plan.units],
+                                [tuple(0 if j == i else -1 for j in range(len(plan.units)))
+                                 for i in range(len(plan.units))])
         # Few matches (a rare thing): fetch them all at once and rank them here.
         rows: Sequence[Any] = ()
-        if plan.most <= SMALL_SCAN:
-            probe = (f"SELECT d.rank_key, d.member_id, e.id, e.summary, e.tags {source} "
-                     f"AND {_VISIBLE} {region_sql} ORDER BY {key} LIMIT :n").replace(
-                         "WHERE", "JOIN done_entries e ON e.id = d.entry_id WHERE", 1)
+        if plan.most <= self.small_scan:
+            probe, values = sql("d.rank_key, d.member_id, e.id, e.summary, e.tags", everything)
+            probe = probe.replace("WHERE", "JOIN done_entries e ON e.id = d.entry_id WHERE", 1)
             rows = (await session.execute(text(probe), {
-                **params, "tier": everything, "after": -1, "n": SMALL_RESULT + 1})).all()
+                **values, "after": -1, "n": SMALL_RESULT + 1})).all()
             if len(rows) <= SMALL_RESULT:
                 return self._rank_here(rows, plan.units, limit)
         best: dict[int, int] = {}
         """member id -> score of their best entry, in rank order."""
         batch = max(limit * 4, 20)
         tiers = list(itertools.islice(self._tiers(plan.units), MAX_TIERS))
-        tiers.append((1, everything))  # a last sweep: anything that meets any unit
-        for score, tier in tiers:
+        tiers.append(everything)  # a last sweep: anything that meets any unit
+        for tier in tiers:
+            tier_sql, values = sql("d.rank_key, d.member_id", tier)
             if self.dialect == "postgresql":
-                # The planner guesses a phrase's matches from its words' and so walks the
-                # rank_key index through every row when the phrase is rare; read the GIN
-                # index (with its recheck) and sort instead.
+                walk = await self._walk_pays(session, tier_sql, values, plan.entries, batch)
                 await session.execute(text(
-                    f"SET LOCAL enable_indexscan = {'off' if '<->' in tier else 'on'}"))
+                    "SELECT set_config('enable_indexscan', :walk, true), "
+                    "set_config('enable_seqscan', :walk, true)"),
+                    {"walk": "on" if walk else "off"})
             after = -1
             while len(best) < limit:
                 found = (await session.execute(text(tier_sql), {
-                    **params, "tier": tier, "after": after, "n": batch})).all()
+                    **values, "after": after, "n": batch})).all()
                 for _, member_id in found:
-                    best.setdefault(member_id, score)
+                    best.setdefault(member_id, tier.score)
                 if len(found) < batch:
                     break
                 after = found[-1][0]
@@ -572,6 +621,23 @@ class SearchIndex:
         chosen = list(best)[:limit]
         matches = await self._matching_entries(session, chosen, plan.units)
         return [PersonHit(m, best[m] / 1000, matches.get(m, ())) for m in chosen]
+
+    async def _walk_pays(self, session: AsyncSession, tier_sql: str,
+                         values: dict[str, object], entries: int, wanted: int) -> bool:
+        """PostgreSQL: whether to walk the rank_key index in order (cheap per row, and it
+        stops at `wanted` rows) rather than read every match from the GIN index and sort
+        (dearer per row: a heap visit each). The planner's own choice assumes matches are
+        spread evenly along rank_key, but a term's matches gather among long entries, so
+        walks run far longer than it expects; this decides with its row estimates and
+        measured costs instead: a walk visits about entries * wanted / visible rows (taken
+        as ten times that for the gathering, at a fifth of a heap visit's cost each)."""
+        found = (await session.execute(
+            text(f"EXPLAIN (FORMAT JSON) {tier_sql.rsplit(' ORDER BY ', 1)[0]}"),
+            {**values, "after": -1})).scalar_one()
+        top = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
+        visible = max(float(top["Plan Rows"]), 1.0)
+        matches = _rows_of(top, "done_search") or visible
+        return matches * visible > WALK_SKEW * WALK_COST * entries * wanted
 
     def _rank_here(self, rows: Sequence[Any], units: list[Unit],
                    limit: int) -> list[PersonHit]:
@@ -589,7 +655,7 @@ class SearchIndex:
         return [PersonHit(member_id, -found[0][0] / 1000, tuple(e for *_, e in found))
                 for found, member_id in ranked[:limit]]
 
-    def _tiers(self, units: list[Unit]) -> Iterator[tuple[int, str]]:
+    def _tiers(self, units: list[Unit]) -> Iterator[Tier]:
         """Match expressions for combinations of unit states, best total score first;
         combinations with equal scores share one tier, so rank order within it is exact."""
         states = [u.states() for u in units]
@@ -610,15 +676,25 @@ class SearchIndex:
             if -negative <= 0:
                 break
             if pending_score is not None and -negative != pending_score:
-                yield pending_score, self._tier_expression(states, pending)
+                yield self._tier(pending_score, states, pending)
                 pending = []
             pending_score = -negative
             pending.append(combo)
         if pending and pending_score:
-            yield pending_score, self._tier_expression(states, pending)
+            yield self._tier(pending_score, states, pending)
 
-    def _tier_expression(self, states: list[list[State]],
-                         combos: list[tuple[int, ...]]) -> str:
+    def _tier(self, score: int, states: list[list[State]],
+              combos: list[tuple[int, ...]]) -> Tier:
+        match = self._tier_expression(states, combos)
+        if self.dialect == "postgresql" and "<->" in match:
+            return Tier(score, match, self._tier_expression(states, combos, narrow=True))
+        return Tier(score, match)
+
+    def _tier_expression(self, states: list[list[State]], combos: list[tuple[int, ...]],
+                         *, narrow: bool = False) -> str:
+        """Entries meeting any of the combinations; `narrow` gives PostgreSQL's index-only
+        superset (see `Tier.narrow`): long phrases as their pairs, and no long phrase in
+        what must be absent (leaving one out only lets more rows through)."""
         parts = []
         for combo in combos:
             chosen = [states[i][k] for i, k in enumerate(combo) if k >= 0]
@@ -631,9 +707,14 @@ class SearchIndex:
                 if never:
                     expr = f"({expr}) NOT ({' OR '.join(self._match_expression(a) for a in never)})"
             else:
-                expr = " & ".join(f"({self._match_expression(a)})" for a in must)
+                expr = " & ".join(f"({self._match_expression(a, narrow=narrow)})"
+                                  for a in must)
+                if narrow:
+                    never = [frozenset(x for x in a if len(x) < 3) for a in never]
+                    never = [a for a in never if a]
                 if never:
-                    expr = f"{expr} & !({' | '.join(self._match_expression(a) for a in never)})"
+                    excluded = " | ".join(self._match_expression(a) for a in never)
+                    expr = f"{expr} & !({excluded})"
             parts.append(f"({expr})")
         return (" OR " if self.dialect == "sqlite" else " | ").join(parts)
 
@@ -656,11 +737,20 @@ class SearchIndex:
                 scored.setdefault(member_id, []).append((-score, size, entry_id))
         return {m: tuple(e for *_, e in sorted(found)) for m, found in scored.items()}
 
-    def _match_expression(self, alternatives: frozenset[Alternative]) -> str:
+    def _match_expression(self, alternatives: frozenset[Alternative], *,
+                          narrow: bool = False) -> str:
         chosen = sorted(alternatives)[:MAX_ALTERNATIVES]
         if self.dialect == "sqlite":
             return " OR ".join('"' + " ".join(a) + '"' for a in chosen)
-        return " | ".join("(" + " <-> ".join(a) + ")" if len(a) > 1 else a[0] for a in chosen)
+        return " | ".join(_postgres_alternative(a, narrow=narrow) for a in chosen)
+
+
+def _rows_of(node: dict[str, Any], relation: str) -> float:
+    """The planner's row estimate for its scan of `relation` in an EXPLAIN (FORMAT JSON)
+    plan (0 when absent)."""
+    if node.get("Relation Name") == relation:
+        return float(node["Plan Rows"])
+    return max((_rows_of(child, relation) for child in node.get("Plans", ())), default=0.0)
 
 
 def _holds(terms: list[str], alternatives: frozenset[Alternative]) -> bool:
@@ -678,6 +768,29 @@ def _holds(terms: list[str], alternatives: frozenset[Alternative]) -> bool:
 def _meets(terms: list[str], state: State) -> bool:
     return bool(state.must) and all(_holds(terms, a) for a in state.must) and not any(
         _holds(terms, a) for a in state.never)
+
+
+def postgres_document(terms: Sequence[str]) -> str:
+    """An entry's terms in tsvector's text form: each term with its positions, then each
+    pair of adjacent terms as a lexeme of its own (no position), for phrase lookups."""
+    positions: dict[str, list[str]] = {}
+    for number, term in enumerate(terms, start=1):
+        positions.setdefault(term, []).append(str(number))
+    pairs = dict.fromkeys(f"{a}{PAIR}{b}" for a, b in itertools.pairwise(terms))
+    return " ".join([*(f"'{t}':{','.join(p)}" for t, p in positions.items()),
+                     *(f"'{p}'" for p in pairs)])
+
+
+def _postgres_alternative(alternative: Alternative, *, narrow: bool = False) -> str:
+    """A term, or a phrase as its adjacent pairs; a phrase of three or more words also
+    checks the words' positions (unless `narrow`), since its pairs could occur apart."""
+    if len(alternative) == 1:
+        return f"'{alternative[0]}'"
+    pairs = " & ".join(f"'{a}{PAIR}{b}'" for a, b in itertools.pairwise(alternative))
+    if len(alternative) == 2 or narrow:
+        return f"({pairs})"
+    phrase = " <-> ".join(f"'{t}'" for t in alternative)
+    return f"({pairs} & {phrase})"
 
 
 def rank_key(entry_id: int, size: int) -> int:
