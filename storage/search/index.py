@@ -39,6 +39,7 @@ from storage.search.analysis import (
     Thesaurus,
     competing,
     load_thesaurus,
+    stem,
     tokens,
 )
 
@@ -57,6 +58,9 @@ WALK_COST = 1.0
 """See `SearchIndex._walk_pays`."""
 PAIR = "_"
 """Joins two adjacent terms into one PostgreSQL lexeme; terms never contain it."""
+UNPAIRED = frozenset(stem(word) for word in STOPWORDS)
+"""Terms never indexed in a pair: two in three pairs of ordinary prose hold a stopword,
+and phrases seldom do (those that do are found by their words, then their positions)."""
 
 
 @dataclass(frozen=True)
@@ -230,9 +234,10 @@ class SearchIndex:
         if not fresh:
             await self.unindex(session, [e.id for e in entries])
         rows, counts = [], Counter[str]()
+        document = " ".join if self.dialect == "sqlite" else postgres_document
         for e in entries:
             terms, size = self.analyser.document_terms([e.summary, *e.tags])
-            rows.append((rank_key(e.id, size), e.id, e.member_id, " ".join(terms)))
+            rows.append((rank_key(e.id, size), e.id, e.member_id, document(terms)))
             counts.update(set(terms))
         counts[DOC_COUNT] = len(entries)
         # Plain driver executemany: bulk imports index hundreds of thousands of rows.
@@ -252,9 +257,7 @@ class SearchIndex:
                 "region) SELECT u.k, u.e, u.m, CAST(u.t AS tsvector), m.privacy, "
                 "lower(m.region) FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[]) "
                 "AS u(k, e, m, t) JOIN members m ON m.id = u.m",
-                tuple(list(column) for column in zip(
-                    *((k, e, m, postgres_document(t.split())) for k, e, m, t in rows),
-                    strict=True)))
+                tuple(list(column) for column in zip(*rows, strict=True)))
         if vocabulary is None:
             await self._count(session, counts)
         else:
@@ -599,14 +602,21 @@ class SearchIndex:
         batch = max(limit * 4, 20)
         tiers = list(itertools.islice(self._tiers(plan.units), MAX_TIERS))
         tiers.append(everything)  # a last sweep: anything that meets any unit
+        walking: bool | None = None
+        """PostgreSQL: how the planner is currently told to read (None: not told yet)."""
         for tier in tiers:
             tier_sql, values = sql("d.rank_key, d.member_id", tier)
             if self.dialect == "postgresql":
-                walk = await self._walk_pays(session, tier_sql, values, plan.entries, batch)
-                await session.execute(text(
-                    "SELECT set_config('enable_indexscan', :walk, true), "
-                    "set_config('enable_seqscan', :walk, true)"),
-                    {"walk": "on" if walk else "off"})
+                # no tier can match more than the whole query: when even that is few, the
+                # GIN index is the way for every tier, without asking the planner
+                walk = plan.most ** 2 > _walk_threshold(plan.entries, batch) and \
+                    await self._walk_pays(session, tier_sql, values, plan.entries, batch)
+                if walk != walking:
+                    await session.execute(text(
+                        "SELECT set_config('enable_indexscan', :walk, true), "
+                        "set_config('enable_seqscan', :walk, true)"),
+                        {"walk": "on" if walk else "off"})
+                    walking = walk
             after = -1
             while len(best) < limit:
                 found = (await session.execute(text(tier_sql), {
@@ -637,7 +647,7 @@ class SearchIndex:
         top = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
         visible = max(float(top["Plan Rows"]), 1.0)
         matches = _rows_of(top, "done_search") or visible
-        return matches * visible > WALK_SKEW * WALK_COST * entries * wanted
+        return matches * visible > _walk_threshold(entries, wanted)
 
     def _rank_here(self, rows: Sequence[Any], units: list[Unit],
                    limit: int) -> list[PersonHit]:
@@ -745,6 +755,11 @@ class SearchIndex:
         return " | ".join(_postgres_alternative(a, narrow=narrow) for a in chosen)
 
 
+def _walk_threshold(entries: int, wanted: int) -> float:
+    """See `SearchIndex._walk_pays`: walk when matches times visible matches exceed this."""
+    return WALK_SKEW * WALK_COST * entries * wanted
+
+
 def _rows_of(node: dict[str, Any], relation: str) -> float:
     """The planner's row estimate for its scan of `relation` in an EXPLAIN (FORMAT JSON)
     plan (0 when absent)."""
@@ -773,24 +788,31 @@ def _meets(terms: list[str], state: State) -> bool:
 def postgres_document(terms: Sequence[str]) -> str:
     """An entry's terms in tsvector's text form: each term with its positions, then each
     pair of adjacent terms as a lexeme of its own (no position), for phrase lookups."""
-    positions: dict[str, list[str]] = {}
+    positions: dict[str, str] = {}
     for number, term in enumerate(terms, start=1):
-        positions.setdefault(term, []).append(str(number))
-    pairs = dict.fromkeys(f"{a}{PAIR}{b}" for a, b in itertools.pairwise(terms))
-    return " ".join([*(f"'{t}':{','.join(p)}" for t, p in positions.items()),
-                     *(f"'{p}'" for p in pairs)])
+        found = positions.get(term)
+        positions[term] = str(number) if found is None else f"{found},{number}"
+    out = [f"'{t}':{p}" for t, p in positions.items()]
+    out.extend(dict.fromkeys(f"'{a}{PAIR}{b}'" for a, b in itertools.pairwise(terms)
+                             if a not in UNPAIRED and b not in UNPAIRED))
+    return " ".join(out)
 
 
 def _postgres_alternative(alternative: Alternative, *, narrow: bool = False) -> str:
-    """A term, or a phrase as its adjacent pairs; a phrase of three or more words also
-    checks the words' positions (unless `narrow`), since its pairs could occur apart."""
+    """A term, or a phrase: looked up by its indexed pairs (its words, if a stopword
+    leaves it none), then its words' positions checked (unless `narrow`) -- except for
+    two words indexed as a pair, which is the phrase itself."""
     if len(alternative) == 1:
         return f"'{alternative[0]}'"
-    pairs = " & ".join(f"'{a}{PAIR}{b}'" for a, b in itertools.pairwise(alternative))
-    if len(alternative) == 2 or narrow:
-        return f"({pairs})"
+    pairs = [f"'{a}{PAIR}{b}'" for a, b in itertools.pairwise(alternative)
+             if a not in UNPAIRED and b not in UNPAIRED]
+    if len(alternative) == 2 and pairs:
+        return f"({pairs[0]})"
+    keys = " & ".join(pairs or [f"'{t}'" for t in alternative])
+    if narrow:
+        return f"({keys})"
     phrase = " <-> ".join(f"'{t}'" for t in alternative)
-    return f"({pairs} & {phrase})"
+    return f"({keys} & {phrase})"
 
 
 def rank_key(entry_id: int, size: int) -> int:
