@@ -17,6 +17,7 @@ from bot.expertise.replies import Found
 from bot.members import resolve_member
 from bot.replies import Reply
 from storage.models.directory import LINK_MAX, SUMMARY_MAX
+from storage.search import Viewer
 
 MAX_TAGS = 10
 TAG_MAX = 40
@@ -119,7 +120,9 @@ async def whodone(ctx: Context, args: WhodoneArgs) -> Reply:
 
 async def find(ctx: Context, query: str, region: str | None, limit: int) -> list[Found]:
     """People and the entries of theirs that matched, best first."""
-    hits = await ctx.directory.find_people(query, viewer=await ctx.viewer(),
+    # who the searcher is does not matter to the search, only where they ask from
+    viewer = Viewer(ctx.caller.platform, ctx.caller.space_id)
+    hits = await ctx.directory.find_people(query, viewer=viewer,
                                            regions=[region] if region else [], limit=limit)
     members = await ctx.directory.members_by_ids([h.member_id for h in hits])
     entries = await ctx.directory.done_by_ids([e for h in hits for e in h.entry_ids])
