@@ -214,15 +214,7 @@ class DirectoryRepository:
         ids_by_handle = {h: i for h, (i, _) in existing.items()}
         fresh = [m for m in batch if m.handle not in existing]
         if fresh:
-            # RETURNING over many rows (SQLAlchemy's "insertmanyvalues"): the new ids come
-            # back with the insert instead of from a second look-up by handle.
-            table = Member.__table__
-            ids_by_handle.update((h, i) for i, h in await self.session.execute(
-                insert(table).returning(table.c.id, table.c.handle), [
-                    {"handle": m.handle, "name": m.name, "role": m.role,
-                     "organisation": m.organisation, "region": m.region, "bio": m.bio,
-                     "timezone": m.timezone, "privacy": m.privacy or default_privacy,
-                     "created_at": now, "updated_at": now} for m in fresh]))
+            ids_by_handle.update(await self._insert_members(fresh, default_privacy, now))
         await self._attach_identities(ids_by_handle, batch, now)
         entries = [{"member_id": ids_by_handle[item.handle], "summary": str(done["summary"]),
                     "tags": list(done.get("tags") or []), "year": done.get("year"),
@@ -248,6 +240,31 @@ class DirectoryRepository:
         elif interests:
             await self.session.execute(insert(Interest.__table__), interests)
         return len(fresh), len(existing)
+
+    async def _insert_members(self, fresh: Sequence[ImportedMember], default_privacy: str,
+                              now: datetime) -> list[tuple[str, int]]:
+        """Insert new members; (handle, id) of each, from RETURNING rather than a second
+        look-up. PostgreSQL takes the batch as arrays in one statement; elsewhere
+        SQLAlchemy's multi-row "insertmanyvalues"."""
+        rows = [{"handle": m.handle, "name": m.name, "role": m.role,
+                 "organisation": m.organisation, "region": m.region, "bio": m.bio,
+                 "timezone": m.timezone, "privacy": m.privacy or default_privacy}
+                for m in fresh]
+        if self.session.bind.dialect.name != "postgresql":
+            table = Member.__table__
+            found = await self.session.execute(
+                insert(table).returning(table.c.handle, table.c.id),
+                [{**row, "created_at": now, "updated_at": now} for row in rows])
+            return [(h, i) for h, i in found]
+        columns = list(rows[0])
+        found = await self.session.execute(text(
+            f"INSERT INTO members({', '.join(columns)}, created_at, updated_at) "
+            f"SELECT {', '.join(columns)}, :now, :now FROM unnest("
+            + ", ".join(f"CAST(:{c} AS text[])" for c in columns)
+            + f") AS u({', '.join(columns)}) RETURNING handle, id").bindparams(
+                bindparam("now", type_=UTCDateTime)),
+            {"now": now, **{c: [row[c] for row in rows] for c in columns}})
+        return [(h, i) for h, i in found]
 
     async def _insert_entries(self, entries: list[dict[str, Any]], now: datetime) -> None:
         """On PostgreSQL one unnest statement per batch (a driver executemany sends one
