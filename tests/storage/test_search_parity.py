@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.app import App
 from bot.testing import _truncate_postgres, make_settings
@@ -131,3 +131,19 @@ async def test_privacy_and_region_changed_later_apply_to_indexed_entries(
             assert kay is not None
             kay.privacy = "network"
         assert next(h for h, *_ in await _answer(app, "cyber security")) == "kay"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_entries_deleted_with_their_member_leave_postgresql_index(
+        both: tuple[App, App]) -> None:
+    """A delete that goes round the index (a cascade from members) still takes the rows
+    with it on PostgreSQL, through a trigger. (SQLite's FTS5 cannot cascade: the core
+    removes entries through the index, see `bot.expertise.privacy.forget_entries`.)"""
+    _, postgres = both
+    async with postgres.db.unit_of_work() as session:
+        lu = await session.scalar(select(Member).where(Member.handle == "lu"))
+        await session.delete(lu)
+    assert "lu" not in [h for h, *_ in await _answer(postgres, "code club")]
+    async with postgres.db.sessions() as session:
+        indexed = await session.scalar(text("SELECT count(*) FROM done_search"))
+    assert indexed == sum(len(done) for done in DIRECTORY.values()) - len(DIRECTORY["lu"])
