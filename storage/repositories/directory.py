@@ -179,9 +179,6 @@ class DirectoryRepository:
         all-or-nothing."""
         now = utcnow()
         if self.session.bind.dialect.name == "postgresql":
-            # A statement prepared while the tables were still empty would keep its first
-            # (sequential-scan) plan for the whole import, reading every member per batch.
-            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
             # Let the GIN indexes collect the import in their pending lists; `optimise`
             # merges them once at the end instead of after every few batches.
             await self.session.execute(text("SET LOCAL gin_pending_list_limit = '256MB'"))

@@ -555,14 +555,6 @@ class SearchIndex:
             params.update(names)
             region = "lower(m.region)" if self.dialect == "sqlite" else "d.region"
             region_sql = f" AND {region} IN ({', '.join(':' + n for n in names)})"
-        if self.dialect == "postgresql":
-            # A cached generic plan cannot see how common the tier's terms are; plan each
-            # tier for its query. Parallel workers and JIT compilation cost more to start
-            # than these short queries take.
-            await session.execute(text(
-                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-                "set_config('max_parallel_workers_per_gather', '0', true), "
-                "set_config('jit', 'off', true)"))
         if self.dialect == "sqlite":
             source = """FROM done_search f JOIN search_docs d ON d.rank_key = f.rowid
                 JOIN members m ON m.id = d.member_id
@@ -585,12 +577,28 @@ class SearchIndex:
                     f"{region_sql} ORDER BY {key} LIMIT :n",
                     {**params, "tier": tier.match, "narrow": tier.narrow or tier.match})
 
+        walking = True
+        """PostgreSQL's default. (A search earlier in this transaction may have left it
+        off; a walking tier then reads the GIN index instead, with the same result.)"""
+
+        async def read_by(*, walk: bool) -> None:
+            """PostgreSQL: let the planner walk the rank_key index, or make it read the
+            GIN index and sort (no walk, no scan of every row); sent only on a change."""
+            nonlocal walking
+            if self.dialect == "postgresql" and walk != walking:
+                value = "on" if walk else "off"
+                await session.execute(text(
+                    "SELECT set_config('enable_indexscan', :v, true), "
+                    "set_config('enable_seqscan', :v, true)"), {"v": value})
+                walking = walk
+
         everything = self._tier(1, [[State(1, (u.alternatives,))] for u in plan.units],
                                 [tuple(0 if j == i else -1 for j in range(len(plan.units)))
                                  for i in range(len(plan.units))])
         # Few matches (a rare thing): fetch them all at once and rank them here.
         rows: Sequence[Any] = ()
         if plan.most <= self.small_scan:
+            await read_by(walk=False)
             probe, values = sql("d.rank_key, d.member_id, e.id, e.summary, e.tags", everything)
             probe = probe.replace("WHERE", "JOIN done_entries e ON e.id = d.entry_id WHERE", 1)
             rows = (await session.execute(text(probe), {
@@ -602,21 +610,13 @@ class SearchIndex:
         batch = max(limit * 4, 20)
         tiers = list(itertools.islice(self._tiers(plan.units), MAX_TIERS))
         tiers.append(everything)  # a last sweep: anything that meets any unit
-        walking: bool | None = None
-        """PostgreSQL: how the planner is currently told to read (None: not told yet)."""
         for tier in tiers:
             tier_sql, values = sql("d.rank_key, d.member_id", tier)
-            if self.dialect == "postgresql":
-                # no tier can match more than the whole query: when even that is few, the
-                # GIN index is the way for every tier, without asking the planner
-                walk = plan.most ** 2 > _walk_threshold(plan.entries, batch) and \
-                    await self._walk_pays(session, tier_sql, values, plan.entries, batch)
-                if walk != walking:
-                    await session.execute(text(
-                        "SELECT set_config('enable_indexscan', :walk, true), "
-                        "set_config('enable_seqscan', :walk, true)"),
-                        {"walk": "on" if walk else "off"})
-                    walking = walk
+            # PostgreSQL: no tier can match more than the whole query; when even that is
+            # few, reading the GIN index is the way for every tier, without asking
+            await read_by(walk=plan.most ** 2 > _walk_threshold(
+                plan.entries, batch) and await self._walk_pays(
+                    session, tier_sql, values, plan.entries, batch))
             after = -1
             while len(best) < limit:
                 found = (await session.execute(text(tier_sql), {
