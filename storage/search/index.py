@@ -585,7 +585,7 @@ class SearchIndex:
             """PostgreSQL: let the planner walk the rank_key index, or make it read the
             GIN index and sort (no walk, no scan of every row); sent only on a change."""
             nonlocal walking
-            if self.dialect == "postgresql" and walk != walking:
+            if walk != walking:
                 value = "on" if walk else "off"
                 await session.execute(text(
                     "SELECT set_config('enable_indexscan', :v, true), "
@@ -598,7 +598,8 @@ class SearchIndex:
         # Few matches (a rare thing): fetch them all at once and rank them here.
         rows: Sequence[Any] = ()
         if plan.most <= self.small_scan:
-            await read_by(walk=False)
+            if self.dialect == "postgresql":
+                await read_by(walk=False)
             probe, values = sql("d.rank_key, d.member_id, e.id, e.summary, e.tags", everything)
             probe = probe.replace("WHERE", "JOIN done_entries e ON e.id = d.entry_id WHERE", 1)
             rows = (await session.execute(text(probe), {
@@ -614,9 +615,10 @@ class SearchIndex:
             tier_sql, values = sql("d.rank_key, d.member_id", tier)
             # PostgreSQL: no tier can match more than the whole query; when even that is
             # few, reading the GIN index is the way for every tier, without asking
-            await read_by(walk=plan.most ** 2 > _walk_threshold(
-                plan.entries, batch) and await self._walk_pays(
-                    session, tier_sql, values, plan.entries, batch))
+            if self.dialect == "postgresql":
+                await read_by(walk=plan.most ** 2 > _walk_threshold(
+                    plan.entries, batch) and await self._walk_pays(
+                        session, tier_sql, values, plan.entries, batch))
             after = -1
             while len(best) < limit:
                 found = (await session.execute(text(tier_sql), {
