@@ -165,8 +165,8 @@ class Tier:
     score: int
     match: str
     narrow: str = ""
-    """PostgreSQL: a looser expression that its GIN index answers alone (a phrase of three
-    or more words as just its pairs), when `match` also checks word positions; the index
+    """PostgreSQL: a looser expression that its GIN index answers alone (a phrase as just
+    its indexed pairs, or words), when `match` also checks word positions; the index
     finds rows by `narrow` and `match` is then checked on those rows only. Asking the
     index for positions would make it scan the phrase's every (common) word."""
 
@@ -611,14 +611,14 @@ class SearchIndex:
         batch = max(limit * 4, 20)
         tiers = list(itertools.islice(self._tiers(plan.units), MAX_TIERS))
         tiers.append(everything)  # a last sweep: anything that meets any unit
+        # PostgreSQL: no tier can match more than the whole query; when even that is few,
+        # reading the GIN index is the way for every tier, without asking the planner
+        may_walk = plan.most ** 2 > _walk_threshold(plan.entries, batch)
         for tier in tiers:
             tier_sql, values = sql("d.rank_key, d.member_id", tier)
-            # PostgreSQL: no tier can match more than the whole query; when even that is
-            # few, reading the GIN index is the way for every tier, without asking
             if self.dialect == "postgresql":
-                await read_by(walk=plan.most ** 2 > _walk_threshold(
-                    plan.entries, batch) and await self._walk_pays(
-                        session, tier_sql, values, plan.entries, batch))
+                await read_by(walk=may_walk and await self._walk_pays(
+                    session, tier_sql, values, plan.entries, batch))
             after = -1
             while len(best) < limit:
                 found = (await session.execute(text(tier_sql), {
@@ -642,7 +642,8 @@ class SearchIndex:
         spread evenly along rank_key, but a term's matches gather among long entries, so
         walks run far longer than it expects; this decides with its row estimates and
         measured costs instead: a walk visits about entries * wanted / visible rows (taken
-        as ten times that for the gathering, at a fifth of a heap visit's cost each)."""
+        as WALK_SKEW times that for the gathering, at WALK_COST of a heap visit's cost
+        each), a look-up visits every match."""
         found = (await session.execute(
             text(f"EXPLAIN (FORMAT JSON) {tier_sql.rsplit(' ORDER BY ', 1)[0]}"),
             {**values, "after": -1})).scalar_one()
@@ -705,8 +706,8 @@ class SearchIndex:
     def _tier_expression(self, states: list[list[State]], combos: list[tuple[int, ...]],
                          *, narrow: bool = False) -> str:
         """Entries meeting any of the combinations; `narrow` gives PostgreSQL's index-only
-        superset (see `Tier.narrow`): long phrases as their pairs, and no long phrase in
-        what must be absent (leaving one out only lets more rows through)."""
+        superset (see `Tier.narrow`): phrases without their position checks, and no such
+        phrase in what must be absent (leaving one out only lets more rows through)."""
         parts = []
         for combo in combos:
             chosen = [states[i][k] for i, k in enumerate(combo) if k >= 0]
@@ -722,7 +723,7 @@ class SearchIndex:
                 expr = " & ".join(f"({self._match_expression(a, narrow=narrow)})"
                                   for a in must)
                 if narrow:
-                    never = [frozenset(x for x in a if len(x) < 3) for a in never]
+                    never = [frozenset(x for x in a if not _needs_positions(x)) for a in never]
                     never = [a for a in never if a]
                 if never:
                     excluded = " | ".join(self._match_expression(a) for a in never)
@@ -795,9 +796,22 @@ def postgres_document(terms: Sequence[str]) -> str:
         found = positions.get(term)
         positions[term] = str(number) if found is None else f"{found},{number}"
     out = [f"'{t}':{p}" for t, p in positions.items()]
-    out.extend(dict.fromkeys(f"'{a}{PAIR}{b}'" for a, b in itertools.pairwise(terms)
-                             if a not in UNPAIRED and b not in UNPAIRED))
+    out.extend(dict.fromkeys(f"'{pair}'" for pair in _indexed_pairs(terms)))
     return " ".join(out)
+
+
+def _indexed_pairs(terms: Sequence[str]) -> list[str]:
+    """The pair lexemes PostgreSQL indexes for these adjacent terms (none with a stopword);
+    documents and queries both use this, so they always agree."""
+    return [f"{a}{PAIR}{b}" for a, b in itertools.pairwise(terms)
+            if a not in UNPAIRED and b not in UNPAIRED]
+
+
+def _needs_positions(alternative: Alternative) -> bool:
+    """Whether PostgreSQL must check word positions to match this alternative: a phrase,
+    unless it is two words indexed as one pair."""
+    return len(alternative) > 2 or (len(alternative) == 2
+                                    and not _indexed_pairs(alternative))
 
 
 def _postgres_alternative(alternative: Alternative, *, narrow: bool = False) -> str:
@@ -806,9 +820,8 @@ def _postgres_alternative(alternative: Alternative, *, narrow: bool = False) -> 
     two words indexed as a pair, which is the phrase itself."""
     if len(alternative) == 1:
         return f"'{alternative[0]}'"
-    pairs = [f"'{a}{PAIR}{b}'" for a, b in itertools.pairwise(alternative)
-             if a not in UNPAIRED and b not in UNPAIRED]
-    if len(alternative) == 2 and pairs:
+    pairs = [f"'{pair}'" for pair in _indexed_pairs(alternative)]
+    if not _needs_positions(alternative):
         return f"({pairs[0]})"
     keys = " & ".join(pairs or [f"'{t}'" for t in alternative])
     if narrow:
