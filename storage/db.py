@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,16 @@ POSTGRES_SETTINGS = {
 """Session settings for every PostgreSQL connection (sent when it connects)."""
 
 
+def alembic_config(connection: Any) -> Config:
+    """Alembic's configuration for our migrations, run on an open (sync) connection."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
 class Database:
     """Owns the engine and hands out sessions; one per process."""
 
@@ -109,13 +122,9 @@ class Database:
     async def upgrade(self) -> None:
         """Apply every pending migration (idempotent; safe with several copies starting)."""
         from alembic import command
-        from alembic.config import Config
 
         def _run(connection: Any) -> None:
-            cfg = Config()
-            cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "heads")
+            command.upgrade(alembic_config(connection), "heads")
 
         async with self.engine.begin() as conn:
             if not self.is_sqlite:

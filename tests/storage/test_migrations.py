@@ -10,7 +10,7 @@ from alembic.config import Config
 from sqlalchemy import select, text
 
 from bot.app import App
-from storage.db import MIGRATIONS_DIR
+from storage.db import alembic_config
 from storage.models import DoneEntry, Member
 from storage.repositories.directory import DirectoryRepository, ImportedMember
 from storage.search import Viewer
@@ -21,10 +21,7 @@ BEFORE_SEARCH_SPEED = "0006_merge_capabilities"
 
 async def migrate(app: App, action: Callable[[Config, str], None], target: str) -> None:
     def run(connection: Any) -> None:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        cfg.attributes["connection"] = connection
-        action(cfg, target)
+        action(alembic_config(connection), target)
 
     async with app.db.engine.begin() as conn:
         await conn.run_sync(run)
