@@ -192,6 +192,7 @@ async def import_file(db: Database, search: SearchIndex, path: Path, *, default_
                 progress(min(start + BATCH, len(members)), len(members))
         await search.add_vocabulary(session, vocabulary)
         await search.optimise(session)
+    await db.settle()
     return ImportResult(created, updated)
 
 

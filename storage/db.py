@@ -132,6 +132,18 @@ class Database:
                                    {"k": _MIGRATION_LOCK_KEY})
             await conn.run_sync(_run)
 
+    async def settle(self) -> None:
+        """After a bulk load has committed, PostgreSQL: VACUUM (ANALYZE) everything, so the
+        planner knows the new rows, GIN indexes absorb their pending lists, and pages are
+        marked all-visible now rather than by autovacuum while members are searching.
+        VACUUM cannot run in a transaction, hence a connection of its own. SQLite needs
+        nothing here (the search index merges its segments inside the import)."""
+        if self.is_sqlite:
+            return
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM (ANALYZE)"))
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=10)

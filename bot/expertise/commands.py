@@ -13,11 +13,10 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.expertise import replies
 from bot.expertise.privacy import export_entries, forget_entries
-from bot.expertise.replies import Found
 from bot.members import resolve_member
 from bot.replies import Reply
 from storage.models.directory import LINK_MAX, SUMMARY_MAX
-from storage.search import Viewer
+from storage.search import PersonHit, Viewer
 
 MAX_TAGS = 10
 TAG_MAX = 40
@@ -118,16 +117,13 @@ async def whodone(ctx: Context, args: WhodoneArgs) -> Reply:
     return replies.results(query, region, found)
 
 
-async def find(ctx: Context, query: str, region: str | None, limit: int) -> list[Found]:
+async def find(ctx: Context, query: str, region: str | None,
+               limit: int) -> list[PersonHit]:
     """People and the entries of theirs that matched, best first."""
     # who the searcher is does not matter to the search, only where they ask from
     viewer = Viewer(ctx.caller.platform, ctx.caller.space_id)
-    hits = await ctx.directory.find_people(query, viewer=viewer,
+    return await ctx.directory.find_people(query, viewer=viewer,
                                            regions=[region] if region else [], limit=limit)
-    members = await ctx.directory.members_by_ids([h.member_id for h in hits])
-    entries = await ctx.directory.done_by_ids([e for h in hits for e in h.entry_ids])
-    return [Found(members[h.member_id], [entries[e] for e in h.entry_ids], h.score)
-            for h in hits]
 
 
 class ProfileArgs(Args):

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.replies import Button, Context, Field, ItemList, ListItem, Reply, Section, Text
 from storage.models import DoneEntry, Interest, Member
-
-
-@dataclass(frozen=True)
-class Found:
-    """One person in search results, with the entries of theirs that matched."""
-
-    member: Member
-    entries: list[DoneEntry]
-    score: float
+from storage.search import PersonHit
 
 
 def entry_line(entry: DoneEntry) -> str:
@@ -51,7 +42,7 @@ def my_entries(entries: Sequence[DoneEntry]) -> Reply:
                                         "2019`."),))
 
 
-def results(query: str, region: str | None, found: Sequence[Found]) -> Reply:
+def results(query: str, region: str | None, found: Sequence[PersonHit]) -> Reply:
     where = f" in {region}" if region else ""
     if not found:
         return Reply(blocks=(

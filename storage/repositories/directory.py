@@ -161,12 +161,6 @@ class DirectoryRepository:
         return await self.search.find_people(self.session, query, viewer=viewer,
                                              regions=regions, limit=limit)
 
-    async def members_by_ids(self, ids: Sequence[int]) -> dict[int, Member]:
-        if not ids:
-            return {}
-        rows = await self.session.scalars(select(Member).where(Member.id.in_(ids)))
-        return {m.id: m for m in rows}
-
     # -- import / export -----------------------------------------------------------------------
     async def upsert_imported(self, batch: Sequence[ImportedMember], *, default_privacy: str,
                               vocabulary: Counter[str] | None = None) -> tuple[int, int]:
@@ -179,8 +173,8 @@ class DirectoryRepository:
         all-or-nothing."""
         now = utcnow()
         if self.session.bind.dialect.name == "postgresql":
-            # Let the GIN indexes collect the import in their pending lists; `optimise`
-            # merges them once at the end instead of after every few batches.
+            # Let the GIN indexes collect the import in their pending lists; the VACUUM
+            # after it commits (`Database.settle`) merges them once, not every few batches.
             await self.session.execute(text("SET LOCAL gin_pending_list_limit = '256MB'"))
         handles = [m.handle for m in batch]
         existing = {h: (i, p) for i, h, p in (await self.session.execute(

@@ -30,7 +30,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DoneEntry
+from storage.models import DoneEntry, Member
 from storage.search.analysis import (
     ACRONYM_MARK,
     MAX_QUERY_CHARS,
@@ -84,10 +84,20 @@ class IndexRow:
 
 @dataclass(frozen=True)
 class PersonHit:
-    member_id: int
+    """A person found, loaded with the search's own reads so callers need no more."""
+
+    member: Member
     score: float
-    entry_ids: tuple[int, ...]
+    entries: tuple[DoneEntry, ...]
     """Matching entries, best first."""
+
+    @property
+    def member_id(self) -> int:
+        return self.member.id
+
+    @property
+    def entry_ids(self) -> tuple[int, ...]:
+        return tuple(e.id for e in self.entries)
 
 
 def _visible(privacy: str, member: str) -> str:
@@ -301,19 +311,12 @@ class SearchIndex:
             await session.execute(text("DELETE FROM search_vocab WHERE df <= 0 AND term != ''"))
 
     async def optimise(self, session: AsyncSession) -> None:
-        """After a bulk import: merge SQLite FTS5's many small segments into one, so
-        queries read one b-tree per term; on PostgreSQL, move the GIN index's pending
-        list into the index proper (queries would scan it linearly) and refresh the
-        planner's statistics."""
+        """At the end of a bulk import, SQLite: merge FTS5's many small segments into one,
+        so queries read one b-tree per term. (PostgreSQL's counterpart, VACUUM, must run
+        after the import commits: `Database.settle`.)"""
         if self.dialect == "sqlite":
             await session.execute(text(
                 "INSERT INTO done_search(done_search) VALUES ('optimize')"))
-        else:
-            await session.execute(text(
-                "SELECT gin_clean_pending_list('ix_done_search_document'::regclass), "
-                "gin_clean_pending_list('ix_search_vocab_term_trgm'::regclass)"))
-            await session.execute(text(
-                "ANALYZE members, done_entries, done_search, search_vocab"))
 
     async def _count(self, session: AsyncSession, deltas: dict[str, int]) -> None:
         """Add to terms' document frequencies (sorted, so concurrent writers lock alike)."""
@@ -605,7 +608,7 @@ class SearchIndex:
             rows = (await session.execute(text(probe), {
                 **values, "after": -1, "n": SMALL_RESULT + 1})).all()
             if len(rows) <= SMALL_RESULT:
-                return self._rank_here(rows, plan.units, limit)
+                return await self._load(session, self._rank_here(rows, plan.units, limit))
         best: dict[int, int] = {}
         """member id -> score of their best entry, in rank order."""
         batch = max(limit * 4, 20)
@@ -632,7 +635,8 @@ class SearchIndex:
                 break
         chosen = list(best)[:limit]
         matches = await self._matching_entries(session, chosen, plan.units)
-        return [PersonHit(m, best[m] / 1000, matches.get(m, ())) for m in chosen]
+        return [PersonHit(matches[m][0], best[m] / 1000, matches[m][1])
+                for m in chosen if m in matches]
 
     async def _walk_pays(self, session: AsyncSession, tier_sql: str,
                          values: dict[str, object], entries: int, wanted: int) -> bool:
@@ -653,9 +657,10 @@ class SearchIndex:
         return matches * visible > _walk_threshold(entries, wanted)
 
     def _rank_here(self, rows: Sequence[Any], units: list[Unit],
-                   limit: int) -> list[PersonHit]:
+                   limit: int) -> list[tuple[int, float, list[int]]]:
         """Rank a complete (small) set of matching entries with the same scores and order
-        the tiers give: best entry's score, then its rank key."""
+        the tiers give: best entry's score, then its rank key. Gives (member id, score,
+        entry ids best first) per person."""
         states = [u.states() for u in units]
         people: dict[int, list[tuple[int, int, int]]] = {}
         for key, member_id, entry_id, summary, tags in rows:
@@ -665,8 +670,27 @@ class SearchIndex:
             if score > 0:
                 people.setdefault(member_id, []).append((-score, key, entry_id))
         ranked = sorted((sorted(found), member_id) for member_id, found in people.items())
-        return [PersonHit(member_id, -found[0][0] / 1000, tuple(e for *_, e in found))
+        return [(member_id, -found[0][0] / 1000, [e for *_, e in found])
                 for found, member_id in ranked[:limit]]
+
+    @staticmethod
+    async def _load(session: AsyncSession,
+                    ranked: list[tuple[int, float, list[int]]]) -> list[PersonHit]:
+        """The people and entries `_rank_here` chose, in one read."""
+        wanted = [e for *_, ids in ranked for e in ids]
+        if not wanted:
+            return []
+        rows = (await session.execute(
+            select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id)
+            .where(DoneEntry.id.in_(wanted)))).all()
+        loaded = {entry.id: entry for entry, _ in rows}
+        people = {member.id: member for _, member in rows}
+        hits = []
+        for member_id, score, ids in ranked:
+            entries = tuple(loaded[e] for e in ids if e in loaded)
+            if entries:  # gone since the probe only if deleted meanwhile
+                hits.append(PersonHit(people[member_id], score, entries))
+        return hits
 
     def _tiers(self, units: list[Unit]) -> Iterator[Tier]:
         """Match expressions for combinations of unit states, best total score first;
@@ -731,24 +755,30 @@ class SearchIndex:
             parts.append(f"({expr})")
         return (" OR " if self.dialect == "sqlite" else " | ").join(parts)
 
-    async def _matching_entries(self, session: AsyncSession, members: list[int],
-                                units: list[Unit]) -> dict[int, tuple[int, ...]]:
-        """Every entry of these people that meets the query, best first (checked here in
-        Python, with the same analysis the index was built with)."""
+    async def _matching_entries(
+            self, session: AsyncSession, members: list[int],
+            units: list[Unit]) -> dict[int, tuple[Member, tuple[DoneEntry, ...]]]:
+        """These people, each with every entry of theirs that meets the query, best first
+        (checked here in Python, with the same analysis the index was built with); people
+        and entries are read together, as the caller will show them."""
         if not members:
             return {}
         rows = await session.execute(
-            select(DoneEntry.id, DoneEntry.member_id, DoneEntry.summary, DoneEntry.tags)
+            select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id)
             .where(DoneEntry.member_id.in_(members)))
         states = [u.states() for u in units]
+        people: dict[int, Member] = {}
         scored: dict[int, list[tuple[int, int, int]]] = {}
-        for entry_id, member_id, summary, tags in rows:
-            terms, size = self.analyser.document_terms([summary, *(tags or [])])
+        loaded: dict[int, DoneEntry] = {}
+        for entry, member in rows:
+            terms, size = self.analyser.document_terms([entry.summary, *(entry.tags or [])])
             score = sum(next((st.weight for st in unit if _meets(terms, st)), 0)
                         for unit in states)
             if score > 0:
-                scored.setdefault(member_id, []).append((-score, size, entry_id))
-        return {m: tuple(e for *_, e in sorted(found)) for m, found in scored.items()}
+                people[member.id], loaded[entry.id] = member, entry
+                scored.setdefault(member.id, []).append((-score, size, entry.id))
+        return {m: (people[m], tuple(loaded[e] for *_, e in sorted(found)))
+                for m, found in scored.items()}
 
     def _match_expression(self, alternatives: frozenset[Alternative], *,
                           narrow: bool = False) -> str:
