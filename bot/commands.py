@@ -8,6 +8,7 @@ console, Slack and Discord all read this registry.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -133,6 +134,11 @@ class Command:
         return out
 
     def usage_line(self) -> str:
+        return self._usage_line
+
+    @functools.cached_property
+    def _usage_line(self) -> str:
+        """Worked out once: help lists every command's usage on every call."""
         if self.usage:
             return self.usage
         parts = [self.name]

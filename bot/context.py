@@ -64,14 +64,38 @@ async def caller_is_moderator(services: Services, session: AsyncSession, caller:
                                                      caller.user_id)
 
 
-@dataclass
 class Context:
-    caller: Caller
-    services: Services
-    session: AsyncSession
-    command: str
-    outbox: list[tuple[Destination, Reply]] = field(default_factory=list)
-    _member: Member | None = None
+    """One command's (or job's) view of the world. Its unit of work is opened on first use
+    of `session`, so commands that never touch the database (help, most errors) cost no
+    session; `finish` commits it. A caller that manages its own session passes it in."""
+
+    def __init__(self, *, caller: Caller, services: Services, command: str,
+                 session: AsyncSession | None = None) -> None:
+        self.caller = caller
+        self.services = services
+        self.command = command
+        self.outbox: list[tuple[Destination, Reply]] = []
+        self._session = session
+        self._owns_session = session is None
+        self._member: Member | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.services.db.sessions()
+        return self._session
+
+    async def finish(self, *, commit: bool) -> None:
+        """End the unit of work this context opened (if it opened one): commit it, or
+        roll it back; a session passed in is left to its owner."""
+        session, self._session = self._session, None
+        if session is None or not self._owns_session:
+            return
+        try:
+            if commit:
+                await session.commit()
+        finally:
+            await session.close()
 
     @property
     def settings(self) -> Settings:

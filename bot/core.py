@@ -89,24 +89,24 @@ class Core:
             args = command.args.model_validate(raw)
         except ValidationError as exc:
             return describe_validation(command, exc)
-        services = self.services
-        async with services.db.sessions() as session:
-            ctx = Context(caller=caller, services=services, session=session,
-                          command=command.name)
-            try:
-                async with session.begin():
-                    if command.moderator_only:
-                        await ctx.require_moderator(f"use `{command.name}`")
-                    reply = await command.handler(ctx, args)
-            except NotAllowed as exc:
-                await self._record_refusal(caller, command, raw, exc.message)
-                return error(exc.message)
-            except UserError as exc:
-                return error(exc.message, **({exc.field: exc.message} if exc.field else {}))
-            except Exception:
-                log.exception("command %r failed for %s with %r", command.name,
-                              actor_label(caller), raw)
-                return error(APOLOGY)
+        ctx = Context(caller=caller, services=self.services, command=command.name)
+        try:
+            if command.moderator_only:
+                await ctx.require_moderator(f"use `{command.name}`")
+            reply = await command.handler(ctx, args)
+            await ctx.finish(commit=True)
+        except NotAllowed as exc:
+            await ctx.finish(commit=False)
+            await self._record_refusal(caller, command, raw, exc.message)
+            return error(exc.message)
+        except UserError as exc:
+            return error(exc.message, **({exc.field: exc.message} if exc.field else {}))
+        except Exception:
+            log.exception("command %r failed for %s with %r", command.name,
+                          actor_label(caller), raw)
+            return error(APOLOGY)
+        finally:
+            await ctx.finish(commit=False)
         await self._deliver(ctx)
         return reply
 
@@ -116,30 +116,30 @@ class Core:
         complete = self.registry.completions.get(source)
         if complete is None:
             return []
-        async with self.services.db.sessions() as session:
-            ctx = Context(caller=caller, services=self.services, session=session,
-                          command=f"(complete {source})")
-            try:
-                found = await complete(ctx, typed.strip())
-            except Exception:
-                log.exception("autocomplete source %r failed for %s", source,
-                              actor_label(caller))
-                return []
+        ctx = Context(caller=caller, services=self.services, command=f"(complete {source})")
+        try:
+            found = await complete(ctx, typed.strip())
+        except Exception:
+            log.exception("autocomplete source %r failed for %s", source, actor_label(caller))
+            return []
+        finally:
+            await ctx.finish(commit=False)
         return [str(value) for value in found][:MAX_COMPLETIONS]
 
     async def member_joined(self, event: MemberJoined) -> None:
         """Run every capability's join hook, each in its own unit of work."""
         for hook in self.registry.join_hooks:
-            async with self.services.db.sessions() as session:
-                ctx = Context(caller=event.caller, services=self.services, session=session,
-                              command="(member joined)")
-                try:
-                    async with session.begin():
-                        await hook(ctx, event)
-                except Exception:
-                    log.exception("join hook %s failed for %s", getattr(hook, "__name__", hook),
-                                  actor_label(event.caller))
-                    continue
+            ctx = Context(caller=event.caller, services=self.services,
+                          command="(member joined)")
+            try:
+                await hook(ctx, event)
+                await ctx.finish(commit=True)
+            except Exception:
+                log.exception("join hook %s failed for %s", getattr(hook, "__name__", hook),
+                              actor_label(event.caller))
+                continue
+            finally:
+                await ctx.finish(commit=False)
             await self._deliver(ctx)
 
     async def _deliver(self, ctx: Context) -> None:

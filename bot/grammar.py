@@ -147,7 +147,7 @@ def parse_args(command: Command, tokens: list[Token]) -> dict[str, Any]:
             break
         is_last = index == len(positional) - 1
         if meta.rest or (is_last and not is_list_field(info)):
-            values[name] = " ".join(t.text for t in remaining)
+            values[name] = " ".join(t.text for t in remaining if t.text)  # no "" gaps
             remaining = []
         elif is_list_field(info):
             values[name] = [t.text for t in remaining]

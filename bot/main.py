@@ -150,8 +150,8 @@ async def cmd_whodone(args: argparse.Namespace, settings: Settings) -> int:
 
         caller = Caller(platform="console", space_id="local", user_id=settings.console.handle)
         async with app.db.sessions() as session:
-            ctx = Context(caller=caller, services=app.services, session=session,
-                          command="whodone")
+            ctx = Context(caller=caller, services=app.services, command="whodone",
+                          session=session)
             query, region = args.query, args.region
             if region is None:
                 query, region = await split_region(ctx, query)

@@ -97,8 +97,8 @@ async def split_region(ctx: Context, query: str) -> tuple[str, str | None]:
     if not found:
         return query, None
     wanted = found.group(2).strip().lower()
-    known = set(ctx.settings.network.regions) | set(await ctx.directory.regions())
-    match = next((r for r in known if r.lower() == wanted), None)
+    match = next((r for r in ctx.settings.network.regions if r.lower() == wanted), None) \
+        or await ctx.directory.region_named(wanted)
     return (found.group(1), match) if match else (query, None)
 
 

@@ -121,6 +121,11 @@ class DirectoryRepository:
         return list(await self.session.scalars(
             select(Identity).where(Identity.member_id == member_id).order_by(Identity.id)))
 
+    async def region_named(self, lowered: str) -> str | None:
+        """The region as members spell it, given in lower case; None if nobody is there."""
+        return await self.session.scalar(
+            select(Member.region).where(func.lower(Member.region) == lowered).limit(1))
+
     async def regions(self) -> list[str]:
         rows = await self.session.scalars(
             select(Member.region).where(Member.region != "").distinct())

@@ -91,8 +91,8 @@ async def run_ours(url: str, directory: Path, queries: int) -> dict[str, Any]:
     for query, region in workload(directory, queries):
         started = time.perf_counter()
         async with app.db.sessions() as session:
-            ctx = Context(caller=caller, services=app.services, session=session,
-                          command="whodone")
+            ctx = Context(caller=caller, services=app.services, command="whodone",
+                          session=session)
             found += len(await find(ctx, query, region, 10))
         latencies.append((time.perf_counter() - started) * 1000)
     await app.close()

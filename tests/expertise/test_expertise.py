@@ -58,6 +58,22 @@ async def test_region_filter_by_suffix_and_option(app, chat: FakeAdapter) -> Non
     assert "in schools" in reply.plain_text()
 
 
+async def test_configured_region_filters_before_anyone_lives_there(
+        app, chat: FakeAdapter) -> None:
+    """A region named in config is a filter even with no members in it yet (and is shown
+    as configured); a member's region, however it is typed, is one too."""
+    settings = app.services.settings
+    app.services.settings = settings.model_copy(update={"network": settings.network.model_copy(
+        update={"regions": ["West Midlands", "Kent"]})})
+    await chat.say("done Managed the LA broadband contract", user="bob")
+    async with app.db.unit_of_work() as session:
+        (await session.scalar(select(Member))).region = "Isle of Wight"
+    empty = await chat.say("whodone broadband in west midlands")
+    assert names(empty) == [] and "“broadband” in West Midlands" in empty.plain_text()
+    assert names(await chat.say("whodone broadband in the ISLE OF WIGHT?")) == ["bob"]
+    assert names(await chat.say("whodone broadband in kent")) == []
+
+
 async def test_list_and_remove_only_own_entries(app, chat: FakeAdapter) -> None:
     await chat.say("done Wrote a digital strategy", user="ann")
     listed = await chat.say("done list", user="ann")

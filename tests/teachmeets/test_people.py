@@ -156,8 +156,8 @@ async def test_simultaneous_answers_never_overfill(app: App, chat: FakeAdapter) 
 
     async def going(user: str, *, hold: bool = False) -> str:
         async with app.db.sessions() as session, session.begin():
-            ctx = Context(caller=chat.caller(user), services=app.services, session=session,
-                          command="teachmeet going")
+            ctx = Context(caller=chat.caller(user), services=app.services,
+                          command="teachmeet going", session=session)
             reply = await answer(ctx, 1, "going")
             if hold:
                 answered.set()
