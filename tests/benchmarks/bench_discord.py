@@ -3,9 +3,11 @@
 Both run the real discord.py client against the same fake Discord on loopback (gateway
 and REST, see tests/adapters/discord/fake_discord.py). The clock starts when the fake
 gateway sends MESSAGE_CREATE and stops when the bot's POST of its reply arrives. The bare
-bot answers every mention with a constant; Staffroom parses the plain-language question,
-searches the directory (200 members) and renders embeds with buttons. Target: p50 and p99
-within 2x of the bare bot's.
+bot answers every mention with a constant. Staffroom answers `help` (the like-for-like: a
+reply needing no database, through all the adapter's own work: grammar, dispatch, embeds),
+then a plain-language question that searches the directory (200 members) and renders
+people with buttons, then the same question straight into the core. Target: `help`'s p50
+and p99 within 2x of the bare bot's; the search is printed to show what the core adds.
 
     python3 -m tests.benchmarks.bench_discord [--mentions 1000] [--database URL]
 """
