@@ -65,9 +65,9 @@ async def caller_is_moderator(services: Services, session: AsyncSession, caller:
 
 
 class Context:
-    """One command's (or job's) view of the world. Its unit of work is opened on first use
-    of `session`, so commands that never touch the database (help, most errors) cost no
-    session; `finish` commits it. A caller that manages its own session passes it in."""
+    """One command's view of the world. Its unit of work is opened on first use of
+    `session`, so commands that never touch the database (help, most errors) cost no
+    session; `finish` ends it. A caller that manages its own session passes it in."""
 
     def __init__(self, *, caller: Caller, services: Services, command: str,
                  session: AsyncSession | None = None) -> None:
@@ -88,9 +88,9 @@ class Context:
     async def finish(self, *, commit: bool) -> None:
         """End the unit of work this context opened (if it opened one): commit it, or
         roll it back; a session passed in is left to its owner."""
-        session, self._session = self._session, None
-        if session is None or not self._owns_session:
+        if self._session is None or not self._owns_session:
             return
+        session, self._session = self._session, None
         try:
             if commit:
                 await session.commit()
