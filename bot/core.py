@@ -96,6 +96,8 @@ class Core:
             reply = await command.handler(ctx, args)
             await ctx.finish(commit=True)
         except NotAllowed as exc:
+            # end this unit of work first: on SQLite it may hold the one write lock that
+            # the refusal's own unit of work needs
             await ctx.finish(commit=False)
             await self._record_refusal(caller, command, raw, exc.message)
             return error(exc.message)

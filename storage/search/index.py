@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz.distance import OSA
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DoneEntry, Member
@@ -664,9 +664,7 @@ class SearchIndex:
         states = [u.states() for u in units]
         people: dict[int, list[tuple[int, int, int]]] = {}
         for key, member_id, entry_id, summary, tags in rows:
-            terms, _ = self.analyser.document_terms([summary, *(tags or [])])
-            score = sum(next((st.weight for st in unit if _meets(terms, st)), 0)
-                        for unit in states)
+            score, _ = self._score(summary, tags, states)
             if score > 0:
                 people.setdefault(member_id, []).append((-score, key, entry_id))
         ranked = sorted((sorted(found), member_id) for member_id, found in people.items())
@@ -681,8 +679,7 @@ class SearchIndex:
         if not wanted:
             return []
         rows = (await session.execute(
-            select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id)
-            .where(DoneEntry.id.in_(wanted)))).all()
+            _entries_and_members().where(DoneEntry.id.in_(wanted)))).all()
         loaded = {entry.id: entry for entry, _ in rows}
         people = {member.id: member for _, member in rows}
         hits = []
@@ -764,21 +761,26 @@ class SearchIndex:
         if not members:
             return {}
         rows = await session.execute(
-            select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id)
-            .where(DoneEntry.member_id.in_(members)))
+            _entries_and_members().where(DoneEntry.member_id.in_(members)))
         states = [u.states() for u in units]
         people: dict[int, Member] = {}
         scored: dict[int, list[tuple[int, int, int]]] = {}
         loaded: dict[int, DoneEntry] = {}
         for entry, member in rows:
-            terms, size = self.analyser.document_terms([entry.summary, *(entry.tags or [])])
-            score = sum(next((st.weight for st in unit if _meets(terms, st)), 0)
-                        for unit in states)
+            score, size = self._score(entry.summary, entry.tags, states)
             if score > 0:
                 people[member.id], loaded[entry.id] = member, entry
                 scored.setdefault(member.id, []).append((-score, size, entry.id))
         return {m: (people[m], tuple(loaded[e] for *_, e in sorted(found)))
                 for m, found in scored.items()}
+
+    def _score(self, summary: str, tags: Sequence[str] | None,
+               states: list[list[State]]) -> tuple[int, int]:
+        """An entry's score (each unit's weight at the best state it meets, summed) and its
+        size in terms, from the same analysis the index was built with."""
+        terms, size = self.analyser.document_terms([summary, *(tags or [])])
+        return sum(next((st.weight for st in unit if _meets(terms, st)), 0)
+                   for unit in states), size
 
     def _match_expression(self, alternatives: frozenset[Alternative], *,
                           narrow: bool = False) -> str:
@@ -786,6 +788,11 @@ class SearchIndex:
         if self.dialect == "sqlite":
             return " OR ".join('"' + " ".join(a) + '"' for a in chosen)
         return " | ".join(_postgres_alternative(a, narrow=narrow) for a in chosen)
+
+
+def _entries_and_members() -> Select[tuple[DoneEntry, Member]]:
+    """Entries read with their members, as search results show them."""
+    return select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id)
 
 
 def _walk_threshold(entries: int, wanted: int) -> float:
