@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.context import Services
@@ -17,6 +18,9 @@ from bot.settings import Settings, default_data_dir
 from scheduled import Scheduler
 from storage.db import Database
 from storage.search import SearchIndex
+
+if TYPE_CHECKING:
+    from bot.http import HealthResult, HttpServer
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,7 @@ class App:
         for capability in capabilities():
             if capability.schedule is not None:
                 capability.schedule(self.scheduler)
+        self.http: HttpServer | None = None
 
     @property
     def db(self) -> Database:
@@ -63,9 +68,35 @@ class App:
     async def close(self) -> None:
         await self.db.dispose()
 
-    async def run(self, adapters: Sequence[Adapter], *, scheduler: bool = True) -> None:
-        """Run adapters and the scheduler on this loop until SIGINT/SIGTERM or an adapter
-        stops; then stop everything cleanly, waiting for deliveries under way."""
+    def build_http(self, adapters: Sequence[Adapter] = ()) -> HttpServer:
+        """The HTTP server with every route: health, each capability's, each adapter's."""
+        from bot.http import HttpServer
+
+        server = HttpServer(self.services.settings.http)
+        server.add_health_check("database", self._database_health)
+        for capability in capabilities():
+            if capability.http is not None:
+                capability.http(server, self.services)
+        for adapter in adapters:
+            mount = getattr(adapter, "mount_http", None)
+            if mount is not None:
+                mount(server)
+        return server
+
+    async def _database_health(self) -> HealthResult:
+        from bot.http import HealthResult
+
+        try:
+            await self.db.ping()
+        except Exception as exc:
+            log.warning("health check: the database is unreachable: %s", type(exc).__name__)
+            return HealthResult(False, "unreachable")
+        return HealthResult(True, self.db.dialect)
+
+    async def run(self, adapters: Sequence[Adapter], *, scheduler: bool = True,
+                  http: bool = True) -> None:
+        """Run the HTTP server, adapters and the scheduler on this loop until SIGINT/SIGTERM
+        or an adapter stops; then stop everything cleanly, waiting for deliveries under way."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -74,6 +105,9 @@ class App:
         for adapter in adapters:
             self.services.notifier.register(adapter)
         started: list[Adapter] = []
+        if http:
+            self.http = self.build_http(adapters)
+            await self.http.start()
         try:
             for adapter in adapters:
                 await adapter.start()
@@ -95,3 +129,6 @@ class App:
                 except Exception:
                     log.exception("stopping the %s adapter failed", adapter.platform)
                 self.services.notifier.unregister(adapter)
+            if self.http is not None:
+                await self.http.stop()
+                self.http = None

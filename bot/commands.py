@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from bot.context import Context, Services
     from bot.events import MemberJoined
+    from bot.http import HttpServer
     from bot.replies import Block, Reply
     from scheduled import Scheduler
 
@@ -87,6 +88,8 @@ CompletionSource = Callable[["Context", str], Awaitable[Sequence[str]]]
 """Suggestions for what the caller has typed so far into an argument whose `Arg.complete`
 names this source (regions, teach-meet ids, tags); platforms with autocomplete show them."""
 MAX_COMPLETIONS = 25
+HttpRoutes = Callable[["HttpServer", "Services"], None]
+"""Adds a capability's routes (calendar feeds, web pages) to the bot's HTTP server."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,8 @@ class Capability:
     """Returns the capability's data about a member for `mydata`, under the capability name."""
     completions: Mapping[str, CompletionSource] = field(default_factory=dict)
     """Autocomplete sources by name, for `Arg(complete=name)` on any capability's commands."""
+    http: HttpRoutes | None = None
+    """Adds the capability's routes to the HTTP server, before it starts."""
 
 
 @dataclass

@@ -30,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="TOML settings file (default: $STAFFROOM_CONFIG, else none)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    sub.add_parser("run", help="start every configured chat adapter and the scheduler")
+    sub.add_parser("run", help="start every configured chat adapter, the scheduler and the "
+                   "HTTP server")
+    sub.add_parser("serve", help="run the HTTP server alone (health, feeds, pages; no chat "
+                   "adapters, no scheduler)")
     console = sub.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument("--as", dest="handle", metavar="HANDLE",
                          help="who you are (default: [console] handle, 'me')")
@@ -79,8 +82,16 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             if not sys.stdin.isatty():
                 return 2
             print("Starting the console now.", file=sys.stderr)
-            return await _console(app, settings, settings.console.handle)
+            return await _console(app, settings, settings.console.handle, http=True)
         await app.run(adapters)
+        return 0
+
+    return await with_app(settings, body)
+
+
+async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    async def body(app: App) -> int:
+        await app.run([], scheduler=False)
         return 0
 
     return await with_app(settings, body)
@@ -91,13 +102,14 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
         settings, lambda app: _console(app, settings, args.handle or settings.console.handle))
 
 
-async def _console(app: App, settings: Settings, handle: str) -> int:
-    """The console adapter; the scheduler runs too when a person is at the terminal."""
+async def _console(app: App, settings: Settings, handle: str, *, http: bool = False) -> int:
+    """The console adapter; the scheduler runs too when a person is at the terminal, and
+    the HTTP server when `staffroom run` fell back to the console."""
     from adapters.console import ConsoleAdapter
 
     adapter = ConsoleAdapter(app.core, handle=handle,
                              downloads=default_data_dir() / "downloads")
-    await app.run([adapter], scheduler=sys.stdin.isatty())
+    await app.run([adapter], scheduler=sys.stdin.isatty(), http=http)
     return 0
 
 
@@ -238,7 +250,8 @@ async def cmd_slack_manifest(args: argparse.Namespace, settings: Settings) -> in
 
 
 COMMANDS: dict[str, Handler] = {
-    "run": cmd_run, "console": cmd_console, "import": cmd_import, "export": cmd_export,
+    "run": cmd_run, "serve": cmd_serve, "console": cmd_console, "import": cmd_import,
+    "export": cmd_export,
     "whodone": cmd_whodone, "db": cmd_db, "discord-sync": cmd_discord_sync,
     "slack-manifest": cmd_slack_manifest, "calendar": cmd_calendar,
     **resources_cli.COMMANDS,

@@ -14,7 +14,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -259,19 +266,34 @@ class SlackSettings(Section):
     signing_secret: str = ""
     app_token: str = ""
     mode: Literal["http", "socket"] = "http"
-    host: str = "0.0.0.0"
-    port: int = Field(default=3000, ge=0, le=65535)
     api_base_url: str = ""
     """Slack Web API base URL; empty means https://slack.com/api/ (a proxy, or a test fake)."""
     workspaces: list[SlackWorkspace] = Field(default_factory=list)
     usergroup_cache_seconds: float = Field(default=60.0, ge=0)
     event_dedupe_hours: float = Field(default=24.0, gt=0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ({"host", "port"} & data.keys()):
+            raise ValueError("[slack] host and port moved to [http] host and port (one HTTP "
+                             "server now carries /slack/events, health, metrics and pages)")
+        return data
+
     @property
     def configured(self) -> bool:
         has_token = bool(self.bot_token) or any(w.token() for w in self.workspaces)
         secret = self.app_token if self.mode == "socket" else self.signing_secret
         return has_token and bool(secret)
+
+
+class HttpSettings(Section):
+    """The bot's one HTTP server: health, metrics, calendar feeds, web pages, Slack events."""
+
+    host: str = "127.0.0.1"
+    """Interface to listen on; "0.0.0.0" to be reachable from other machines."""
+    port: int = Field(default=8080, ge=0, le=65535)
+    """0 picks a free port (tests)."""
 
 
 class Settings(BaseSettings):
@@ -293,6 +315,7 @@ class Settings(BaseSettings):
     resources: ResourcesSettings = Field(default_factory=ResourcesSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
     def space(self, platform: str, space_id: str) -> SpaceSettings | None:
         return next((s for s in self.spaces if s.platform == platform and s.id == space_id), None)

@@ -28,7 +28,7 @@ from bot.core import Core
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
 from bot.notifier import AdapterBase, Destination
 from bot.replies import Reply
-from bot.settings import Settings, SpaceSettings
+from bot.settings import HttpSettings, Settings, SpaceSettings
 
 # Property tests: no per-example deadline (a loaded 2-core CI machine is slow, not wrong),
 # and in CI a fixed search order, so a run is reproducible and cannot fail by luck; locally
@@ -111,7 +111,8 @@ def make_settings(**overrides: Any) -> Settings:
     spaces = [SpaceSettings(platform="fake", id=SPACE, name="Test space",
                             introductions_channel="C-INTROS",
                             announcements_channel="C-NEWS", moderators=[MODERATOR])]
-    values: dict[str, Any] = {"spaces": spaces}
+    values: dict[str, Any] = {"spaces": spaces,
+                              "http": HttpSettings(host="127.0.0.1", port=0)}
     values.update(overrides)
     return Settings(**values)
 

@@ -34,6 +34,7 @@ from adapters.slack.entry import command_text, home_parts
 from bot.core import APOLOGY, Core
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
 from bot.grammar import GrammarError, parse, strip_mention
+from bot.http import HealthResult, HttpServer
 from bot.notifier import AdapterBase, DeliveryError, Destination
 from bot.replies import Attachment, Form, Reply, error
 from storage.repositories.slack_events import SlackEventRepository
@@ -86,14 +87,13 @@ class SlackAdapter(AdapterBase):
                                        if w.token()}
         self.default_token = self.settings.bot_token
         self.bots: dict[str, _Bot] = {}
-        self.port: int | None = None
         self.bolt: AsyncApp | None = None
         self._session: aiohttp.ClientSession | None = None
         self._clients: dict[str, AsyncWebClient] = {}
         self._dm_channels: dict[tuple[str, str], str] = {}
         self._groups: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self._tasks: set[asyncio.Future[None]] = set()
-        self._runner: web.AppRunner | None = None
+        self._http_server: HttpServer | None = None
         self._socket: Any = None
         self._last_purge = 0.0
 
@@ -110,27 +110,25 @@ class SlackAdapter(AdapterBase):
             await self._socket.connect_async()
             log.info("Slack Socket Mode connected")
             return
-        app = web.Application()
-        app.router.add_post("/slack/events", self._http)
-        app.router.add_get("/healthz", self._health)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
-        await site.start()
-        server = getattr(site, "_server", None)
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self.settings.port
-        log.info("Slack HTTP endpoint on http://%s:%s/slack/events", self.settings.host,
-                 self.port)
+        if self._http_server is None:
+            raise RuntimeError("Slack HTTP mode needs the bot's HTTP server: call mount_http "
+                               "before start")
+        log.info("Slack HTTP endpoint on %s/slack/events", self._http_server.url)
+
+    def mount_http(self, server: HttpServer) -> None:
+        """In HTTP mode, Slack's requests arrive at /slack/events on the bot's server, and
+        `/healthz` reports whether Slack accepted the bot tokens."""
+        server.add_health_check("slack", self._slack_health)
+        if self.settings.mode == "socket":
+            return
+        self._http_server = server
+        server.add_post("/slack/events", self._http)
 
     async def stop(self) -> None:
         if self._socket is not None:
             with contextlib.suppress(Exception):
                 await self._socket.close_async()
             self._socket = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
         try:
             async with asyncio.timeout(SHUTDOWN_GRACE):
                 await self.idle()
@@ -147,7 +145,10 @@ class SlackAdapter(AdapterBase):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """The bot's HTTP server, where Slack's requests arrive (HTTP mode)."""
+        if self._http_server is None:
+            raise RuntimeError("the Slack adapter has no HTTP server (Socket Mode?)")
+        return self._http_server.url
 
     async def _identify_tokens(self) -> None:
         """auth.test for each token: which team it serves and the bot's own ids (so the bot
@@ -265,13 +266,11 @@ class SlackAdapter(AdapterBase):
                 start()
         return response
 
-    async def _health(self, _request: web.Request) -> web.Response:
-        try:
-            await self.core.services.db.ping()
-        except Exception as exc:
-            log.warning("health check: database unreachable: %s", exc)
-            return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-        return web.json_response({"ok": True, "tasks": len(self._tasks)})
+    async def _slack_health(self) -> HealthResult:
+        if not self.bots:
+            return HealthResult(False, "no workspace token was accepted by auth.test")
+        return HealthResult(True, f"{len(self.bots)} workspace(s), {len(self._tasks)} "
+                                  "deliveries under way")
 
     # -- background work -------------------------------------------------------------------------
     def _spawn(self, work: Awaitable[None], what: str, origin: Origin | None) -> None:

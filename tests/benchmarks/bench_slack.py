@@ -31,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import SlackAdapter
 from bot.app import App
 from bot.events import Caller, TextMessage
-from bot.settings import SlackSettings, SpaceSettings
+from bot.settings import HttpSettings, SlackSettings, SpaceSettings
 from bot.testing import make_settings, serve_on_loopback
 from tests.adapters.slack.fake_slack import FakeSlack, SlackClient, sign
 
@@ -78,19 +78,22 @@ async def serve_ours(api_url: str, database: str, members: int, ports: Queue[int
     settings = make_settings(
         database={"url": database},
         spaces=[SpaceSettings(platform="slack", id="T1", name="Bench")],
-        slack=SlackSettings(bot_token="xoxb-1", signing_secret=SECRET, host="127.0.0.1",
-                            port=0, api_base_url=api_url))
+        slack=SlackSettings(bot_token="xoxb-1", signing_secret=SECRET, api_base_url=api_url),
+        http=HttpSettings(host="127.0.0.1", port=0))
     app = App(settings)
     await app.open()
     await seed(app, members)
     adapter = SlackAdapter(app.core)
+    server = app.build_http([adapter])
+    await server.start()
     await adapter.start()
-    assert adapter.port is not None
-    ports.put(adapter.port)
+    assert server.port is not None
+    ports.put(server.port)
     try:
         await _until(stop)
     finally:
         await adapter.stop()
+        await server.stop()
         await app.close()
 
 

@@ -87,7 +87,9 @@ async def test_a_copy_whose_database_session_dies_hands_over(
     async with copies[2].db.engine.begin() as conn:
         killed = (await conn.execute(text(
             "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-            "AND objid = :key AND granted"), {"key": leader.settings.leader_lock_key})).all()
+            "AND objid = :key AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+            {"key": leader.settings.leader_lock_key})).all()
     assert len(killed) == 1
     await asyncio.wait_for(standby.is_leader.wait(), 10)
     await fake.wait_until(lambda: len(fake.live) == 1)

@@ -31,7 +31,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 def slack_settings(fake: FakeSlack, **overrides: object) -> SlackSettings:
     values: dict[str, object] = {
-        "bot_token": "xoxb-1", "signing_secret": SECRET, "host": "127.0.0.1", "port": 0,
+        "bot_token": "xoxb-1", "signing_secret": SECRET,
         "api_base_url": fake.api_url,
         "workspaces": [SlackWorkspace(team_id="T2", bot_token_env="TEST_SLACK_TOKEN_T2")]}
     values.update(overrides)
@@ -53,11 +53,14 @@ def settings(fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> Settings
 async def slack(app: App) -> AsyncIterator[SlackAdapter]:
     adapter = SlackAdapter(app.core)
     app.services.notifier.register(adapter)
+    server = app.build_http([adapter])
+    await server.start()
     await adapter.start()
     try:
         yield adapter
     finally:
         await adapter.stop()
+        await server.stop()
         app.services.notifier.unregister(adapter)
 
 

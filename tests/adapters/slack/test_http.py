@@ -147,7 +147,9 @@ async def test_url_verification_and_health(slack: SlackAdapter, client: SlackCli
     sent = await client.post(body, "application/json")
     assert sent.status == 200 and "abc123" in sent.text
     async with client.session.get(f"{slack.url}/healthz") as resp:
-        assert resp.status == 200 and (await resp.json())["ok"] is True
+        health = await resp.json()
+        assert resp.status == 200 and health["ok"] is True
+        assert health["checks"]["database"]["ok"] and health["checks"]["slack"]["ok"]
 
 
 # -- every command -----------------------------------------------------------------------------
@@ -458,6 +460,8 @@ async def test_a_retried_event_is_handled_once(
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     # a second copy of the bot, sharing the database, also recognises the retry
     twin = SlackAdapter(app.core)
+    twin_server = app.build_http([twin])
+    await twin_server.start()
     await twin.start()
     try:
         twin_client = SlackClient(twin.url, fake_slack, client.secret, client.session)
@@ -465,6 +469,7 @@ async def test_a_retried_event_is_handled_once(
         await twin.idle()
     finally:
         await twin.stop()
+        await twin_server.stop()
     assert await count(app, DoneEntry) == 1 and await count(app, SlackEventSeen) == 1
 
 

@@ -32,7 +32,8 @@ async def next_ack(fake: FakeSlack) -> dict:
 
 async def test_socket_mode_envelopes(app: App, slack: SlackAdapter,
                                      fake_slack: FakeSlack) -> None:
-    assert slack.port is None  # no HTTP server in Socket Mode
+    with pytest.raises(RuntimeError, match="Socket Mode"):
+        _ = slack.url  # Slack's requests do not come over HTTP in Socket Mode
     opened = [c for c in fake_slack.calls if c.method == "apps.connections.open"]
     assert opened and opened[0].token == "xapp-1-test"
 
