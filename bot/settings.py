@@ -296,6 +296,23 @@ class HttpSettings(Section):
     """0 picks a free port (tests)."""
 
 
+class WebSettings(Section):
+    """How the bot's HTTP server is reached from outside (links in replies, calendar feeds)."""
+
+    base_url: str = ""
+    """Public address of the HTTP server, e.g. "https://staffroom.example.org" (behind a
+    reverse proxy); empty: http://[http] host:port, which only suits trying it locally."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an absolute http(s) address such as "
+                             "'https://staffroom.example.org'")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STAFFROOM_", env_nested_delimiter="__", extra="forbid",
@@ -316,6 +333,15 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+
+    def public_url(self, path: str = "/") -> str:
+        """An absolute address on the bot's HTTP server, for links members follow."""
+        base = self.web.base_url
+        if not base:
+            host = self.http.host if self.http.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
+            base = f"http://{host}:{self.http.port}"
+        return base + (path if path.startswith("/") else f"/{path}")
 
     def space(self, platform: str, space_id: str) -> SpaceSettings | None:
         return next((s for s in self.spaces if s.platform == platform and s.id == space_id), None)

@@ -124,3 +124,14 @@ def test_example_config_documents_every_setting_and_loads() -> None:
                 "team_id", "bot_token_env"):
         assert f"# {key} =" in text, key
     load_settings(ROOT / "config.example.toml")
+
+
+def test_public_links_use_the_base_url_or_the_local_server() -> None:
+    from bot.settings import HttpSettings, Settings, WebSettings
+
+    local = Settings(http=HttpSettings(host="0.0.0.0", port=8081))
+    assert local.public_url("/calendar.ics") == "http://127.0.0.1:8081/calendar.ics"
+    public = Settings(web=WebSettings(base_url="https://staffroom.example.org/"))
+    assert public.public_url("teachmeets/3") == "https://staffroom.example.org/teachmeets/3"
+    with pytest.raises(ValueError, match="absolute"):
+        WebSettings(base_url="staffroom.example.org")
