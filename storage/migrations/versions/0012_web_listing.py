@@ -20,5 +20,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("web_listing")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch copy of the table would lose the
+    # expression index ix_members_region_lower.
+    op.drop_column("members", "web_listing")
