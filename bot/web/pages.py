@@ -157,8 +157,8 @@ class WebPages:
         now = self.services.clock.now()
         async with self.services.db.sessions() as session:
             reader = WebReader(session, self.settings)
-            meets = await reader.upcoming(now=now, limit=5)
-            pins = await reader.pins(query="", tags=(), offset=0, limit=6)
+            meets = await reader.upcoming(now=now, limit=5, count=False)
+            pins = await reader.newest_pins(6)
             regions = await reader.regions(now=now)
         name = self.settings.network.name
         about = self.settings.web.about or (
@@ -167,7 +167,7 @@ class WebPages:
         joins = [(s.platform.capitalize(), s.name or s.id, s.join_url)
                  for s in self.settings.spaces if s.web and s.join_url]
         page = PageInfo(name, about, self.origin(request) + "/", "home")
-        return self._render(request, "home.html", page, meets=meets.items, pins=pins.items,
+        return self._render(request, "home.html", page, meets=meets.items, pins=pins,
                             regions=regions, joins=joins)
 
     async def teachmeets(self, request: web.Request) -> web.Response:

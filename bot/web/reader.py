@@ -92,10 +92,11 @@ class WebReader:
                 for platform, space in self.hidden]
 
     async def upcoming(self, *, now: datetime, region: str | None = None, offset: int = 0,
-                       limit: int = 20) -> Page[TeachMeet]:
+                       limit: int = 20, count: bool = True) -> Page[TeachMeet]:
         """Scheduled teach-meets that have not ended, soonest first. The few that started
         within the last day are checked for having ended in Python (portable date
-        arithmetic); the rest are counted and paged in SQL."""
+        arithmetic); the rest are counted (unless `count` is false: the home page only
+        needs the first few) and paged in SQL."""
         where = [TeachMeet.status == "scheduled", *self._meets_on_web()]
         if region:
             where.append(func.lower(TeachMeet.region) == region.lower())
@@ -105,13 +106,15 @@ class WebReader:
                                     TeachMeet.starts_at < now).order_by(*order))
                    if m.starts_at + timedelta(minutes=m.duration_minutes) > now]
         later = [*where, TeachMeet.starts_at >= now]
-        total = len(started) + (await self.session.scalar(
-            select(func.count()).select_from(TeachMeet).where(*later)) or 0)
         items = started[offset:offset + limit]
         if len(items) < limit:
             items += list(await self.session.scalars(
                 select(TeachMeet).where(*later).order_by(*order)
                 .offset(max(offset - len(started), 0)).limit(limit - len(items))))
+        if not count:
+            return Page(items, None, False)
+        total = len(started) + (await self.session.scalar(
+            select(func.count()).select_from(TeachMeet).where(*later)) or 0)
         return Page(items, total, offset + len(items) < total)
 
     async def regions(self, *, now: datetime) -> list[str]:
@@ -167,6 +170,15 @@ class WebReader:
         page = await repo.browse(tags=tags, limit=limit, offset=offset,
                                  exclude_spaces=self.hidden)
         return Page(page.pins, page.total, offset + len(page.pins) < page.total)
+
+    async def newest_pins(self, limit: int) -> list[Pin]:
+        """The latest additions to the library (one query: the home page's)."""
+        where = [Pin.status == "published"]
+        where += [~and_(Pin.added_by_platform == platform, Pin.added_by_space == space)
+                  for platform, space in self.hidden]
+        return list(await self.session.scalars(
+            select(Pin).where(*where).order_by(Pin.published_at.desc(), Pin.id.desc())
+            .limit(limit)))
 
     async def pin(self, pin_id: int) -> Pin | None:
         found = await self.session.get(Pin, pin_id)

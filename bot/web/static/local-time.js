@@ -13,16 +13,19 @@
   if (!zone || zone === site) {
     return;
   }
-  var startFormat = new Intl.DateTimeFormat("en-GB", {
+  var full = new Intl.DateTimeFormat("en-GB", {
     weekday: "short", day: "numeric", month: "short", year: "numeric",
-    hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone
-  });
-  var endFormat = new Intl.DateTimeFormat("en-GB", {
     hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone, timeZoneName: "short"
   });
-  var dayFormat = new Intl.DateTimeFormat("en-GB", {
-    year: "numeric", month: "2-digit", day: "2-digit", timeZone: zone
-  });
+  function parts(date) {
+    var out = {};
+    var list = full.formatToParts(date);
+    for (var k = 0; k < list.length; k++) {
+      out[list[k].type] = list[k].value;
+    }
+    return out;
+  }
+  // The page's own format: "Tue 17 Nov 2026, 11:00–13:00 GMT-5".
   var times = document.querySelectorAll("time[data-local]");
   for (var i = 0; i < times.length; i++) {
     var el = times[i];
@@ -31,13 +34,14 @@
       continue;
     }
     var end = new Date(start.getTime() + 60000 * Number(el.getAttribute("data-minutes") || 0));
-    var text = startFormat.format(start) + "–" + endFormat.format(end);
-    if (dayFormat.format(start) !== dayFormat.format(end)) {
-      text = startFormat.format(start) + " – " + startFormat.format(end) + " " +
-        endFormat.format(end).split(" ").slice(1).join(" ");
-    }
+    var a = parts(start);
+    var b = parts(end);
+    var day = a.weekday + " " + a.day + " " + a.month + " " + a.year;
+    var endDay = b.weekday + " " + b.day + " " + b.month + " " + b.year;
+    var until = (endDay === day ? "" : b.weekday + " " + b.day + " " + b.month + ", ") +
+      b.hour + ":" + b.minute;
     el.setAttribute("title", el.textContent + " (" + site + ")");
-    el.textContent = text;
+    el.textContent = day + ", " + a.hour + ":" + a.minute + "–" + until + " " + a.timeZoneName;
   }
   var notes = document.querySelectorAll("[data-zone-note]");
   for (var j = 0; j < notes.length; j++) {
