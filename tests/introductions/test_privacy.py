@@ -141,6 +141,7 @@ async def test_mydata_is_everything_as_json(app, chat) -> None:
     data = json.loads(reply.attachment.content)
     assert data["profile"]["name"] == "Zoltan Quimby"
     assert data["profile"]["privacy"] == "space"
+    assert data["profile"]["web_listing"] is False
     assert {a["user_id"] for a in data["accounts"]} == {"zoltan7", "UZQ999"}
     assert data["wants_to_learn"] == ["xylophone tuning"]
     assert [e["summary"] for e in data["expertise"]] == list(ENTRIES)
