@@ -10,7 +10,10 @@ def _buttons(buttons: tuple[Button, ...]) -> str:
 
 
 def button_command(button: Button) -> str:
-    """The text command a button stands for, so terminal users can type it."""
+    """The text command a button stands for, so terminal users can type it; a link
+    button's web address."""
+    if button.url:
+        return button.url
     parts = [button.command]
     for key, value in button.args.items():
         shown = str(value)

@@ -17,14 +17,17 @@ Tone = Literal["info", "success", "warning", "error"]
 
 @dataclass(frozen=True)
 class Button:
-    """Pressing it runs `command` with `args` as the presser (re-checked like typed input)."""
+    """Pressing it runs `command` with `args` as the presser (re-checked like typed input),
+    or, for a link button (`url` set, no command), opens that web address."""
 
     label: str
-    command: str
+    command: str = ""
     args: Mapping[str, Any] = field(default_factory=dict)
     style: ButtonStyle = "default"
     confirm: str = ""
     """If set, the platform asks "are you sure?" with this text before sending the press."""
+    url: str = ""
+    """An absolute http(s) address: the button is a link (a web page), not a command."""
 
 
 @dataclass(frozen=True)

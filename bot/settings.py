@@ -91,6 +91,18 @@ class SpaceSettings(Section):
     """Weekday of this space's digest; empty means `[digest] day`."""
     digest_time: str = ""
     """"HH:MM" (network time zone) of this space's digest; empty means `[digest] time`."""
+    web: bool = True
+    """Show this space's teach-meets, and resources pinned from it, on the web pages."""
+    join_url: str = ""
+    """An invitation link the web home offers under "How to join"; empty: not offered."""
+
+    @field_validator("join_url")
+    @classmethod
+    def _join_link(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"https?://\S+", value):
+            raise ValueError("must be an http(s) address such as 'https://join.slack.com/...'")
+        return value
 
     @field_validator("digest_day")
     @classmethod
@@ -297,11 +309,20 @@ class HttpSettings(Section):
 
 
 class WebSettings(Section):
-    """How the bot's HTTP server is reached from outside (links in replies, calendar feeds)."""
+    """How the bot's HTTP server is reached from outside (links in replies, calendar feeds),
+    and the network's web pages on it (`bot/web`)."""
 
     base_url: str = ""
     """Public address of the HTTP server, e.g. "https://staffroom.example.org" (behind a
     reverse proxy); empty: http://[http] host:port, which only suits trying it locally."""
+    enabled: bool = True
+    """Serve the web pages (/, /teachmeets, /library) on the HTTP server."""
+    public: bool = True
+    """false: the pages answer 404 (the network is not ready to be seen yet)."""
+    about: str = Field(default="", max_length=500)
+    """A sentence or two about the network, for the home page and link previews."""
+    page_size: int = Field(default=20, ge=5, le=50)
+    """Teach-meets or resources on one page of /teachmeets and /library."""
 
     @field_validator("base_url")
     @classmethod
@@ -345,6 +366,17 @@ class Settings(BaseSettings):
 
     def space(self, platform: str, space_id: str) -> SpaceSettings | None:
         return next((s for s in self.spaces if s.platform == platform and s.id == space_id), None)
+
+    def on_web(self, platform: str, space_id: str) -> bool:
+        """May things from this space (teach-meets, pins) appear on the web pages?"""
+        space = self.space(platform, space_id)
+        return space is None or space.web
+
+    def page_url(self, path: str) -> str:
+        """A web page's address for a link in a reply; "" when the pages are off, not
+        public, or have no public address ([web] base_url) that members could open."""
+        web = self.web
+        return self.public_url(path) if web.enabled and web.public and web.base_url else ""
 
 
 def default_data_dir() -> Path:

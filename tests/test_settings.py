@@ -135,3 +135,17 @@ def test_public_links_use_the_base_url_or_the_local_server() -> None:
     assert public.public_url("teachmeets/3") == "https://staffroom.example.org/teachmeets/3"
     with pytest.raises(ValueError, match="absolute"):
         WebSettings(base_url="staffroom.example.org")
+
+
+def test_web_settings_spaces_off_the_web_and_page_links() -> None:
+    from bot.settings import SpaceSettings, WebSettings
+
+    with pytest.raises(ValueError, match="http"):
+        SpaceSettings(platform="slack", id="T1", join_url="join.slack.com/x")
+    settings = Settings(web=WebSettings(base_url="https://staffroom.example.org"),
+                        spaces=[SpaceSettings(platform="slack", id="T1", web=False)])
+    assert not settings.on_web("slack", "T1") and settings.on_web("discord", "G1")
+    assert settings.page_url("/library") == "https://staffroom.example.org/library"
+    closed = settings.model_copy(update={"web": WebSettings(
+        base_url="https://staffroom.example.org", public=False)})
+    assert closed.page_url("/library") == ""

@@ -42,6 +42,7 @@ MAX_TITLE, MAX_DESCRIPTION, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FOOTER = (
 MAX_ROWS, MAX_PER_ROW, MAX_LABEL, MAX_OPTIONS = 5, 5, 80, 25
 MAX_MODAL_INPUTS, MAX_MODAL_TITLE, MAX_INPUT_LABEL, MAX_INPUT_VALUE = 5, 45, 45, 4000
 MAX_PLACEHOLDER = 100
+MAX_URL = 512
 _STYLES = {"default": discord.ButtonStyle.secondary, "primary": discord.ButtonStyle.primary,
            "danger": discord.ButtonStyle.danger}
 BLANK = "\u200b"
@@ -213,6 +214,15 @@ def _embeds(reply: Reply) -> tuple[list[discord.Embed], list[_Action]]:
     return [discord.Embed.from_dict(e) for e in build.embeds], actions
 
 
+def _link(action: _Action) -> discord.ui.Button[Any] | None:
+    """A link button (opens a web page; Discord sends the bot nothing), if Discord can
+    take its address."""
+    url = action.button.url
+    if len(url) > MAX_URL or not url.startswith(("https://", "http://")):
+        return None
+    return discord.ui.Button(label=action.label, url=url, style=discord.ButtonStyle.link)
+
+
 def _button(action: _Action, custom_id: str) -> discord.ui.Button[Any]:
     return discord.ui.Button(label=action.label, custom_id=custom_id,
                              style=_STYLES.get(action.button.style,
@@ -226,22 +236,32 @@ def _target(action: _Action) -> Target:
     return Target("confirm" if button.confirm else "run", button.command, dict(button.args))
 
 
-def _view(actions: Sequence[_Action]) -> tuple[StaticView | None, list[str]]:
+def _view(actions: Sequence[_Action]) -> tuple[StaticView | None, list[str], list[str]]:
     """Buttons while they fit in 5 rows of 5; selects (one per kind of action) beyond that.
-    Returns the view and the text commands of actions that could not be made components."""
+    Returns the view, the text commands of actions that could not be made components, and
+    "label: address" for links that could not be link buttons."""
     typed: list[str] = []
+    links: list[str] = []
     if not actions:
-        return None, typed
+        return None, typed, links
     view = StaticView()
     if len(actions) <= MAX_ROWS * MAX_PER_ROW:
         for index, action in enumerate(actions):
+            if action.button.url and action.target is None:
+                link = _link(action)
+                if link is None:
+                    links.append(f"{action.label}: {action.button.url}")
+                    continue
+                view.add_item(link)
+                view.children[-1].row = index // MAX_PER_ROW
+                continue
             custom_id = custom_ids.encode(_target(action))
             if custom_id is None:
                 typed.append(button_command(action.button))
                 continue
             view.add_item(_button(action, custom_id))
             view.children[-1].row = index // MAX_PER_ROW
-        return (view if view.children else None), typed
+        return (view if view.children else None), typed, links
     by_label: dict[str, list[_Action]] = {}
     for action in actions:
         by_label.setdefault(action.button.label, []).append(action)
@@ -249,6 +269,9 @@ def _view(actions: Sequence[_Action]) -> tuple[StaticView | None, list[str]]:
     for label, group in by_label.items():
         options: list[discord.SelectOption] = []
         for action in group:
+            if action.button.url and action.target is None:
+                links.append(f"{action.label}: {action.button.url}")  # an option opens none
+                continue
             value = custom_ids.encode_option(_target(action))
             room = (MAX_ROWS - index) * MAX_OPTIONS
             if value is None or len(options) >= room:
@@ -263,7 +286,7 @@ def _view(actions: Sequence[_Action]) -> tuple[StaticView | None, list[str]]:
                                             options=options[start:start + MAX_OPTIONS],
                                             row=index))
             index += 1
-    return (view if view.children else None), typed
+    return (view if view.children else None), typed, links
 
 
 def render(reply: Reply, *, ephemeral: bool = False, open_form: Target | None = None,
@@ -278,7 +301,11 @@ def render(reply: Reply, *, ephemeral: bool = False, open_form: Target | None = 
         actions.append(_Action(cut(f"Open: {reply.form.title}", MAX_LABEL),
                                Button(reply.form.title, open_form.command,
                                       dict(open_form.args), style="primary")))
-    view, typed = _view(actions)
+    view, typed, links = _view(actions)
+    if links:
+        embeds = embeds + _embeds(Reply(blocks=(Text("\n".join(links)),),
+                                        tone=reply.tone))[0]
+        embeds = embeds[:MAX_EMBEDS]
     notes = [f"`{t}`" for t in typed]
     if reply.form is not None and open_form is None:
         fields = " ".join(f"{f.name}=..." for f in reply.form.fields)

@@ -457,6 +457,8 @@ class SlackAdapter(AdapterBase):
     async def _run_action(self, origin: Origin, body: Mapping[str, Any]) -> None:
         action = (body.get("actions") or [{}])[0]
         kind = str(action.get("action_id", "")).split(":")[1:2]
+        if kind == [render.LINK_KIND]:
+            return  # a link button: the browser opened the page; nothing to run
         value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
         if kind == ["f"]:
             form = render.decode_form(value)

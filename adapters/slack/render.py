@@ -48,6 +48,8 @@ MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 MAX_BUTTON_TEXT = 75
 MAX_VALUE = 2000
+MAX_URL = 3000
+LINK_KIND = "u"
 MAX_OPTION_VALUE = 150
 MAX_OPTIONS = 100
 MAX_ACTION_ELEMENTS = 25
@@ -174,6 +176,8 @@ def _confirm(text: str, label: str, style: str) -> dict[str, Any]:
 
 
 def button(b: Button, ids: _Ids) -> dict[str, Any] | None:
+    if b.url:
+        return link_button(b, ids)
     value = encode_action(b.command, b.args)
     if len(value) > MAX_VALUE:
         log.warning("button %r for %r carries too much to fit Slack; left out", b.label,
@@ -185,6 +189,19 @@ def button(b: Button, ids: _Ids) -> dict[str, Any] | None:
         element["style"] = b.style
     if b.confirm:
         element["confirm"] = _confirm(b.confirm, b.label, b.style)
+    return element
+
+
+def link_button(b: Button, ids: _Ids) -> dict[str, Any] | None:
+    """A button that opens a web page. Slack still sends the app a press (action id
+    `sr1:u:<n>`), which the adapter only acknowledges."""
+    if len(b.url) > MAX_URL or not b.url.startswith(("https://", "http://")):
+        log.warning("link button %r has an address Slack cannot take; left out", b.label)
+        return None
+    element: dict[str, Any] = {"type": "button", "text": _plain(b.label, MAX_BUTTON_TEXT),
+                               "action_id": ids.next(LINK_KIND), "url": b.url}
+    if b.style != "default":
+        element["style"] = b.style
     return element
 
 
@@ -201,7 +218,8 @@ def _option(label: str, value: str) -> dict[str, Any]:
 def _overflow(buttons: Sequence[Button], ids: _Ids) -> dict[str, Any] | None:
     """A "…" menu for an item with a few plain actions; None when a button needs more than
     a menu can carry (a confirmation or style of its own, a long value)."""
-    if not 2 <= len(buttons) <= 5 or any(b.confirm or b.style != "default" for b in buttons):
+    if not 2 <= len(buttons) <= 5 or any(b.confirm or b.style != "default" or b.url
+                                         for b in buttons):
         return None
     values = [encode_action(b.command, b.args) for b in buttons]
     if any(len(v) > MAX_OPTION_VALUE for v in values):
@@ -292,12 +310,16 @@ def _long_list(block: ItemList, head: str, ids: _Ids) -> list[dict[str, Any]]:
     """Every item as text, then one menu per kind of action ("Profile…", "Remove…") whose
     options are the items: a long list stays within Slack's block budget."""
     lines = [head] if head else []
-    lines += [f"{n}. {_item_text(item)}" for n, item in enumerate(block.items, 1)]
+    lines += [f"{n}. {_item_text(item)}" + "".join(
+        f" · <{b.url}|{escape(b.label)}>" for b in item.buttons
+        if b.url.startswith(("https://", "http://")) and len(b.url) <= MAX_URL)
+        for n, item in enumerate(block.items, 1)]
     out = _sections("\n".join(lines))
     groups: dict[str, list[tuple[int, ListItem, Button]]] = {}
     for n, item in enumerate(block.items, 1):
         for b in item.buttons:
-            groups.setdefault(b.label, []).append((n, item, b))
+            if not b.url:  # a link is in the item's text: a menu option cannot open one
+                groups.setdefault(b.label, []).append((n, item, b))
     elements = []
     for label, entries in groups.items():
         options = []

@@ -64,6 +64,13 @@ CAPABILITY = Capability(
                 summary="Choose who can find you: network, space or hidden.",
                 usage="privacy [network|space|hidden]",
                 examples=("privacy space", "privacy hidden")),
+        Command(name="privacy web", handler=privacy.web_listing, args=privacy.WebListingArgs,
+                summary="Choose whether your name may appear on the network's web pages.",
+                usage="privacy web [on|off]",
+                description="Off unless you turn it on, and it counts only while your "
+                            "privacy is network: then your name appears next to talks you "
+                            "give and teach-meets you organise on the public pages.",
+                examples=("privacy web on", "privacy web off")),
         Command(name="mydata", handler=privacy.mydata, args=Args,
                 summary="Get everything stored about you, as a JSON file."),
         Command(name="forgetme", handler=privacy.forgetme, args=privacy.ForgetArgs,

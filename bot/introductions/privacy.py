@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from pydantic import BeforeValidator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import Arg, Args
@@ -35,18 +36,63 @@ class PrivacyArgs(Args):
                      Arg(help="network, space or hidden")] = None
 
 
+def _web_line(member: Member) -> str:
+    """What the web pages show of the member, given both of their choices."""
+    if not member.web_listing:
+        return ("Web pages: your name never appears on the network's public web pages "
+                "(`privacy web on` lets it appear next to talks you give and teach-meets "
+                "you organise).")
+    if member.privacy != "network":
+        return (f"Web pages: listing is on, but your name stays off them while your privacy "
+                f"is {member.privacy} (it shows only with `privacy network`).")
+    return ("Web pages: your name appears next to talks you give and teach-meets you "
+            "organise (`privacy web off` removes it).")
+
+
 async def privacy(ctx: Context, args: PrivacyArgs) -> Reply:
     me = await ctx.member()
     if args.level is None:
         return Reply(blocks=(Text(f"Your privacy is {me.privacy}: {EXPLAIN[me.privacy]}."),
-                             SmallPrint("Change it with `privacy network|space|hidden`.")))
+                             Text(_web_line(me)),
+                             SmallPrint("Change it with `privacy network|space|hidden` and "
+                                        "`privacy web on|off`.")))
     before = me.privacy
     me.privacy = args.level
     if before != args.level:
         ctx.audit("privacy", f"member:{me.id}", before={"privacy": before},
                   after={"privacy": args.level})
-    return Reply(blocks=(Text(f"Privacy set to {args.level}: {EXPLAIN[args.level]}."),),
-                 tone="success")
+    blocks = [Text(f"Privacy set to {args.level}: {EXPLAIN[args.level]}.")]
+    if me.web_listing and args.level != "network":
+        blocks.append(Text(_web_line(me)))
+    return Reply(blocks=tuple(blocks), tone="success")
+
+
+def _on_off(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return {"yes": "on", "true": "on", "1": "on", "no": "off", "false": "off",
+                "0": "off"}.get(word, word)
+    return value
+
+
+class WebListingArgs(Args):
+    state: Annotated[Literal["on", "off"] | None, BeforeValidator(_on_off),
+                     Arg(help="on or off")] = None
+
+
+async def web_listing(ctx: Context, args: WebListingArgs) -> Reply:
+    """Opt in to (or out of) the public web pages; off until the member says otherwise."""
+    me = await ctx.member()
+    if args.state is None:
+        return Reply(blocks=(Text(_web_line(me)),))
+    wanted = args.state == "on"
+    if me.web_listing != wanted:
+        ctx.audit("privacy.web", f"member:{me.id}", before={"web_listing": me.web_listing},
+                  after={"web_listing": wanted})
+        me.web_listing = wanted
+    return Reply(blocks=(Text(_web_line(me)),), tone="success")
 
 
 def _when(value: datetime | None) -> str | None:
@@ -96,6 +142,7 @@ async def mydata(ctx: Context, _args: Args) -> Reply:
         "profile": {"handle": me.handle, "name": me.name, "role": me.role,
                     "organisation": me.organisation, "region": me.region, "bio": me.bio,
                     "timezone": me.timezone, "privacy": me.privacy,
+                    "web_listing": me.web_listing,
                     "introduced_at": _when(me.introduced_at), "created_at": _when(me.created_at)},
         "accounts": [{"platform": i.platform, "space_id": i.space_id, "user_id": i.user_id,
                       "display_name": i.display_name} for i in identities],

@@ -23,6 +23,7 @@ from bot.resources import replies
 from bot.resources.privacy import export_pins, forget_pins
 from bot.resources.services import digest_section, schedule
 from bot.resources.urls import BadURL, clean_url, url_key
+from bot.web import links
 from storage.models import Pin
 from storage.models.resources import (
     PIN_DESCRIPTION_MAX,
@@ -147,17 +148,18 @@ async def browse(ctx: Context, args: PinsArgs) -> Reply:
     repo = PinRepository(ctx.session)
     size = ctx.settings.resources.page_size
     query = (args.query or "").strip()
+    web_url = links.library_url(ctx.settings, query, args.tags)
     if query:
         found = await repo.search(query, tags=args.tags, limit=size)
         return replies.library(found, total=len(found), offset=0, query=query,
-                               tags=args.tags, next_args=None)
+                               tags=args.tags, next_args=None, web_url=web_url)
     offset = (args.page - 1) * size
     page = await repo.browse(tags=args.tags, limit=size, offset=offset)
     more = None
     if offset + len(page.pins) < page.total:
         more = {"page": args.page + 1, **({"tags": list(args.tags)} if args.tags else {})}
     return replies.library(page.pins, total=page.total, offset=offset, query="",
-                           tags=args.tags, next_args=more)
+                           tags=args.tags, next_args=more, web_url=web_url)
 
 
 class IdArgs(Args):

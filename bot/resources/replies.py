@@ -119,7 +119,8 @@ def _actions(buttons: Sequence[Button]) -> Block:
 
 
 def library(pins: Sequence[Pin], *, total: int, offset: int, query: str, tags: Sequence[str],
-            next_args: dict[str, Any] | None) -> Reply:
+            next_args: dict[str, Any] | None, web_url: str = "") -> Reply:
+    """A page of the library; `web_url` (the same view on the web pages) adds a link."""
     about = " ".join([*([f"“{query}”"] if query else []), *(f"#{t}" for t in tags)])
     if query:
         title = f"Resources matching {about}"
@@ -133,8 +134,11 @@ def library(pins: Sequence[Pin], *, total: int, offset: int, query: str, tags: S
     blocks: list[Block] = [ItemList(items, title=title, empty=empty)]
     if pins and not query:
         blocks.append(Context(f"Showing {offset + 1}-{offset + len(pins)} of {total}."))
-    if next_args is not None:
-        blocks.append(_actions([Button("More", "pins", next_args)]))
+    buttons = [Button("More", "pins", next_args)] if next_args is not None else []
+    if web_url and pins:
+        buttons.append(Button("See all on the web", url=web_url))
+    if buttons:
+        blocks.append(_actions(buttons))
     return Reply(blocks=tuple(blocks))
 
 

@@ -31,6 +31,7 @@ from bot.teachmeets.timeparse import (
     split_duration,
     split_sentence,
 )
+from bot.web import links
 from storage.models import TeachMeet
 from storage.models.teachmeets import REASON_MAX, TALK_TITLE_MAX, TITLE_MAX, VENUE_MAX
 from storage.repositories.teachmeets import TeachMeetRepository
@@ -194,7 +195,8 @@ async def create(ctx: Context, args: CreateArgs) -> Reply:
     planned = [m for m in sorted(set(ctx.settings.teachmeets.reminder_offsets_minutes),
                                  reverse=True) if start - timedelta(minutes=m) > now]
     return replies.created(meet, await roster(ctx.session, meet), tz, viewer_id=member.id,
-                           now=now, reminders=planned)
+                           now=now, reminders=planned,
+                           details_url=links.meet_url(ctx.settings, meet))
 
 
 def _snapshot(meet: TeachMeet) -> dict[str, Any]:

@@ -86,7 +86,8 @@ def rsvp_buttons(meet: TeachMeet) -> tuple[Button, ...]:
 
 
 def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
-         now: datetime) -> Reply:
+         now: datetime, details_url: str = "") -> Reply:
+    """The event card; `details_url` (its web page, when there is one) adds a link."""
     going = people.with_answer("going")
     places = f"{len(going)}" + (f" of {meet.capacity}" if meet.capacity else "")
     organiser = people.members.get(meet.organiser_id)
@@ -117,13 +118,15 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
         title = f"#{meet.id} {meet.title}"
         footer = f"You are {ANSWER_WORDS[mine]}." if mine else "Will you come?"
         buttons = rsvp_buttons(meet)
+    if details_url:
+        buttons = (*buttons, Button("Details", url=details_url))
     return Reply(blocks=(Section(title=title, text=meet.description, fields=tuple(fields),
                                  buttons=buttons, footer=footer, link=meet.online_url),))
 
 
 def created(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int,
-            now: datetime, reminders: Sequence[int]) -> Reply:
-    shown = card(meet, people, tz, viewer_id=viewer_id, now=now)
+            now: datetime, reminders: Sequence[int], details_url: str = "") -> Reply:
+    shown = card(meet, people, tz, viewer_id=viewer_id, now=now, details_url=details_url)
     when_text = ", ".join(_offset(m) for m in reminders) or "none (it starts too soon)"
     return Reply(blocks=(Text(f"New teach-meet #{meet.id}: {meet.title}"), *shown.blocks,
                          Context(f"Reminders: {when_text} before. Present with `teachmeet "

@@ -21,6 +21,7 @@ from bot.members import destinations
 from bot.notifier import DeliveryError, Destination
 from bot.replies import Reply
 from bot.teachmeets import replies
+from bot.web import links
 from storage.models import (
     DueWork,
     Identity,
@@ -125,7 +126,8 @@ async def card(ctx: Context, meet: TeachMeet) -> Reply:
     """The event card for the caller: times in their zone, their own answer marked."""
     me = await ctx.member()
     return replies.card(meet, await roster(ctx.session, meet), await reader_timezone(ctx),
-                        viewer_id=me.id, now=ctx.now())
+                        viewer_id=me.id, now=ctx.now(),
+                        details_url=links.meet_url(ctx.settings, meet))
 
 
 # -- notices ---------------------------------------------------------------------------------

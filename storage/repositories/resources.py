@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Pin
@@ -43,34 +43,43 @@ class PinRepository:
         return await self.session.scalar(
             select(Pin).where(Pin.url_key == key, Pin.status.in_(LIVE_STATUSES)))
 
-    async def browse(self, *, tags: Sequence[str] = (), limit: int = 10,
-                     offset: int = 0) -> PinPage:
-        """Published pins (with every one of `tags`), newest first."""
+    async def browse(self, *, tags: Sequence[str] = (), limit: int = 10, offset: int = 0,
+                     exclude_spaces: Sequence[tuple[str, str]] = ()) -> PinPage:
+        """Published pins (with every one of `tags`), newest first; `exclude_spaces` leaves
+        out pins added from those (platform, space) pairs (spaces kept off the web)."""
         where = [Pin.status == "published"]
         where += [Pin.tag_index.contains(f"|{tag}|", autoescape=True) for tag in tags]
+        where += [~and_(Pin.added_by_platform == platform, Pin.added_by_space == space)
+                  for platform, space in exclude_spaces]
         total = await self.session.scalar(select(func.count()).select_from(Pin).where(*where))
         rows = await self.session.scalars(
             select(Pin).where(*where).order_by(Pin.published_at.desc(), Pin.id.desc())
             .limit(limit).offset(offset))
         return PinPage(list(rows), total or 0)
 
-    async def search(self, query: str, *, tags: Sequence[str] = (),
-                     limit: int = 10) -> list[Pin]:
-        """Published pins (with every one of `tags`) matching any query term, best first."""
+    async def search(self, query: str, *, tags: Sequence[str] = (), limit: int = 10,
+                     offset: int = 0,
+                     exclude_spaces: Sequence[tuple[str, str]] = ()) -> list[Pin]:
+        """Published pins (with every one of `tags`) matching any query term, best first;
+        `offset` skips that many (a later page); `exclude_spaces` as in `browse`."""
         terms = query_terms(query)
         if not terms:
             return []
-        params: dict[str, object] = {"k": limit}
+        params: dict[str, object] = {"k": limit, "o": offset}
         tag_sql = ""
         for i, tag in enumerate(tags):
             params[f"tag{i}"] = f"%|{tag}|%"
             tag_sql += f" AND p.tag_index LIKE :tag{i}"
+        for i, (platform, space) in enumerate(exclude_spaces):
+            params.update({f"xp{i}": platform, f"xs{i}": space})
+            tag_sql += f" AND NOT (p.added_by_platform = :xp{i} AND p.added_by_space = :xs{i})"
         if self.dialect == "sqlite":
             params["q"] = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
             sql = f"""
                 SELECT p.id FROM pin_search JOIN pins p ON p.id = pin_search.rowid
                 WHERE pin_search MATCH :q AND p.status = 'published' {tag_sql}
-                ORDER BY bm25(pin_search), p.published_at DESC LIMIT :k"""
+                ORDER BY bm25(pin_search), p.published_at DESC, p.id DESC
+                LIMIT :k OFFSET :o"""
         else:
             names = [f"t{i}" for i in range(len(terms))]
             params.update(zip(names, terms, strict=True))
@@ -79,7 +88,8 @@ class PinRepository:
                 SELECT p.id FROM pin_search s JOIN pins p ON p.id = s.pin_id,
                      (SELECT {tsquery} AS query) AS q
                 WHERE s.document @@ q.query AND p.status = 'published' {tag_sql}
-                ORDER BY ts_rank(s.document, q.query) DESC, p.published_at DESC LIMIT :k"""
+                ORDER BY ts_rank(s.document, q.query) DESC, p.published_at DESC, p.id DESC
+                LIMIT :k OFFSET :o"""
         ids = [row[0] for row in (await self.session.execute(text(sql), params)).all()]
         if not ids:
             return []

@@ -57,6 +57,26 @@ async def test_privacy_command(app, chat) -> None:
     assert await count(app, AuditEntry, AuditEntry.action == "privacy") == 1
 
 
+async def test_web_listing_is_off_until_turned_on_and_audited(app, chat) -> None:
+    shown = await chat.say("privacy", user="ann")
+    assert "never appears on the network's public web pages" in shown.plain_text()
+    assert (await member(app, "ann")).web_listing is False
+    reply = await chat.say("privacy web on", user="ann")
+    assert not reply.is_error and "your name appears next to talks" in reply.plain_text()
+    assert (await member(app, "ann")).web_listing is True
+    again = await chat.say("privacy web yes", user="ann")
+    assert not again.is_error
+    assert await count(app, AuditEntry, AuditEntry.action == "privacy.web") == 1
+    spaced = await chat.say("privacy space", user="ann")
+    assert "stays off them while your privacy is space" in spaced.plain_text()
+    assert "stays off" in (await chat.say("privacy web", user="ann")).plain_text()
+    bad = await chat.say("privacy web maybe", user="ann")
+    assert bad.is_error and (await member(app, "ann")).web_listing is True
+    off = await chat.press("privacy web", {"state": False}, user="ann")
+    assert not off.is_error and (await member(app, "ann")).web_listing is False
+    assert await count(app, AuditEntry, AuditEntry.action == "privacy.web") == 2
+
+
 async def test_hidden_member_never_appears(app, chat, clock) -> None:
     since = clock.now()
     zed = await _zed(app, chat)
@@ -121,6 +141,7 @@ async def test_mydata_is_everything_as_json(app, chat) -> None:
     data = json.loads(reply.attachment.content)
     assert data["profile"]["name"] == "Zoltan Quimby"
     assert data["profile"]["privacy"] == "space"
+    assert data["profile"]["web_listing"] is False
     assert {a["user_id"] for a in data["accounts"]} == {"zoltan7", "UZQ999"}
     assert data["wants_to_learn"] == ["xylophone tuning"]
     assert [e["summary"] for e in data["expertise"]] == list(ENTRIES)

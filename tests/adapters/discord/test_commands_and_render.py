@@ -239,6 +239,27 @@ def test_buttons_labels_and_styles() -> None:
     assert buttons[3]["label"] == "Go"
 
 
+def test_link_buttons_are_discord_link_buttons() -> None:
+    page = "https://staffroom.example.org/library?q=safety"
+    reply = Reply(blocks=(Actions((Button("More", "pins", {"page": 2}),
+                                   Button("See all on the web", url=page))),))
+    message = render.render(reply)
+    buttons = [c for row in message.view.to_components()  # type: ignore[union-attr]
+               for c in row["components"]]
+    assert buttons[0]["style"] == 2 and buttons[0]["custom_id"]
+    assert buttons[1]["style"] == 5 and buttons[1]["url"] == page
+    assert buttons[1]["label"] == "See all on the web" and "custom_id" not in buttons[1]
+    long = "https://staffroom.example.org/library?q=" + "x" * 600
+    shown = render.render(Reply(blocks=(Actions((Button("Web", url=long),)),)))
+    assert shown.view is None
+    assert any(long in (e.description or "") for e in shown.embeds)
+    many = Reply(blocks=(ItemList(tuple(ListItem(f"#{n}", buttons=(
+        Button("Show", "pins show", {"id": n}), Button("Web", url=f"{page}&n={n}")))
+        for n in range(20))),))
+    crowded = render.render(many)
+    assert any(f"{page}&n=19" in (e.description or "") for e in crowded.embeds)
+
+
 def test_a_button_too_big_for_a_custom_id_becomes_a_typed_hint() -> None:
     reply = Reply(blocks=(Actions((Button("Look", "profile", {"member": "q" * 120}),)),))
     message = render.render(reply)

@@ -23,6 +23,8 @@ def _element(element: dict[str, Any], ids: set[str]) -> None:
     if kind == "button":
         _text(element["text"], 75)
         assert len(element.get("value", "")) <= 2000
+        assert len(element.get("url", "")) <= 3000
+        assert "value" in element or "url" in element, element
         assert element.get("style") in (None, "primary", "danger")
     elif kind in ("overflow", "static_select"):
         options = element["options"]

@@ -325,6 +325,18 @@ async def test_a_press_runs_as_the_presser_never_as_the_payload_says(
     assert await count(app, DoneEntry) == 0
 
 
+async def test_a_link_button_press_is_acknowledged_and_runs_nothing(
+        app: App, slack: SlackAdapter, client: SlackClient, fake_slack: FakeSlack) -> None:
+    link = {"type": "button", "action_id": "sr1:u:1",
+            "url": "https://staffroom.example.org/teachmeets/3"}
+    messages, responses = len(fake_slack.messages()), len(fake_slack.responses)
+    sent = await client.press(link, user="UANN")
+    await slack.idle()
+    assert sent.status == 200
+    assert len(fake_slack.messages()) == messages and len(fake_slack.responses) == responses
+    assert await count(app, AuditEntry) == 0
+
+
 async def test_moderator_user_groups_are_roles(
         app: App, extra: App, slack: SlackAdapter, client: SlackClient,
         fake_slack: FakeSlack) -> None:

@@ -112,6 +112,31 @@ def test_few_plain_actions_share_an_overflow_menu() -> None:
     assert message["blocks"][0]["accessory"]["type"] == "overflow"
 
 
+def test_link_buttons_open_the_page_and_never_share_a_menu() -> None:
+    page = "https://staffroom.example.org/teachmeets/3"
+    reply = Reply(blocks=(Section("Event", buttons=(
+        Button("Going", "rsvp", {"id": 3}), Button("Details", url=page))),
+        ItemList((ListItem("Event", buttons=(Button("Show", "show", {"id": 3}),
+                                             Button("Details", url=page))),))))
+    message = render.message(reply).as_dict()
+    check_message(message)
+    buttons = [e for e, _ in pressables(message["blocks"])]
+    links = [b for b in buttons if "url" in b]
+    assert len(links) == 2 and all(b["url"] == page and "value" not in b for b in links)
+    assert all(b["action_id"].startswith("sr1:u:") for b in links)
+    assert not any(b["type"] == "overflow" for b in buttons)
+    too_long = Button("Details", url="https://example.org/" + "x" * 3000)
+    assert render.link_button(too_long, render._Ids()) is None
+    items = tuple(ListItem(f"Event {n}", buttons=(Button("Show", "show", {"id": n}),
+                                                  Button("Details", url=f"{page}?n={n}")))
+                  for n in range(12))
+    long = render.message(Reply(blocks=(ItemList(items),))).as_dict()
+    check_message(long)
+    assert f"<{page}?n=11|Details>" in json.dumps(long["blocks"])
+    menus = [e for b in long["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [m["placeholder"]["text"] for m in menus] == ["Show…"]
+
+
 def test_sections_fields_and_tone() -> None:
     reply = Reply(blocks=(Section("Ann", "Bio", fields=(
         Field("Role", "Teacher"), Field("Long", "x", inline=False)), footer="small",
