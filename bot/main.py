@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations (also done on every start)")
+    health = sub.add_parser("healthcheck", help="ask a running bot's /healthz; exit 0 when "
+                                                "healthy (for Docker and monitors)")
+    health.add_argument("--url", help="the health address (default: from [http] host/port)")
+    health.add_argument("--timeout", type=float, default=10.0,
+                        help="seconds to wait (default 10)")
     config = sub.add_parser("config", help="the configuration file")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config_sub.add_parser("example", help="print config.example.toml: every setting, its "
@@ -287,6 +292,37 @@ async def cmd_slack_manifest(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+async def cmd_healthcheck(args: argparse.Namespace, settings: Settings) -> int:
+    """GET /healthz with the standard library only (a slim image has no curl): prints
+    the JSON answer; exit 0 when healthy, 1 when not or unreachable."""
+    import urllib.error
+    import urllib.request
+
+    url = args.url
+    if url is None:
+        if not settings.http.port:
+            print("[http] port is 0 (any free port): give --url", file=sys.stderr)
+            return 2
+        host = settings.http.host if settings.http.host not in ("", "0.0.0.0", "::") else (
+            "127.0.0.1")
+        url = f"http://{host}:{settings.http.port}/healthz"
+
+    def fetch() -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(url, timeout=args.timeout) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as exc:  # 503: unhealthy, with the details
+            return exc.code, exc.read().decode()
+
+    try:
+        status, body = await asyncio.to_thread(fetch)
+    except (OSError, ValueError) as exc:
+        print(f"unhealthy: no answer from {url} ({exc})", file=sys.stderr)
+        return 1
+    print(body)
+    return 0 if status == 200 else 1
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     """`config example`: needs no settings (it is what you start a settings file from)."""
     sys.stdout.write(config_example())
@@ -298,7 +334,7 @@ COMMANDS: dict[str, Handler] = {
     "export": cmd_export,
     "whodone": cmd_whodone, "db": cmd_db, "discord-sync": cmd_discord_sync,
     "slack-manifest": cmd_slack_manifest, "calendar": cmd_calendar,
-    **backups.COMMANDS, **resources_cli.COMMANDS,
+    "healthcheck": cmd_healthcheck, **backups.COMMANDS, **resources_cli.COMMANDS,
 }
 
 
