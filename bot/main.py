@@ -133,7 +133,8 @@ async def _console(app: App, settings: Settings, handle: str, *, http: bool = Fa
     from bot.settings import default_data_dir
 
     adapter = ConsoleAdapter(app.core, handle=handle,
-                             downloads=default_data_dir() / "downloads")
+                             downloads=default_data_dir() / "downloads",
+                             history=default_data_dir() / "console_history")
     await app.run([adapter], scheduler=sys.stdin.isatty(), http=http)
     return 0
 
