@@ -165,7 +165,12 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{args.file}: {exc}", file=sys.stderr)
             return 1
         print(f"Imported {result.created + result.updated} members "
-              f"({result.created} new, {result.updated} updated).")
+              f"({result.created} new, {result.updated} updated), read as {result.encoding}.")
+        if result.ignored:
+            from bot.directory_io import COLUMNS
+
+            print(f"Not imported: unknown column(s) {', '.join(map(repr, result.ignored))} "
+                  f"(the columns are {', '.join(COLUMNS)}).", file=sys.stderr)
         return 0
 
     return await with_app(settings, body)

@@ -354,3 +354,47 @@ def test_backup_and_restore_from_the_command_line(staffroom: Staffroom, url: str
     assert done.returncode == 0, done.stderr
     staffroom("export", str(tmp_path / "after.jsonl"), url=url)
     assert (tmp_path / "after.jsonl").read_text() == (tmp_path / "before.jsonl").read_text()
+
+
+def test_a_windows_1252_csv_from_excel_imports(staffroom: Staffroom, url: str,
+                                               tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        "Handle,Name,Region,Done,Email\r\n"
+        "w1,Siân O’Brien,Cymru,Ran a £500 makerspace café for pupils,siân@example.org\r\n"
+        .encode("cp1252"))
+    result = staffroom("import", str(path), url=url)
+    assert result.returncode == 0, result.stderr
+    assert "read as Windows-1252" in result.stdout
+    assert "unknown column(s) 'Email'" in result.stderr
+    rows = json.loads(staffroom("whodone", "makerspace", "--json", url=url).stdout)
+    assert rows[0]["name"] == "Siân O’Brien"
+    assert rows[0]["matches"] == ["Ran a £500 makerspace café for pupils"]
+
+
+def test_utf8_with_a_byte_order_mark_imports(staffroom: Staffroom, url: str,
+                                            tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes("handle,name\nb1,Zoë Ng\n".encode("utf-8-sig"))
+    result = staffroom("import", str(path), url=url)
+    assert result.returncode == 0 and "read as UTF-8 with a byte-order mark" in result.stdout
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"Handle,Full name,Region\nm1,Ceri,Wales\n",
+     "The header row (line 1) of bad.csv has no 'name' column: it names 'Handle', "
+     "'Full name', 'Region'; the columns are handle, name, role,"),
+    (b"m1,Ceri Jones,Wales\n", "has no 'handle' or 'name' column: it names 'm1'"),
+    (b"", "bad.csv is empty: its first line must be the header row"),
+    ("handle,name\n".encode("utf-16"), "bad.csv is UTF-16 text"),
+    (b"handle,name\nm1,Bad \x81 byte\n", "bad.csv is neither UTF-8 nor Windows-1252 text"),
+])
+def test_bad_headers_and_encodings_are_refused_in_one_sentence(
+        staffroom: Staffroom, url: str, tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    result = staffroom("import", str(path), url=url)
+    assert result.returncode == 1
+    assert expected in result.stderr, result.stderr
+    assert "Nothing was imported." in result.stderr
+    assert "Traceback" not in result.stderr and "line 2" not in result.stderr
