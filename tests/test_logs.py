@@ -106,3 +106,13 @@ def test_an_interactive_console_logs_to_a_file_not_the_chat(
 def test_json_formatter_is_one_line_per_record() -> None:
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "two\nlines", None, None)
     assert "\n" not in JsonFormatter().format(record)
+
+
+def test_sentry_events_carry_the_error_reference() -> None:
+    from bot.logs import _tag_reference
+
+    record = logging.LogRecord("bot.core", logging.ERROR, __file__, 1, "failed", None, None)
+    record.ref = "ABCD1234"
+    event = _tag_reference({"tags": {"release": "x"}}, {"log_record": record})
+    assert event["tags"] == {"release": "x", "ref": "ABCD1234"}
+    assert _tag_reference({}, {}) == {}
