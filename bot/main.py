@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.settings import Settings
 
-log = logging.getLogger("staffroom")
 Handler = Callable[[argparse.Namespace, "Settings"], Awaitable[int]]
 
 
