@@ -9,6 +9,7 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.about import version
 from bot.clock import Clock, SystemClock
 from bot.context import Services
 from bot.core import Core
@@ -16,10 +17,13 @@ from bot.features import build_registry, capabilities
 from bot.notifier import Adapter, Notifier
 from bot.settings import Settings, default_data_dir
 from scheduled import Scheduler
-from storage.db import Database
+from storage.db import Database, unavailable
+from storage.repositories.due_work import DueWorkRepository
 from storage.search import SearchIndex
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from bot.http import HealthResult, HttpServer
 
 log = logging.getLogger(__name__)
@@ -62,8 +66,15 @@ class App:
         return self.services.db
 
     async def open(self) -> None:
-        """Bring the schema up to date (migrations are applied on every start)."""
-        await self.db.upgrade()
+        """Bring the schema up to date (migrations are applied on every start). A database
+        that is down, missing or refusing us is named as such (DatabaseUnavailable)."""
+        try:
+            await self.db.upgrade()
+        except Exception as exc:
+            down = unavailable(self.db.url, exc)
+            if down is None:
+                raise
+            raise down from None
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -74,6 +85,8 @@ class App:
 
         server = HttpServer(self.services.settings.http)
         server.add_health_check("database", self._database_health)
+        server.add_health_check("scheduler", self._scheduler_health)
+        server.add_get("/metrics", self._metrics)
         for capability in capabilities():
             if capability.http is not None:
                 capability.http(server, self.services)
@@ -93,10 +106,57 @@ class App:
             return HealthResult(False, "unreachable")
         return HealthResult(True, self.db.dialect)
 
+    async def _scheduler_health(self) -> HealthResult:
+        """The shared due-work backlog: unhealthy when its oldest item is overdue by more
+        than `[scheduler] health_lag_seconds` (no copy is delivering)."""
+        from bot.http import HealthResult
+
+        settings = self.services.settings.scheduler
+        now = self.services.clock.now()
+        async with self.db.sessions() as session:
+            count, oldest = await DueWorkRepository(session).backlog(now=now)
+        running = "running here" if self.scheduler.running else "not running in this copy"
+        if oldest is None:
+            return HealthResult(True, f"{running}; nothing overdue")
+        lag = (now - oldest).total_seconds()
+        detail = (f"{running}; {count} item(s) due, the oldest due "
+                  f"{oldest.isoformat(timespec='seconds')} ({lag:.0f} s ago)")
+        return HealthResult(lag <= settings.health_lag_seconds, detail)
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        metrics = self.services.metrics
+        try:
+            await metrics.refresh(self.db, self.services.clock.now())
+        except Exception as exc:  # still serve the counters; say the gauges are stale
+            log.warning("metrics: could not read the due-work backlog: %s",
+                        type(exc).__name__)
+            metrics.scrape_errors.inc()
+        body, content_type = metrics.render()
+        return web.Response(body=body, headers={"Content-Type": content_type,
+                                                "Cache-Control": "no-store"})
+
+    def describe(self, adapters: Sequence[Adapter], *, scheduler: bool, http: bool) -> str:
+        """The start-up line: what runs, against which database (never its credentials)."""
+        settings = self.services.settings
+        spaces = ", ".join(f"{s.platform}:{s.id}" for s in settings.spaces) or "none configured"
+        names = ", ".join(a.platform for a in adapters) or "none"
+        running = scheduler and settings.scheduler.enabled
+        parts = [f"Staffroom {version()} starting",
+                 f"database {self.db.dialect} {self.db.display_url}",
+                 f"adapters {names}", f"spaces {spaces}",
+                 "scheduler " + (f"on (every {settings.scheduler.poll_seconds:g} s, "
+                                 f"{len(self.scheduler.kinds)} kinds)" if running else "off"),
+                 "http " + (f"{settings.http.host}:{settings.http.port}" if http else "off")]
+        return "; ".join(parts)
+
     async def run(self, adapters: Sequence[Adapter], *, scheduler: bool = True,
                   http: bool = True) -> None:
         """Run the HTTP server, adapters and the scheduler on this loop until SIGINT/SIGTERM
         or an adapter stops; then stop everything cleanly, waiting for deliveries under way."""
+        log.info("%s", self.describe(adapters, scheduler=scheduler, http=http))
+        self.services.metrics.info.info({"version": version(), "database": self.db.dialect})
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

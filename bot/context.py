@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotAllowed
 from bot.events import Caller
+from bot.metrics import Metrics
 from bot.notifier import Destination, Notifier
 from bot.replies import Reply
 from storage.models import AuditEntry, Member
@@ -39,6 +40,8 @@ class Services:
     registry: CommandRegistry
     rng: random.Random = field(default_factory=random.Random)
     """Chance, injectable: tests seed it (the teach-meet "fruit machine" draw)."""
+    metrics: Metrics = field(default_factory=Metrics)
+    """What `/metrics` reports: commands, errors, deliveries, search latency."""
 
 
 class Account(Protocol):

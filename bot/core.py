@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,6 +13,7 @@ from bot.context import Context, Services, actor_label
 from bot.errors import NotAllowed, UserError
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
 from bot.grammar import GrammarError, parse, strip_mention
+from bot.logs import error_reference
 from bot.replies import Reply, error
 from storage.models import AuditEntry
 
@@ -19,6 +21,11 @@ log = logging.getLogger(__name__)
 
 APOLOGY = ("Sorry, something went wrong on our side and I couldn't do that. It has been "
            "logged; please try again in a moment.")
+
+
+def apology(ref: str) -> str:
+    """The apology with the reference the failure was logged under, for the operator."""
+    return f"{APOLOGY} If it keeps happening, tell whoever runs the bot: reference {ref}."
 
 _MESSAGES = {
     "missing": "is missing",
@@ -85,10 +92,20 @@ class Core:
         return await self.run(invocation.caller, command, dict(invocation.args))
 
     async def run(self, caller: Caller, command: Command, raw: dict[str, Any]) -> Reply:
+        started = time.perf_counter()
+        outcome, reply = await self._run(caller, command, raw)
+        metrics = self.services.metrics
+        metrics.commands.labels(command.name, outcome).inc()
+        metrics.command_seconds.labels(command.name).observe(time.perf_counter() - started)
+        return reply
+
+    async def _run(self, caller: Caller, command: Command,
+                   raw: dict[str, Any]) -> tuple[str, Reply]:
+        """The reply, and how the command ended (for the commands metric)."""
         try:
             args = command.args.model_validate(raw)
         except ValidationError as exc:
-            return describe_validation(command, exc)
+            return "invalid", describe_validation(command, exc)
         ctx = Context(caller=caller, services=self.services, command=command.name)
         try:
             if command.moderator_only:
@@ -100,17 +117,22 @@ class Core:
             # the refusal's own unit of work needs
             await ctx.finish(commit=False)
             await self._record_refusal(caller, command, raw, exc.message)
-            return error(exc.message)
+            return "refused", error(exc.message)
         except UserError as exc:
-            return error(exc.message, **({exc.field: exc.message} if exc.field else {}))
+            return "user_error", error(exc.message,
+                                       **({exc.field: exc.message} if exc.field else {}))
         except Exception:
-            log.exception("command %r failed for %s with %r", command.name,
-                          actor_label(caller), raw)
-            return error(APOLOGY)
+            ref = error_reference()
+            # members' words (the arguments) only at DEBUG: ERROR lines get shared
+            log.exception("command %r failed for %s (reference %s)", command.name,
+                          actor_label(caller), ref, extra={"ref": ref})
+            log.debug("reference %s: the failed command's arguments were %r", ref, raw)
+            self.services.metrics.errors.labels("command").inc()
+            return "error", error(apology(ref))
         finally:
             await ctx.finish(commit=False)
         await self._deliver(ctx)
-        return reply
+        return "ok", reply
 
     async def complete(self, caller: Caller, source: str, typed: str) -> list[str]:
         """Autocomplete suggestions from a capability's named source; [] when there is none
@@ -123,6 +145,7 @@ class Core:
             found = await complete(ctx, typed.strip())
         except Exception:
             log.exception("autocomplete source %r failed for %s", source, actor_label(caller))
+            self.services.metrics.errors.labels("autocomplete").inc()
             return []
         finally:
             await ctx.finish(commit=False)
@@ -139,6 +162,7 @@ class Core:
             except Exception:
                 log.exception("join hook %s failed for %s", getattr(hook, "__name__", hook),
                               actor_label(event.caller))
+                self.services.metrics.errors.labels("join_hook").inc()
                 continue
             finally:
                 await ctx.finish(commit=False)
@@ -150,9 +174,11 @@ class Core:
                 await self.services.notifier.send(destination, reply)
             except Exception:
                 log.exception("could not deliver a %s message to %s", ctx.command, destination)
+                self.services.metrics.errors.labels("notify").inc()
 
     async def _record_refusal(self, caller: Caller, command: Command, raw: dict[str, Any],
                               reason: str) -> None:
+        """Audited with the arguments (what was attempted is the record); logged without."""
         log.warning("refused %r for %s: %s", command.name, actor_label(caller), reason)
         safe = {k: str(v)[:200] for k, v in raw.items()}
         async with self.services.db.unit_of_work() as session:

@@ -7,9 +7,10 @@ changes nothing; the errors name their line numbers.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,14 +36,78 @@ Progress = Callable[[int, int], None]
 
 
 class ImportRefused(Exception):
-    """The file was refused; `errors` are (line number, message) pairs."""
+    """The file was refused; `errors` are (line number, message) pairs, or `problem` is
+    one sentence about the whole file (its encoding, its header row)."""
 
-    def __init__(self, errors: list[tuple[int, str]]) -> None:
+    def __init__(self, errors: list[tuple[int, str]], *, problem: str = "") -> None:
         self.errors = errors
+        if problem:
+            super().__init__(f"{problem} Nothing was imported.")
+            return
         shown = "\n".join(f"  line {n}: {m}" for n, m in errors[:MAX_ERRORS_SHOWN])
         more = len(errors) - MAX_ERRORS_SHOWN
         tail = f"\n  ... and {more} more" if more > 0 else ""
         super().__init__(f"{len(errors)} bad line(s); nothing was imported:\n{shown}{tail}")
+
+
+COLUMNS = ("handle", "name", "role", "organisation", "region", "bio", "timezone", "privacy",
+           "interests", "done", "identities")
+REQUIRED_COLUMNS = ("handle", "name")
+SAVE_AS_UTF8 = "save it as \"CSV UTF-8 (Comma delimited)\" (Excel) or UTF-8 text, and import again"
+
+
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """The file's text and the encoding it was read as: UTF-8 (with or without a byte-order
+    mark) or, failing that, Windows-1252 (what Excel in the UK saves as plain "CSV").
+    Anything else is refused in one sentence naming what was found."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportRefused([], problem=f"{name} is UTF-16 text (Excel's \"Unicode Text\"): "
+                                        f"{SAVE_AS_UTF8}.")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, bom = data[3:], True
+    else:
+        bom = False
+    try:
+        return data.decode("utf-8"), "UTF-8 with a byte-order mark" if bom else "UTF-8"
+    except UnicodeDecodeError as exc:
+        if bom:
+            raise ImportRefused([], problem=(
+                f"{name} says it is UTF-8 but byte {exc.start + 3} (0x{data[exc.start]:02x}) is "
+                f"not: {SAVE_AS_UTF8}.")) from None
+    if b"\x00" in data:
+        raise ImportRefused([], problem=f"{name} is not text (it holds NUL bytes): is it a "
+                                        f"spreadsheet (.xlsx)? If so, {SAVE_AS_UTF8}.")
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as exc:
+        raise ImportRefused([], problem=(
+            f"{name} is neither UTF-8 nor Windows-1252 text (byte {exc.start}, "
+            f"0x{data[exc.start]:02x}, is neither): {SAVE_AS_UTF8}.")) from None
+
+
+def _header(fields: list[str] | None, name: str) -> tuple[dict[str, str], list[str]]:
+    """Column names as written -> our names (case, spaces and dashes forgiven), and the
+    unknown columns; refuses a header row without the required columns."""
+    expected = ", ".join(COLUMNS)
+    if not fields:
+        raise ImportRefused([], problem=f"{name} is empty: its first line must be the header "
+                                        f"row naming the columns ({expected}).")
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
+    for written in fields:
+        ours = written.strip().lower().replace(" ", "_").replace("-", "_")
+        if ours in COLUMNS and ours not in mapping.values():
+            mapping[written] = ours
+        elif written.strip():
+            unknown.append(written.strip())
+    missing = [c for c in REQUIRED_COLUMNS if c not in mapping.values()]
+    if missing:
+        found = ", ".join(repr(f) for f in fields if f.strip()) or "nothing"
+        raise ImportRefused([], problem=(
+            f"The header row (line 1) of {name} has no {' or '.join(map(repr, missing))} "
+            f"column: it names {found}; the columns are {expected} (handle and name are "
+            "required)."))
+    return mapping, unknown
 
 
 class DoneRecord(BaseModel):
@@ -111,40 +176,63 @@ def _csv_list(value: str) -> list[Any]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
-def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, raw object) per record; a str in place of the object is an error."""
+@dataclass
+class Records:
+    """What a file holds: (line number, raw object or an error) per record, the encoding
+    it was read as and the columns (or keys) nothing reads, so they can be reported."""
+
+    rows: list[tuple[int, dict[str, Any] | str]]
+    encoding: str
+    unknown: list[str]
+
+
+def read_records(path: Path) -> Records:
+    text, encoding = decode(path.read_bytes(), path.name)
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            for row in reader:
-                record: dict[str, Any] = {k: v for k, v in row.items() if k}
-                try:
-                    record["interests"] = _csv_list(record.get("interests", ""))
-                    record["done"] = [d if isinstance(d, dict) else {"summary": d}
-                                      for d in _csv_list(record.get("done", ""))]
-                    record["identities"] = _csv_list(record.get("identities", ""))
-                except json.JSONDecodeError as exc:
-                    yield reader.line_num, f"not valid JSON in a list column: {exc.msg}"
-                    continue
-                yield reader.line_num, record
-        return
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, f"not valid JSON ({exc.msg} at column {exc.colno})"
-                continue
-            yield number, obj if isinstance(obj, dict) else "not a JSON object"
+        return _csv_records(text, encoding, path.name)
+    rows: list[tuple[int, dict[str, Any] | str]] = []
+    unknown: dict[str, None] = {}
+    # split on newlines only: a JSON string may hold U+2028 and other line breaks verbatim
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append((number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        if not isinstance(obj, dict):
+            rows.append((number, "not a JSON object"))
+            continue
+        unknown.update((key, None) for key in obj if key not in COLUMNS)
+        rows.append((number, obj))
+    return Records(rows, encoding, list(unknown))
 
 
-def validate(path: Path) -> tuple[list[ImportedMember], list[tuple[int, str]]]:
+def _csv_records(text: str, encoding: str, name: str) -> Records:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    mapping, unknown = _header(reader.fieldnames, name)
+    rows: list[tuple[int, dict[str, Any] | str]] = []
+    for row in reader:
+        record: dict[str, Any] = {mapping[k]: v for k, v in row.items() if k in mapping}
+        try:
+            record["interests"] = _csv_list(record.get("interests", ""))
+            record["done"] = [d if isinstance(d, dict) else {"summary": d}
+                              for d in _csv_list(record.get("done", ""))]
+            record["identities"] = _csv_list(record.get("identities", ""))
+        except json.JSONDecodeError as exc:
+            rows.append((reader.line_num, f"not valid JSON in a list column: {exc.msg}"))
+            continue
+        rows.append((reader.line_num, record))
+    return Records(rows, encoding, unknown)
+
+
+def validate(path: Path) -> tuple[list[ImportedMember], list[tuple[int, str]], Records]:
     members: list[ImportedMember] = []
     errors: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
-    for number, raw in read_records(path):
+    records = read_records(path)
+    for number, raw in records.rows:
         if isinstance(raw, str):
             errors.append((number, raw))
             continue
@@ -164,19 +252,22 @@ def validate(path: Path) -> tuple[list[ImportedMember], list[tuple[int, str]]]:
             timezone=record.timezone, privacy=record.privacy, interests=record.interests,
             done=[d.model_dump() for d in record.done],
             identities=[i.model_dump() for i in record.identities]))
-    return members, errors
+    return members, errors, records
 
 
 @dataclass(frozen=True)
 class ImportResult:
     created: int
     updated: int
+    encoding: str = "UTF-8"
+    ignored: tuple[str, ...] = ()
+    """Columns (CSV) or keys (JSON Lines) that were not imported: not ours."""
 
 
 async def import_file(db: Database, search: SearchIndex, path: Path, *, default_privacy: str,
                       progress: Progress | None = None) -> ImportResult:
     """Validate the whole file, then apply it in one transaction."""
-    members, errors = validate(path)
+    members, errors, records = validate(path)
     if errors:
         raise ImportRefused(errors)
     created = updated = 0
@@ -193,7 +284,7 @@ async def import_file(db: Database, search: SearchIndex, path: Path, *, default_
         await search.add_vocabulary(session, vocabulary)
         await search.optimise(session)
     await db.settle()
-    return ImportResult(created, updated)
+    return ImportResult(created, updated, records.encoding, tuple(records.unknown))
 
 
 async def export_file(db: Database, search: SearchIndex, path: Path) -> int:

@@ -1,25 +1,28 @@
-"""The `staffroom` command line: the composition root, where settings are built once."""
+"""The `staffroom` command line: the composition root, where settings are built once.
+
+Only the standard library is imported here: `staffroom --help`, `--version` and `config
+example` need nothing else, and each handler imports what it uses, so a short command does
+not pay for every capability, SQLAlchemy, aiohttp and the search thesaurus.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.app import App, database_url, with_app
-from bot.directory_io import ImportRefused, export_file, import_file
-from bot.events import Caller
-from bot.expertise.commands import find, split_region
+from bot import backups
+from bot.about import config_example, version
 from bot.resources import cli as resources_cli
-from bot.settings import ConfigError, Settings, default_data_dir, load_settings
-from storage.db import DatabaseURLError
 
-log = logging.getLogger("staffroom")
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.settings import Settings
+
+Handler = Callable[[argparse.Namespace, "Settings"], Awaitable[int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Staffroom: find the colleague who has already done the thing.")
     parser.add_argument("--config", metavar="PATH",
                         help="TOML settings file (default: $STAFFROOM_CONFIG, else none)")
+    parser.add_argument("--version", action="version", version=f"staffroom {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     sub.add_parser("run", help="start every configured chat adapter, the scheduler and the "
@@ -37,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument("--as", dest="handle", metavar="HANDLE",
                          help="who you are (default: [console] handle, 'me')")
+    console.add_argument("--verbose", action="store_true",
+                         help="show log lines here in the terminal (default: in log_file, "
+                              "else console.log in the data folder)")
 
     imp = sub.add_parser("import", help="load members from JSON Lines or CSV (upsert by handle)")
     imp.add_argument("file", type=Path)
@@ -66,12 +73,23 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations (also done on every start)")
+    health = sub.add_parser("healthcheck", help="ask a running bot's /healthz; exit 0 when "
+                                                "healthy (for Docker and monitors)")
+    health.add_argument("--url", help="the health address (default: from [http] host/port)")
+    health.add_argument("--timeout", type=float, default=10.0,
+                        help="seconds to wait (default 10)")
+    config = sub.add_parser("config", help="the configuration file")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_sub.add_parser("example", help="print config.example.toml: every setting, its "
+                                          "default and what it does")
+    backups.add_parsers(sub)
     resources_cli.add_parsers(sub)
     return parser
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from adapters import platform_adapters
+    from bot.app import with_app
 
     async def body(app: App) -> int:
         adapters = platform_adapters(settings, app.core)
@@ -90,6 +108,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import with_app
+
     async def body(app: App) -> int:
         await app.run([], scheduler=False)
         return 0
@@ -98,6 +118,8 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import with_app
+
     return await with_app(
         settings, lambda app: _console(app, settings, args.handle or settings.console.handle))
 
@@ -106,9 +128,11 @@ async def _console(app: App, settings: Settings, handle: str, *, http: bool = Fa
     """The console adapter; the scheduler runs too when a person is at the terminal, and
     the HTTP server when `staffroom run` fell back to the console."""
     from adapters.console import ConsoleAdapter
+    from bot.settings import default_data_dir
 
     adapter = ConsoleAdapter(app.core, handle=handle,
-                             downloads=default_data_dir() / "downloads")
+                             downloads=default_data_dir() / "downloads",
+                             history=default_data_dir() / "console_history")
     await app.run([adapter], scheduler=sys.stdin.isatty(), http=http)
     return 0
 
@@ -126,6 +150,8 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if not args.file.is_file():
         print(f"No such file: {args.file}", file=sys.stderr)
         return 2
+    from bot.app import with_app
+    from bot.directory_io import ImportRefused, import_file
 
     async def body(app: App) -> int:
         try:
@@ -137,13 +163,21 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{args.file}: {exc}", file=sys.stderr)
             return 1
         print(f"Imported {result.created + result.updated} members "
-              f"({result.created} new, {result.updated} updated).")
+              f"({result.created} new, {result.updated} updated), read as {result.encoding}.")
+        if result.ignored:
+            from bot.directory_io import COLUMNS
+
+            print(f"Not imported: unknown column(s) {', '.join(map(repr, result.ignored))} "
+                  f"(the columns are {', '.join(COLUMNS)}).", file=sys.stderr)
         return 0
 
     return await with_app(settings, body)
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import with_app
+    from bot.directory_io import export_file
+
     async def body(app: App) -> int:
         count = await export_file(app.db, app.services.search, args.file)
         print(f"Exported {count} members to {args.file}.")
@@ -156,9 +190,14 @@ async def cmd_whodone(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.limit <= 100:
         print("--limit must be between 1 and 100", file=sys.stderr)
         return 2
+    import json
+
+    from bot.app import with_app
+    from bot.context import Context
+    from bot.events import Caller
+    from bot.expertise.commands import find, split_region
 
     async def body(app: App) -> int:
-        from bot.context import Context
 
         caller = Caller(platform="console", space_id="local", user_id=settings.console.handle)
         async with app.db.sessions() as session:
@@ -186,6 +225,7 @@ async def cmd_whodone(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import with_app
     from bot.teachmeets.calendar import calendar, feed_name
     from storage.repositories.teachmeets import TeachMeetRepository
 
@@ -205,8 +245,10 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import with_app
+
     async def body(app: App) -> int:
-        print(f"Database is up to date ({database_url(settings)}).")
+        print(f"Database is up to date ({app.db.display_url}).")
         return 0
 
     return await with_app(settings, body)
@@ -234,7 +276,12 @@ async def cmd_discord_sync(args: argparse.Namespace, settings: Settings) -> int:
     except discord.HTTPException as exc:
         print(f"Discord refused the commands: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
 async def cmd_slack_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
     from adapters.slack.manifest import build_manifest
     from bot.features import build_registry
 
@@ -249,31 +296,81 @@ async def cmd_slack_manifest(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+async def cmd_healthcheck(args: argparse.Namespace, settings: Settings) -> int:
+    """GET /healthz with the standard library only (a slim image has no curl): prints
+    the JSON answer; exit 0 when healthy, 1 when not or unreachable."""
+    import urllib.error
+    import urllib.request
+
+    url = args.url
+    if url is None:
+        if not settings.http.port:
+            print("[http] port is 0 (any free port): give --url", file=sys.stderr)
+            return 2
+        host = settings.http.host if settings.http.host not in ("", "0.0.0.0", "::") else (
+            "127.0.0.1")
+        url = f"http://{host}:{settings.http.port}/healthz"
+
+    def fetch() -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(url, timeout=args.timeout) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as exc:  # 503: unhealthy, with the details
+            return exc.code, exc.read().decode()
+
+    try:
+        status, body = await asyncio.to_thread(fetch)
+    except (OSError, ValueError) as exc:
+        print(f"unhealthy: no answer from {url} ({exc})", file=sys.stderr)
+        return 1
+    print(body)
+    return 0 if status == 200 else 1
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """`config example`: needs no settings (it is what you start a settings file from)."""
+    sys.stdout.write(config_example())
+    return 0
+
+
 COMMANDS: dict[str, Handler] = {
     "run": cmd_run, "serve": cmd_serve, "console": cmd_console, "import": cmd_import,
     "export": cmd_export,
     "whodone": cmd_whodone, "db": cmd_db, "discord-sync": cmd_discord_sync,
     "slack-manifest": cmd_slack_manifest, "calendar": cmd_calendar,
-    **resources_cli.COMMANDS,
+    "healthcheck": cmd_healthcheck, **backups.COMMANDS, **resources_cli.COMMANDS,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "config":
+        return cmd_config(args)
+    from bot.logs import setup_logging
+    from bot.settings import ConfigError, load_settings
+    from storage.db import DatabaseUnavailable, DatabaseURLError
+
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per wake-up is noise
+    chatting_here = sys.stdin.isatty() and (
+        (args.command == "console" and not args.verbose)
+        or (args.command == "run" and not settings.platforms_configured))
+    try:
+        setup_logging(settings, console=chatting_here)
+    except OSError as exc:
+        print(f"staffroom: cannot open the log file: {exc}", file=sys.stderr)
+        return 2
     try:
         return asyncio.run(COMMANDS[args.command](args, settings))
     except DatabaseURLError as exc:
         print(f"Database: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        print(f"Database unavailable: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except OSError as exc:

@@ -201,6 +201,8 @@ class SchedulerSettings(Section):
     """Work found overdue by more than this (say, after downtime) is dropped with a log line."""
     concurrency: int = Field(default=8, ge=1, le=100)
     """How many deliveries one copy makes at once."""
+    health_lag_seconds: float = Field(default=600.0, gt=0)
+    """`/healthz` reports the scheduler unhealthy when due work is this overdue."""
 
 
 class TeachMeetSettings(Section):
@@ -334,6 +336,17 @@ class WebSettings(Section):
         return value
 
 
+class BackupSettings(Section):
+    """Scheduled backups, made by `staffroom run` (one copy of the bot, through due work)."""
+
+    every_hours: float = Field(default=0.0, ge=0)
+    """Take a backup this often; 0: no scheduled backups (`staffroom backup FILE` still works)."""
+    directory: str = ""
+    """Where scheduled backups are written; empty: `backups` in the data folder."""
+    keep: int = Field(default=7, ge=1, le=10_000)
+    """How many scheduled backups are kept; older ones are deleted after each new one."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STAFFROOM_", env_nested_delimiter="__", extra="forbid",
@@ -341,6 +354,13 @@ class Settings(BaseSettings):
     )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """"json": one JSON object a line, for log collectors."""
+    log_file: str = ""
+    """Append logs to this file instead of stderr."""
+    sentry_dsn: str = ""
+    """Report errors to Sentry (needs the `sentry` extra); empty: not used."""
+    backup: BackupSettings = Field(default_factory=BackupSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
@@ -363,6 +383,11 @@ class Settings(BaseSettings):
             host = self.http.host if self.http.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
             base = f"http://{host}:{self.http.port}"
         return base + (path if path.startswith("/") else f"/{path}")
+
+    @property
+    def platforms_configured(self) -> bool:
+        """Whether `staffroom run` has a chat platform to start."""
+        return bool(self.discord.token) or self.slack.configured
 
     def space(self, platform: str, space_id: str) -> SpaceSettings | None:
         return next((s for s in self.spaces if s.platform == platform and s.id == space_id), None)

@@ -75,6 +75,10 @@ class Scheduler:
     def kinds(self) -> frozenset[str]:
         return frozenset(self._kinds)
 
+    @property
+    def running(self) -> bool:
+        return self._aps is not None and not self._stopping
+
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         """Start waking. The first run is immediate, so work that fell due while the bot was
@@ -106,7 +110,7 @@ class Scheduler:
             # only now: APScheduler's executor cancels coroutine jobs still running
             self._aps.shutdown(wait=False)
             self._aps = None
-        log.info("scheduler %s stopped", self.owner)
+            log.info("scheduler %s stopped", self.owner)
 
     def wake_at(self, when: datetime) -> None:
         """Ask for an exact wake-up (say, a newly planned item due before the next poll).
@@ -237,23 +241,32 @@ class Scheduler:
             log.warning("not delivering %s %s: the claim's lease ran out", work.kind, work.key)
             await self._release([work])
             return 0
+        metrics = self.services.metrics
+        late = (now - work.due_at).total_seconds()
         if now - work.due_at > (kind.grace if kind.grace is not None else default_grace):
             status = "dropped"
             log.warning("dropping %s %s: due %s, now %s, past its grace", work.kind, work.key,
                         work.due_at.isoformat(), now.isoformat())
         else:
+            metrics.delivery_lag.labels(work.kind).observe(max(late, 0.0))
             try:
                 await kind.handler(self.services, work)
             except Exception as exc:
                 log.exception("delivering %s %s failed (attempt %d)", work.kind, work.key,
                               work.attempts)
+                metrics.errors.labels("delivery").inc()
                 if work.attempts < MAX_ATTEMPTS:
+                    metrics.deliveries.labels(work.kind, "retry").inc()
                     async with self.services.db.unit_of_work() as session:
                         await DueWorkRepository(session).release(
                             work.id, owner=self.owner, error=repr(exc),
                             retry_at=now + RETRY_DELAY)
                     return 0
                 status, error = "failed", repr(exc)
+            else:
+                log.info("delivered %s %s (due %s, %.1f s late)", work.kind, work.key,
+                         work.due_at.isoformat(), late)
+        metrics.deliveries.labels(work.kind, status).inc()
         outcomes.add(work, status, error, now)
         return 1 if status == "done" else 0
 

@@ -32,6 +32,50 @@ class DatabaseURLError(ValueError):
     """The configured database URL cannot be used."""
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or refused us; the message names it (without
+    credentials) and says what happened, for an operator."""
+
+
+def display_url(url: URL) -> str:
+    """The URL as an operator may see it in a log or on screen: no user name or password,
+    and the plain backend name (postgresql://db.example:5432/staffroom)."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return f"sqlite:///{url.database or ''}"
+    shown = URL.create(backend, host=url.host, port=url.port, database=url.database)
+    return shown.render_as_string(hide_password=True)
+
+
+def unavailable(url: URL, exc: BaseException) -> DatabaseUnavailable | None:
+    """A `DatabaseUnavailable` describing `exc` if it means the database is down, missing
+    or refusing us; None for any other error."""
+    from sqlalchemy.exc import DBAPIError
+
+    where = display_url(url)
+    if isinstance(exc, DBAPIError):
+        exc = exc.orig if isinstance(exc.orig, BaseException) else exc
+        original = getattr(exc, "__cause__", None) or exc
+        name = type(original).__name__
+        text = str(original).strip().splitlines()[0] if str(original).strip() else name
+        if url.get_backend_name() == "sqlite":
+            return DatabaseUnavailable(f"cannot open the SQLite database {where} ({text})")
+        if any(word in name for word in ("Authorization", "Password", "Catalog", "Connect",
+                                         "CannotConnect", "TooManyConnections")) or (
+                "does not exist" in text or "authentication" in text):
+            return DatabaseUnavailable(f"the PostgreSQL server refused us at {where}: {text}")
+        return None
+    if isinstance(exc, OSError):  # refused, unreachable, name not resolved, timed out
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if "Connect call failed" in str(exc) or isinstance(exc, ConnectionRefusedError):
+            reason = "connection refused"
+        return DatabaseUnavailable(f"the database at {where} is not answering ({reason}); "
+                                   "is the server running, and are host and port right?")
+    if isinstance(exc, TimeoutError):
+        return DatabaseUnavailable(f"the database at {where} did not answer in time")
+    return None
+
+
 def normalise_url(raw: str) -> URL:
     """Accept URLs as people write them and pick the async driver for them."""
     try:
@@ -112,6 +156,11 @@ class Database:
     @property
     def dialect(self) -> str:
         return "sqlite" if self.is_sqlite else "postgresql"
+
+    @property
+    def display_url(self) -> str:
+        """Where the database is, without credentials (for logs and messages)."""
+        return display_url(self.url)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:

@@ -1,10 +1,18 @@
-"""Reads commands from a terminal (or a pipe) and prints replies and scheduled messages."""
+"""Reads commands from a terminal (or a pipe) and prints replies and scheduled messages.
+
+At a terminal the prompt has line editing, history kept across sessions and Tab completion
+of command names, through the standard library's readline (GNU readline or libedit;
+where neither exists, as on plain Windows Python, a plain prompt).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
 from adapters.console.render import render, render_delivery
@@ -13,23 +21,71 @@ from bot.events import Caller, TextMessage
 from bot.notifier import AdapterBase, Destination
 from bot.replies import Attachment, Reply
 
+log = logging.getLogger(__name__)
+
 SPACE_ID = "local"
 PROMPT = "staffroom> "
 QUIT = {"quit", "exit", ":q"}
+HISTORY_LENGTH = 1000
 
 
 class ConsoleAdapter(AdapterBase):
     platform = "console"
 
     def __init__(self, core: Core, *, handle: str, stdin: TextIO | None = None,
-                 stdout: TextIO | None = None, downloads: Path | None = None) -> None:
+                 stdout: TextIO | None = None, downloads: Path | None = None,
+                 history: Path | None = None) -> None:
         self.core = core
         self.handle = handle
         self.downloads = downloads
         """Where files the bot sends (`mydata`, `teachmeet ics`) are saved, if anywhere."""
+        self.history = history
+        """Where typed lines are kept between sessions (at a terminal), if anywhere."""
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self._task: asyncio.Task[None] | None = None
+        self._line_editor: ModuleType | None = None
+        self._matches: list[str] = []
+
+    # -- line editing ----------------------------------------------------------------------------
+    def completions(self, typed: str) -> list[str]:
+        """Command names (and `quit`) that start with what has been typed on the line."""
+        typed = typed.lstrip().lower()
+        names = {name for command in self.core.registry.commands.values() if not command.hidden
+                 for name in (command.name, *command.aliases)} | {"help", "quit"}
+        return sorted(name + " " for name in names if name.startswith(typed))
+
+    def _complete(self, _text: str, state: int) -> str | None:
+        """readline's completer: the whole line so far is the prefix (multi-word names)."""
+        if state == 0 and self._line_editor is not None:
+            self._matches = self.completions(self._line_editor.get_line_buffer())
+        return self._matches[state] if state < len(self._matches) else None
+
+    def _start_line_editing(self) -> None:
+        try:
+            import readline
+        except ImportError:  # no readline here: a plain prompt still works
+            return
+        self._line_editor = readline
+        readline.set_completer_delims("")  # complete the whole line: "teachmeet cr<Tab>"
+        readline.set_completer(self._complete)
+        if "libedit" in (readline.__doc__ or ""):
+            readline.parse_and_bind("bind ^I rl_complete")
+        else:
+            readline.parse_and_bind("tab: complete")
+        readline.set_history_length(HISTORY_LENGTH)
+        if self.history is not None and self.history.is_file():
+            with contextlib.suppress(OSError):
+                readline.read_history_file(self.history)
+
+    def _save_history(self) -> None:
+        if self._line_editor is None or self.history is None:
+            return
+        try:
+            self.history.parent.mkdir(parents=True, exist_ok=True)
+            self._line_editor.write_history_file(self.history)
+        except OSError as exc:
+            log.warning("console: could not save the history to %s (%s)", self.history, exc)
 
     @property
     def caller(self) -> Caller:
@@ -55,7 +111,10 @@ class ConsoleAdapter(AdapterBase):
         """Print a proactive message (a reminder falling due) as it arrives; at a terminal,
         on its own lines and with the prompt shown again, since it interrupts typing."""
         if self.interactive:
-            self.stdout.write("\r\n" + render_delivery(destination, reply) + "\n" + PROMPT)
+            typed = (self._line_editor.get_line_buffer() if self._line_editor is not None
+                     else "")
+            self.stdout.write("\r\n" + render_delivery(destination, reply) + "\n" + PROMPT
+                              + typed)
             self.stdout.flush()
         else:
             self._print(render_delivery(destination, reply))
@@ -80,8 +139,16 @@ class ConsoleAdapter(AdapterBase):
 
     async def _loop(self) -> None:
         if self.interactive:
+            self._start_line_editing()
             name = self.core.services.settings.network.name
-            self._print(f"{name} console — you are @{self.handle}. Type `help`, or `quit`.")
+            self._print(f"{name} console — you are @{self.handle}. Type `help` (Tab completes "
+                        "commands, Up recalls earlier ones), or `quit`.")
+        try:
+            await self._converse()
+        finally:
+            self._save_history()
+
+    async def _converse(self) -> None:
         while True:
             line = await self._readline()
             if not line:

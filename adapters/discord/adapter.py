@@ -28,6 +28,7 @@ from bot.commands import Command
 from bot.core import APOLOGY, Core
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
 from bot.grammar import GrammarError, parse
+from bot.http import HealthResult, HttpServer
 from bot.notifier import AdapterBase, Destination
 from bot.replies import Form, Reply, Text
 from bot.settings import DiscordSettings
@@ -110,6 +111,8 @@ class DiscordAdapter(AdapterBase):
         self.rest: discord.Client | None = None
         self.gateway: _Gateway | None = None
         self.is_leader = asyncio.Event()
+        self.standing_by = False
+        """Another copy holds the gateway (PostgreSQL leader lock): healthy, not connected."""
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._dm_channels: dict[str, int] = {}
@@ -142,6 +145,24 @@ class DiscordAdapter(AdapterBase):
         if self.rest is not None:
             await self.rest.close()
 
+    def mount_http(self, server: HttpServer) -> None:
+        """`/healthz` reports the gateway: connected here (this copy leads), standing by
+        (another copy leads), or down."""
+        server.add_health_check("discord", self._discord_health)
+
+    async def _discord_health(self) -> HealthResult:
+        gateway = self.gateway
+        if gateway is not None and gateway.is_ready() and gateway.ws is not None and (
+                gateway.ws.open):
+            return HealthResult(True, f"leader: gateway connected to {len(gateway.guilds)} "
+                                      "server(s)")
+        if self.standing_by:
+            return HealthResult(True, "standby: another copy holds the gateway")
+        if gateway is not None:
+            return HealthResult(False, "leader: gateway not connected (connecting or "
+                                       "reconnecting)")
+        return HealthResult(False, "gateway not connected (retrying)")
+
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but wake at once when the adapter is asked to stop."""
         with contextlib.suppress(TimeoutError):
@@ -154,8 +175,10 @@ class DiscordAdapter(AdapterBase):
         try:
             while not self._stopping.is_set():
                 if lock is not None and not await lock.try_acquire():
+                    self.standing_by = True
                     await self._sleep(self.settings.leader_retry_seconds)
                     continue
+                self.standing_by = False
                 if lock is not None:
                     log.info("discord: this copy is now the leader (holds the gateway)")
                 failed = await self._serve(lock)

@@ -122,8 +122,9 @@ async def find(ctx: Context, query: str, region: str | None,
     """People and the entries of theirs that matched, best first."""
     # who the searcher is does not matter to the search, only where they ask from
     viewer = Viewer(ctx.caller.platform, ctx.caller.space_id)
-    return await ctx.directory.find_people(query, viewer=viewer,
-                                           regions=[region] if region else [], limit=limit)
+    with ctx.services.metrics.search_seconds.time():
+        return await ctx.directory.find_people(query, viewer=viewer,
+                                               regions=[region] if region else [], limit=limit)
 
 
 class ProfileArgs(Args):

@@ -8,6 +8,7 @@ applies both ways: a pair is only made between members who could each find the o
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -39,10 +40,16 @@ log = logging.getLogger(__name__)
 MAX_PAUSE = timedelta(days=366 * 2)
 SEARCH_BUDGET = 20000
 """Steps the repeat-free search may take before settling for fewest repeats."""
-# Words of wanting, not of the thing wanted: "keen to learn more about podcasts".
-_WANT_WORDS = frozenset(query_terms(
-    "learn learning keen want wanting like more about how interested interest explore "
-    "know knowing find out better get started start use using"))
+
+
+@functools.cache
+def want_words() -> frozenset[str]:
+    """Words of wanting, not of the thing wanted: "keen to learn more about podcasts".
+    Worked out on first use, not at import: analysing text builds the thesaurus
+    analyser, which every `staffroom` command would otherwise pay for."""
+    return frozenset(query_terms(
+        "learn learning keen want wanting like more about how interested interest explore "
+        "know knowing find out better get started start use using"))
 
 
 # -- parsing "pause <until>" ---------------------------------------------------------------------
@@ -162,7 +169,7 @@ def candidate(member: Member) -> Candidate:
         spaces=frozenset(spaces_of(member.identities)),
         done=tuple((e.summary, frozenset(analyse_document(e.summary, e.tags).terms.split()))
                    for e in member.done),
-        learn=tuple((i.text, frozenset(query_terms(i.text)) - _WANT_WORDS)
+        learn=tuple((i.text, frozenset(query_terms(i.text)) - want_words())
                     for i in member.interests))
 
 

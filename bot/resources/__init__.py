@@ -1,5 +1,23 @@
 """The resource library: pins, suggestions and their moderation, search, link health."""
 
-from bot.resources.commands import CAPABILITY
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.commands import Capability
+
+    CAPABILITY: Capability
+
+
+def __getattr__(name: str) -> Any:
+    """`CAPABILITY` is loaded on first use, so `bot.resources.cli` (the `staffroom`
+    subcommands) can be imported without the whole capability."""
+    if name == "CAPABILITY":
+        from bot.resources.commands import CAPABILITY
+
+        return CAPABILITY
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["CAPABILITY"]

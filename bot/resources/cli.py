@@ -12,17 +12,13 @@ import json
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
-from bot.app import App, with_app
-from bot.digest import digest_spaces, preview
-from bot.resources.replies import describe_change
-from bot.settings import Settings
-from storage.models import AuditEntry
-from storage.repositories.audit import AuditRepository
-from storage.repositories.directory import ModeratorRepository
+if TYPE_CHECKING:  # imported in the handlers, so `staffroom --help` stays fast
+    from bot.app import App
+    from bot.settings import Settings
 
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Handler = Callable[[argparse.Namespace, "Settings"], Awaitable[int]]
 _PLATFORM = re.compile(r"[a-z]+")
 ID_MAX = 64
 
@@ -63,6 +59,10 @@ def _operator() -> str:
 
 
 async def cmd_moderators(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import with_app
+    from storage.models import AuditEntry
+    from storage.repositories.directory import ModeratorRepository
+
     if args.moderators_command == "list":
         return await with_app(settings, lambda app: _list_moderators(app, args))
     problems = []
@@ -106,6 +106,8 @@ async def cmd_moderators(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _list_moderators(app: App, args: argparse.Namespace) -> int:
+    from storage.repositories.directory import ModeratorRepository
+
     rows: list[tuple[str, str, str, str]] = []
     for space in app.services.settings.spaces:
         rows += [(space.platform, space.id, user, "config file") for user in space.moderators]
@@ -129,6 +131,9 @@ async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.limit <= 10_000:
         print("--limit must be between 1 and 10000", file=sys.stderr)
         return 2
+    from bot.app import with_app
+    from bot.resources.replies import describe_change
+    from storage.repositories.audit import AuditRepository
 
     async def body(app: App) -> int:
         async with app.db.sessions() as session:
@@ -151,6 +156,11 @@ async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.app import with_app
+    from bot.digest import digest_spaces, preview
+
     if not args.preview:
         print("Digests are sent by `staffroom run` on schedule. To see the next one, use "
               "`staffroom digest --preview [--platform P --space S]`.", file=sys.stderr)

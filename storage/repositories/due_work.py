@@ -84,6 +84,14 @@ class DueWorkRepository:
             select(DueWork.due_at).where(DueWork.status == "pending")
             .order_by(DueWork.due_at).limit(1))
 
+    async def backlog(self, *, now: datetime) -> tuple[int, datetime | None]:
+        """How many pending items are due by `now`, and the oldest one's due time (health
+        checks and metrics: a growing backlog means no copy is delivering)."""
+        row = (await self.session.execute(
+            select(func.count(), func.min(DueWork.due_at))
+            .where(DueWork.status == "pending", DueWork.due_at <= now))).one()
+        return int(row[0]), row[1]
+
     async def next_wake(self, *, now: datetime,
                         kinds: Collection[str] | None = None) -> datetime | None:
         """When something next becomes claimable: now (if something already is), a due

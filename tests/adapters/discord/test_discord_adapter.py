@@ -7,6 +7,7 @@ REST API. Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -561,3 +562,34 @@ async def test_forms_longer_than_one_modal_come_in_pages(discord_bot: Harness) -
     late = await discord_bot.submit(second["custom_id"], {"g": "again"}, **ALICE)
     assert "expired" in text_of(late)  # a finished form's draft is gone
     assert len(await discord_bot.audit("long survey")) == 1
+
+
+async def test_healthz_follows_the_gateway_down_and_back(discord_bot: Harness) -> None:
+    import aiohttp
+
+    app, fake = discord_bot.app, discord_bot.fake
+    server = app.build_http([discord_bot.adapter])
+    await server.start()
+
+    async def discord_check() -> tuple[int, dict[str, Any]]:
+        async with aiohttp.ClientSession() as session, session.get(
+                server.url + "/healthz") as resp:
+            return resp.status, (await resp.json())["checks"]["discord"]
+
+    try:
+        status, check = await discord_check()
+        assert status == 200 and check["detail"].startswith("leader: gateway connected")
+        identified = fake.identifies
+        for session in fake.live:  # Discord drops the connection
+            await session.ws.close()
+        status, check = await discord_check()
+        assert status == 503 and "not connected" in check["detail"]
+        await fake.wait_until(lambda: fake.identifies > identified and fake.live)
+        for _ in range(100):  # discord.py reconnects by itself
+            status, check = await discord_check()
+            if status == 200:
+                break
+            await asyncio.sleep(0.05)
+        assert status == 200 and check["ok"] is True
+    finally:
+        await server.stop()

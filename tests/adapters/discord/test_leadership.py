@@ -56,6 +56,10 @@ async def test_one_copy_connects_and_another_takes_over_when_it_stops(
     await asyncio.sleep(STANDBY_WAIT)
     assert fake.identifies == 1 and len(fake.live) == 1
     assert not any(o.is_leader.is_set() for o in others)
+    for copy in (first, *others):  # /healthz: the leader connected, the others standing by
+        health = await copy._discord_health()
+        assert health.ok and health.detail.split(":")[0] == (
+            "leader" if copy is first else "standby")
     assert await posts_after(fake, "help") == 1
     # a standby cannot hear the gateway but can still deliver (reminders, DMs) over HTTP
     await others[0].send(Destination("discord", fd.GUILD_ID, channel_id=fd.CHANNEL_ID),
