@@ -496,8 +496,7 @@ async def test_buttons_keep_working_after_a_restart(discord_bot: Harness) -> Non
     await discord_bot.adapter.stop()
     discord_bot.app.services.notifier.unregister(discord_bot.adapter)
     await discord_bot.fake.wait_until(lambda: not discord_bot.fake.live)
-    discord_bot.adapter = await start_adapter(discord_bot.app,
-                                              discord_bot.app.services.settings.discord)
+    discord_bot.adapter = await start_adapter(discord_bot.app)
     await discord_bot.adapter.is_leader.wait()
     asked = await discord_bot.press(remove, **ALICE)
     done = await discord_bot.press(button(asked, "Yes")["custom_id"], **ALICE)
@@ -511,7 +510,7 @@ async def test_a_refused_token_stops_start_with_a_clear_line(app: Any, fake: fd.
     from adapters.discord.adapter import DiscordAdapter
 
     fake.refuse_token = True
-    adapter = DiscordAdapter(app.core, app.services.settings.discord, database=app.db)
+    adapter = DiscordAdapter(app.core)
     with caplog.at_level(logging.ERROR), pytest.raises(SystemExit):
         await adapter.start()
     assert any("refused the bot token" in r.getMessage() for r in caplog.records)

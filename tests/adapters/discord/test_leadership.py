@@ -50,9 +50,9 @@ async def posts_after(fake: fd.FakeDiscord, text_: str) -> int:
 
 async def test_one_copy_connects_and_another_takes_over_when_it_stops(
         copies: list[App], fake: fd.FakeDiscord) -> None:
-    first = await start_adapter(copies[0], copies[0].services.settings.discord)
+    first = await start_adapter(copies[0])
     await asyncio.wait_for(first.is_leader.wait(), 10)
-    others = [await start_adapter(app, app.services.settings.discord) for app in copies[1:]]
+    others = [await start_adapter(app) for app in copies[1:]]
     await asyncio.sleep(STANDBY_WAIT)
     assert fake.identifies == 1 and len(fake.live) == 1
     assert not any(o.is_leader.is_set() for o in others)
@@ -79,7 +79,7 @@ async def test_one_copy_connects_and_another_takes_over_when_it_stops(
 
 async def test_a_copy_whose_database_session_dies_hands_over(
         copies: list[App], fake: fd.FakeDiscord) -> None:
-    first, second = [await start_adapter(app, app.services.settings.discord)
+    first, second = [await start_adapter(app)
                      for app in copies[:2]]
     leader = await _next_leader([first, second])
     standby = second if leader is first else first

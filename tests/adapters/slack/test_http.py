@@ -473,14 +473,21 @@ async def test_a_retried_event_is_handled_once(
     assert await count(app, DoneEntry) == 1 and await count(app, SlackEventSeen) == 1
 
 
-async def test_attachments_are_uploaded_as_files(
+async def test_files_go_only_to_the_members_own_dm_with_the_bot(
         extra: App, slack: SlackAdapter, client: SlackClient, fake_slack: FakeSlack) -> None:
-    shown = await ask(client, slack, "calendar", user="UANN", channel="DANN")
-    assert "event.ics" in shown["text"]
-    completed = fake_slack.calls_to("files.completeUploadExternal")[-1]
-    assert completed["channel_id"] == "DANN"
+    """Issue 12, item 8: typed in a DM between two people (a `D…` channel that is not the
+    bot's), a file (a personal-data export, an .ics) must never land in that conversation."""
+    shown = await ask(client, slack, "calendar", user="UANN", channel="DANNBOB")
+    assert "event.ics" in shown["text"] and "direct messages" in json.dumps(shown["blocks"])
+    assert fake_slack.calls_to("conversations.open")[-1]["users"] == "UANN"
+    completed = fake_slack.calls_to("files.completeUploadExternal")
+    assert [c["channel_id"] for c in completed] == ["DUANN"]
     assert fake_slack.uploads[-1] == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
     assert fake_slack.calls_to("files.getUploadURLExternal")[-1]["filename"] == "event.ics"
+    # typed in a channel, too, the file goes to the member's own DM
+    await ask(client, slack, "calendar", user="UANN", channel="C1")
+    completed = fake_slack.calls_to("files.completeUploadExternal")
+    assert [c["channel_id"] for c in completed] == ["DUANN", "DUANN"]
 
 
 async def test_rate_limits_are_retried(
