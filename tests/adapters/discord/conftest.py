@@ -151,11 +151,16 @@ def settings() -> Settings:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[fd.FakeDiscord]:
+    """A fake Discord; at the end of every test, nothing the bot sent was refused as
+    invalid, and nothing it sent pinged anyone or showed a mention someone typed."""
     server = fd.FakeDiscord([fd.guild(), fd.guild(fd.OTHER_GUILD_ID, "Cardiff teachers")])
     await server.start()
     with server.patched():
         yield server
     await server.stop()
+    assert server.refused == [], server.refused
+    assert server.pinged == [] and server.mentions_shown == [], (server.pinged,
+                                                                  server.mentions_shown)
 
 
 class Harness:

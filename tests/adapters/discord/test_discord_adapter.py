@@ -58,7 +58,8 @@ def button(call: fd.Call, label: str) -> dict[str, Any]:
 
 
 def is_ephemeral(call: fd.Call) -> bool:
-    return bool(body(call).get("flags", 0) & fd.EPHEMERAL)
+    """As Discord shows it (a first follow-up after a defer is as private as the defer)."""
+    return call.ephemeral
 
 
 def check_limits(call: fd.Call) -> None:
