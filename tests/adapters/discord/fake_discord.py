@@ -11,8 +11,8 @@ refused with 400/50035 when over; an interaction takes one response (40060 after
 a modal cannot follow a defer; the first follow-up after a deferred response is as
 ephemeral as the defer was, whatever it asks; a member who blocks DMs from server members
 cannot be messaged (403/50007); the bot cannot post where it has no access (403/50001). A
-gateway session can fall silent (`silence`): no heartbeat ACKs, nothing dispatched, and a
-resume of it goes unanswered, as when Discord drops a connection without closing it.
+copy's gateway can fall silent (`partition`): no heartbeat ACKs, nothing dispatched, new
+connections unanswered, as when Discord drops a connection without closing it.
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ class Session:
     identified: bool = False
     seq: int = 0
     session_id: str = ""
+    token: str = ""
     silent: bool = False
 
 
@@ -150,7 +151,7 @@ class FakeDiscord:
         """Users who do not accept direct messages from server members."""
         self.no_access: set[str] = set()
         """Channels the bot cannot see or post in."""
-        self.dead_sessions: set[str] = set()
+        self.partitioned: set[str] = set()
         self._dm_recipients: dict[str, str] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -181,12 +182,14 @@ class FakeDiscord:
     def live(self) -> list[Session]:
         return [s for s in self.sessions if s.identified and not s.ws.closed and not s.silent]
 
-    def silence(self) -> None:
-        """Discord stops answering the live sessions without closing them (no heartbeat
-        ACKs, no events); resuming them goes unanswered too."""
-        for session in self.live:
-            session.silent = True
-            self.dead_sessions.add(session.session_id)
+    def partition(self, token: str) -> None:
+        """Discord falls silent for the copy using `token` (its host can no longer reach
+        the gateway), without closing anything: no heartbeat ACKs, no events, and its new
+        connections are never answered either. Other copies are unaffected."""
+        self.partitioned.add(token)
+        for session in self.sessions:
+            if session.token == token:
+                session.silent = True
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -214,8 +217,9 @@ class FakeDiscord:
                 continue
             payload = json.loads(msg.data)
             op = payload.get("op")
-            if op == 6 and (payload.get("d") or {}).get("session_id") in self.dead_sessions:
-                session.silent = True
+            if op in (2, 6):
+                session.token = str((payload.get("d") or {}).get("token", ""))
+                session.silent = session.token in self.partitioned
             if session.silent:
                 continue
             if op == 1:

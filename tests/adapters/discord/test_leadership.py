@@ -121,3 +121,33 @@ async def _next_leader(adapters: list[DiscordAdapter]) -> DiscordAdapter:
         task.cancel()
     assert done, "no copy took over"
     return waits[done.pop()]
+
+
+async def test_a_leader_whose_gateway_goes_silent_hands_over(
+        copies: list[App], fake: fd.FakeDiscord) -> None:
+    """Issue 12, item 5: Discord falls silent for the leader's connection while its process
+    and its database session (so the lock) live on. Leadership follows the gateway's health:
+    after `gateway_grace_seconds` down, it gives the lock up and a copy that can reach
+    Discord takes over and answers mentions."""
+    fake.heartbeat_interval = 100
+    for n, app in enumerate(copies[:2]):
+        settings = app.services.settings
+        app.services.settings = settings.model_copy(update={"discord": settings.discord.model_copy(
+            update={"token": f"token-{n}", "gateway_grace_seconds": 1.0})})
+    first = await start_adapter(copies[0], heartbeat_timeout=0.5)
+    await asyncio.wait_for(first.is_leader.wait(), 10)
+    second = await start_adapter(copies[1], heartbeat_timeout=0.5)
+    await asyncio.sleep(STANDBY_WAIT)
+    assert not second.is_leader.is_set()
+
+    fake.partition("token-0")  # Discord no longer answers the leader's connection
+    await asyncio.wait_for(second.is_leader.wait(), 20)
+    assert not first.is_leader.is_set()
+    await fake.wait_until(lambda: len(fake.live) == 1)
+    assert fake.live[0].token == "token-1"
+    assert await posts_after(fake, "help") == 1
+    health = await first._health()
+    assert health.ok and health.detail.startswith("standby")  # it stood back, and says so
+    assert (await second._health()).detail.startswith("gateway connected")
+    for adapter in (first, second):
+        await adapter.stop()
