@@ -36,7 +36,8 @@ from storage.models.directory import BIO_MAX, NAME_MAX, SHORT_MAX, SUMMARY_MAX
 from storage.repositories.introductions import IntroductionsRepository
 
 MAX_INTERESTS = 10
-LEARN_MAX = 2000
+LEARN_MAX = MAX_INTERESTS * (SUMMARY_MAX + 1)
+"""As much as can be stored (imports included), so a stored profile always fits its form."""
 CARD_ENTRIES = 5
 
 
