@@ -66,6 +66,7 @@ _KEEP = re.compile(r"<https?://[^\s<>|]+>")
 mention that notifies someone, or a link disguised as something else. The core itself never
 writes Slack markup, so nothing it meant is lost."""
 _BROADCAST = re.compile(r"(?<![\w.])@(channel|here|everyone)\b", re.IGNORECASE)
+_CONTROL = re.compile(r"<(?=[!@#])")
 _OPEN_TAIL = re.compile(r"(?:&[a-z]{0,4}|<[^<>]*)$")
 WORD_JOINER = "\u2060"
 
@@ -122,8 +123,17 @@ def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
+def inert(text: str) -> str:
+    """Text for a plain_text object. Slack shows it as written, entities included, so it
+    is not escaped; a word joiner after `<` and `@` keeps anything that looks like a
+    mention or a broadcast from ever reading as one, and shows nothing."""
+    return _BROADCAST.sub(lambda m: f"@{WORD_JOINER}{m.group(1)}",
+                          _CONTROL.sub(f"<{WORD_JOINER}", text))
+
+
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text.strip(), limit) or "…", "emoji": True}
+    return {"type": "plain_text", "text": clip(inert(text.strip()), limit) or "…",
+            "emoji": True}
 
 
 def _sections(text: str) -> list[dict[str, Any]]:
