@@ -62,6 +62,11 @@ def escape(text: str) -> str:
     return _MENTION.sub(f"<@{BLANK}\\1>", text)
 
 
+def short(text: str, limit: int) -> str:
+    """Member-written text for a label, title or placeholder: escaped, then cut."""
+    return cut(escape(text), limit)
+
+
 def cut(text: str, limit: int) -> str:
     """At most `limit` characters, marked with "…" where cut; nothing when there is no
     room at all."""
@@ -206,7 +211,7 @@ class _Embeds:
 
 def _action_label(button: Button, item_title: str, repeated: bool) -> str:
     label = f"{button.label}: {item_title}" if repeated and item_title else button.label
-    return cut(label, MAX_LABEL)
+    return short(label, MAX_LABEL)
 
 
 def _embeds(reply: Reply, build: _Embeds) -> list[_Action]:
@@ -217,10 +222,10 @@ def _embeds(reply: Reply, build: _Embeds) -> list[_Action]:
         elif isinstance(block, Context):
             build.add_footer(build.last(), block.text)
         elif isinstance(block, Actions):
-            actions += [_Action(cut(b.label, MAX_LABEL), b) for b in block.buttons]
+            actions += [_Action(short(b.label, MAX_LABEL), b) for b in block.buttons]
         elif isinstance(block, Section):
             embed = build.new()
-            actions += [_Action(cut(b.label, MAX_LABEL), b) for b in block.buttons]
+            actions += [_Action(short(b.label, MAX_LABEL), b) for b in block.buttons]
             if embed is None:
                 continue
             _put(embed, "title", build.take(block.title, MAX_TITLE))
@@ -322,7 +327,7 @@ def _view(actions: Sequence[_Action]) -> tuple[StaticView | None, list[str]]:
             if index >= MAX_ROWS:
                 break
             view.add_item(discord.ui.Select(custom_id=custom_ids.select_id(index),
-                                            placeholder=cut(label, 150),
+                                            placeholder=short(label, 150),
                                             options=options[start:start + MAX_OPTIONS],
                                             row=index))
             index += 1
@@ -336,10 +341,10 @@ def render(reply: Reply, *, ephemeral: bool = False, open_form: Target | None = 
     a kept draft). `extra` adds the adapter's own buttons (label, target)."""
     build = _Embeds(COLOURS.get(reply.tone, COLOURS["info"]))
     actions = _embeds(reply, build)
-    actions += [_Action(cut(label, MAX_LABEL), Button(label, ""), target)
+    actions += [_Action(short(label, MAX_LABEL), Button(label, ""), target)
                 for label, target in extra]
     if reply.form is not None and open_form is not None:
-        actions.append(_Action(cut(f"Open: {reply.form.title}", MAX_LABEL),
+        actions.append(_Action(short(f"Open: {reply.form.title}", MAX_LABEL),
                                Button(reply.form.title, open_form.command,
                                       dict(open_form.args), style="primary"), open_form))
     view, typed = _view(actions)
@@ -376,7 +381,7 @@ def modal(form: Form, *, values: Mapping[str, str] | None = None, page: int = 0,
     if custom_id is None:
         return None
     suffix = "" if len(pages) == 1 else f" ({page + 1}/{len(pages)})"
-    title = cut(form.title, MAX_MODAL_TITLE - len(suffix)) + suffix
+    title = short(form.title, MAX_MODAL_TITLE - len(suffix)) + suffix
     view = StaticModal(title=title, custom_id=custom_id, timeout=None)
     for f in pages[page]:
         placeholder = f.placeholder or (
@@ -387,11 +392,11 @@ def modal(form: Form, *, values: Mapping[str, str] | None = None, page: int = 0,
         if len(initial) > longest:  # more than the box may hold: left empty, kept if so
             initial, placeholder, required = "", KEPT_IF_EMPTY, False
         view.add_item(discord.ui.TextInput(
-            label=cut(f.label, MAX_INPUT_LABEL), custom_id=f.name,
+            label=short(f.label, MAX_INPUT_LABEL), custom_id=f.name,
             style=discord.TextStyle.paragraph if f.kind == "long_text"
             else discord.TextStyle.short,
             required=required, default=initial or None,
-            placeholder=cut(placeholder, MAX_PLACEHOLDER) or None, max_length=longest))
+            placeholder=short(placeholder, MAX_PLACEHOLDER) or None, max_length=longest))
     return view
 
 

@@ -182,12 +182,19 @@ def choices_problems(data: Mapping[str, Any]) -> list[str]:
 
 
 def _texts(node: Any) -> Iterator[str]:
+    """Every text a member is shown; not a form box's own value (what they typed before,
+    given back to edit), nor ids, links and option values."""
     if isinstance(node, str):
         yield node
     elif isinstance(node, Mapping):
+        is_box = node.get("type") == TEXT_INPUT
+        is_option = "label" in node and "value" in node and "name" not in node
         for key, value in node.items():
-            if key not in ("custom_id", "url", "type", "color", "style", "allowed_mentions"):
-                yield from _texts(value)
+            if key in ("custom_id", "url", "type", "color", "style", "allowed_mentions"):
+                continue
+            if key == "value" and (is_box or is_option):
+                continue
+            yield from _texts(value)
     elif isinstance(node, list):
         for value in node:
             yield from _texts(value)
