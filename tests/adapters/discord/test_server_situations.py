@@ -210,3 +210,29 @@ async def test_healthz_reports_the_gateway(discord_bot: Harness) -> None:
     assert "gateway connected to 2 server(s)" in up["checks"]["discord"]["detail"]
     assert down[0] == 503 and down[1]["checks"]["discord"]["ok"] is False
     assert "gateway down" in down[1]["checks"]["discord"]["detail"]
+
+
+async def test_a_mention_where_the_bot_may_not_post_is_answered_by_dm(discord_bot: Harness
+                                                                      ) -> None:
+    """The bot can read a channel but not post in it (403, code 50001): the member gets
+    the answer by DM with the reason, rather than nothing."""
+    fake = discord_bot.fake
+    fake.no_access.add(fd.CHANNEL_ID)
+    refused = await discord_bot.mention("help", **ALICE)
+    assert refused.status == 403
+    dm = await fake.wait_until(lambda: next(
+        (c for c in fake.calls if c.path == "/channels/8001/messages"), None))
+    assert dm.status == 200
+    said = text_of(dm)
+    assert said.startswith("I couldn't post this in the channel: I can't see that channel")
+    assert "what I can do" in said
+
+
+async def test_files_asked_for_in_a_channel_go_by_dm(discord_bot: Harness) -> None:
+    """`mydata` mentioned in a channel: the personal-data export never lands there."""
+    fake = discord_bot.fake
+    said = await discord_bot.mention("mydata", **ALICE)
+    assert not said.files
+    dm = await fake.wait_until(lambda: next(
+        (c for c in fake.calls if c.path == "/channels/8001/messages" and c.files), None))
+    assert next(iter(dm.files)).endswith(".json")

@@ -97,6 +97,17 @@ async def test_every_payload_fits_slack_with_long_content(
     for text in commands_to_try(app, seeded):
         for user in (seeded.heavy, MODERATOR):
             await run.caused_by(text, user, client.command(text, user=user))
+    # App Home, composed of core replies on the long content, for both
+    for user in (seeded.heavy, MODERATOR):
+        before = len(fake_slack.calls)
+        await client.event({"type": "app_home_opened", "user": user, "tab": "home"})
+        await slack.idle()
+        [home] = [c.params["view"] for c in fake_slack.calls[before:]
+                  if c.method == "views.publish"]
+        check_view(home)
+        element, option = next(pressables(home["blocks"]))
+        await run.caused_by("press on Home", user, client.press(
+            element, option=option, user=user, view={"id": "VHOME", "type": "home"}))
     typed = run.answered
     # every button and menu option shown, pressed by the member it was shown to; those
     # that change things for good (a confirmation dialog) last
