@@ -204,18 +204,18 @@ class DiscordAdapter(ChatAdapter):
         self.gateway = client
         self._down_since = time.monotonic()
         gateway = asyncio.create_task(self._connect(client), name="discord-gateway")
-        health = asyncio.create_task(self._watch_gateway())
-        waits: list[asyncio.Task[Any]] = [
-            gateway, asyncio.create_task(self._stopping.wait()), health]
+        waits: list[asyncio.Task[Any]] = [gateway, asyncio.create_task(self._stopping.wait())]
+        # with a lock there may be a standby to hand over to; alone (SQLite), reconnecting
+        # is all there is to do, and /healthz says how long the gateway has been down
+        health = asyncio.create_task(self._watch_gateway()) if lock is not None else None
         watch = asyncio.create_task(self._watch(lock)) if lock is not None else None
-        if watch is not None:
-            waits.append(watch)
+        waits += [t for t in (health, watch) if t is not None]
         ended = "stopped"
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             if gateway.done() and not gateway.cancelled() and gateway.exception() is not None:
                 ended = "failed"
-            elif health.done() and not self._stopping.is_set():
+            elif health is not None and health.done() and not self._stopping.is_set():
                 ended = "unhealthy"
             elif watch is not None and watch.done() and not self._stopping.is_set():
                 ended = "lost"
@@ -276,6 +276,9 @@ class DiscordAdapter(ChatAdapter):
             log.info("discord: the gateway disconnected; reconnecting")
 
     async def _health(self) -> HealthResult:
+        """Healthy while the gateway is connected, briefly reconnecting, or held by another
+        copy; not once it has been down for `gateway_grace_seconds` (by then a leader with
+        a standby has handed over; a copy alone needs someone to look)."""
         if self.rest is None:
             return HealthResult(False, "not started")
         if self.gateway is None:
@@ -284,7 +287,10 @@ class DiscordAdapter(ChatAdapter):
         if down is None:
             return HealthResult(True, f"gateway connected to {len(self.gateway.guilds)} "
                                       "server(s)")
-        return HealthResult(False, f"gateway down for {time.monotonic() - down:.0f} s")
+        elapsed = time.monotonic() - down
+        if elapsed < self.settings.gateway_grace_seconds:
+            return HealthResult(True, f"gateway reconnecting for {elapsed:.0f} s")
+        return HealthResult(False, f"gateway down for {elapsed:.0f} s")
 
     # -- gateway events ----------------------------------------------------------------------
     async def on_ready(self, client: discord.Client) -> None:

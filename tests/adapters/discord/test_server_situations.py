@@ -7,6 +7,7 @@ The fake Discord answers each as Discord's documentation says."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -201,15 +202,20 @@ async def test_healthz_reports_the_gateway(discord_bot: Harness) -> None:
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{server.url}/healthz") as resp:
                 up = await resp.json()
-            discord_bot.adapter.gateway_down()
+            adapter = discord_bot.adapter
+            adapter.gateway_down()  # a reconnect: not yet a problem
+            async with session.get(f"{server.url}/healthz") as resp:
+                blip = (resp.status, await resp.json())
+            adapter._down_since = time.monotonic() - adapter.settings.gateway_grace_seconds
             async with session.get(f"{server.url}/healthz") as resp:
                 down = (resp.status, await resp.json())
     finally:
         await server.stop()
     assert up["checks"]["discord"]["ok"] is True
     assert "gateway connected to 2 server(s)" in up["checks"]["discord"]["detail"]
+    assert blip[0] == 200 and "reconnecting" in blip[1]["checks"]["discord"]["detail"]
     assert down[0] == 503 and down[1]["checks"]["discord"]["ok"] is False
-    assert "gateway down" in down[1]["checks"]["discord"]["detail"]
+    assert "gateway down for 90 s" in down[1]["checks"]["discord"]["detail"]
 
 
 async def test_a_mention_where_the_bot_may_not_post_is_answered_by_dm(discord_bot: Harness
