@@ -17,7 +17,7 @@ def platform_adapters(settings: Settings, core: Core) -> list[Adapter]:
     if settings.discord.token:
         from adapters.discord.adapter import DiscordAdapter
 
-        adapters.append(DiscordAdapter(core, settings.discord, database=core.services.db))
+        adapters.append(DiscordAdapter(core))
     if settings.slack.configured:
         from adapters.slack import SlackAdapter
 

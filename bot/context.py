@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import NotAllowed
 from bot.events import Caller
 from bot.metrics import Metrics
-from bot.notifier import Destination, Notifier
+from bot.notifier import Destination, Notifier, Undeliverable
 from bot.replies import Reply
 from storage.models import AuditEntry, Member
 from storage.repositories.directory import DirectoryRepository, ModeratorRepository
@@ -42,6 +43,24 @@ class Services:
     """Chance, injectable: tests seed it (the teach-meet "fruit machine" draw)."""
     metrics: Metrics = field(default_factory=Metrics)
     """What `/metrics` reports: commands, errors, deliveries, search latency."""
+
+
+IfUndeliverable = Callable[[Undeliverable], Awaitable[Reply | None]]
+"""Runs when a queued message is refused for good, after the command's unit of work has
+committed: it puts right whatever assumed the message would arrive (in a unit of work of its
+own) and may return the answer the caller gets instead of the command's reply."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A proactive message queued by a command, sent once the command has committed."""
+
+    destination: Destination
+    reply: Reply
+    about: str = ""
+    """Whom or what it was for, as the caller would say it ("erin", "the introductions
+    channel"), to tell the caller if it cannot be delivered."""
+    if_undeliverable: IfUndeliverable | None = None
 
 
 class Account(Protocol):
@@ -77,7 +96,7 @@ class Context:
         self.caller = caller
         self.services = services
         self.command = command
-        self.outbox: list[tuple[Destination, Reply]] = []
+        self.outbox: list[Notice] = []
         self._session = session
         self._owns_session = session is None
         self._member: Member | None = None
@@ -133,9 +152,12 @@ class Context:
         if not await self.is_moderator():
             raise NotAllowed(f"Only moderators can {what}.")
 
-    def notify(self, destination: Destination, reply: Reply) -> None:
-        """Queue a proactive message; it is sent only after this command commits."""
-        self.outbox.append((destination, reply))
+    def notify(self, destination: Destination, reply: Reply, *, about: str = "",
+               if_undeliverable: IfUndeliverable | None = None) -> None:
+        """Queue a proactive message; it is sent only after this command commits. If the
+        platform refuses it for good, the caller is told (naming it by `about`), and
+        `if_undeliverable` may undo what counted on it arriving."""
+        self.outbox.append(Notice(destination, reply, about, if_undeliverable))
 
     def audit(self, action: str, target: str, *, before: dict[str, Any] | None = None,
               after: dict[str, Any] | None = None) -> None:

@@ -1,26 +1,29 @@
-"""The dispatcher: text or typed invocations in, replies out; errors become replies."""
+"""The dispatcher: text or typed invocations in, answers out; errors become replies."""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 
 from bot.commands import MAX_COMPLETIONS, Command, CommandRegistry
-from bot.context import Context, Services, actor_label
+from bot.context import Context, Notice, Services, actor_label
 from bot.errors import NotAllowed, UserError
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
 from bot.grammar import GrammarError, parse, strip_mention
 from bot.logs import error_reference
-from bot.replies import Reply, error
+from bot.notifier import Destination, Undeliverable
+from bot.replies import Answer, Reply, Text, error
 from storage.models import AuditEntry
 
 log = logging.getLogger(__name__)
 
 APOLOGY = ("Sorry, something went wrong on our side and I couldn't do that. It has been "
            "logged; please try again in a moment.")
+UNREACHABLE = "I couldn't reach the chat platform just then, so it was not sent."
 
 
 def apology(ref: str) -> str:
@@ -69,7 +72,7 @@ def describe_validation(command: Command, exc: ValidationError) -> Reply:
 
 
 class Core:
-    """One per process; adapters hand it events and render what it returns."""
+    """One per process. Adapters hand it events and transport the `Answer` it returns."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -78,34 +81,43 @@ class Core:
     def registry(self) -> CommandRegistry:
         return self.services.registry
 
+    async def answer(self, event: TextMessage | CommandInvocation) -> Answer:
+        """Resolve the command (parsing typed text), validate its arguments, run it in one
+        unit of work, deliver what it queued, and decide who sees the reply."""
+        if isinstance(event, TextMessage):
+            try:
+                parsed = parse(self.registry, strip_mention(event.text))
+            except GrammarError as exc:
+                return Answer(error(str(exc)))
+            return await self._run(event.caller, parsed.command, parsed.args)
+        command = self.registry.get(event.command)
+        if command is None:
+            return Answer(error(f"I don't know the command {event.command[:40]!r}."))
+        return await self._run(event.caller, command, dict(event.args))
+
     async def handle_text(self, message: TextMessage) -> Reply:
-        try:
-            parsed = parse(self.registry, strip_mention(message.text))
-        except GrammarError as exc:
-            return error(str(exc))
-        return await self.run(message.caller, parsed.command, parsed.args)
+        """What the caller is shown for typed text, as one reply (terminal, tests)."""
+        return (await self.answer(message)).seen_by_caller()
 
     async def invoke(self, invocation: CommandInvocation) -> Reply:
-        command = self.registry.get(invocation.command)
-        if command is None:
-            return error(f"I don't know the command {invocation.command[:40]!r}.")
-        return await self.run(invocation.caller, command, dict(invocation.args))
+        """What the caller is shown for a button, form or typed option, as one reply."""
+        return (await self.answer(invocation)).seen_by_caller()
 
-    async def run(self, caller: Caller, command: Command, raw: dict[str, Any]) -> Reply:
+    async def _run(self, caller: Caller, command: Command, raw: dict[str, Any]) -> Answer:
         started = time.perf_counter()
-        outcome, reply = await self._run(caller, command, raw)
+        outcome, answer = await self._execute(caller, command, raw)
         metrics = self.services.metrics
         metrics.commands.labels(command.name, outcome).inc()
         metrics.command_seconds.labels(command.name).observe(time.perf_counter() - started)
-        return reply
+        return answer
 
-    async def _run(self, caller: Caller, command: Command,
-                   raw: dict[str, Any]) -> tuple[str, Reply]:
-        """The reply, and how the command ended (for the commands metric)."""
+    async def _execute(self, caller: Caller, command: Command,
+                       raw: dict[str, Any]) -> tuple[str, Answer]:
+        """The answer, and how the command ended (for the commands metric)."""
         try:
             args = command.args.model_validate(raw)
         except ValidationError as exc:
-            return "invalid", describe_validation(command, exc)
+            return "invalid", Answer(describe_validation(command, exc), command=command.name)
         ctx = Context(caller=caller, services=self.services, command=command.name)
         try:
             if command.moderator_only:
@@ -117,10 +129,11 @@ class Core:
             # the refusal's own unit of work needs
             await ctx.finish(commit=False)
             await self._record_refusal(caller, command, raw, exc.message)
-            return "refused", error(exc.message)
+            return "refused", Answer(error(exc.message), command=command.name)
         except UserError as exc:
-            return "user_error", error(exc.message,
-                                       **({exc.field: exc.message} if exc.field else {}))
+            return "user_error", Answer(
+                error(exc.message, **({exc.field: exc.message} if exc.field else {})),
+                command=command.name)
         except Exception:
             ref = error_reference()
             # members' words (the arguments) only at DEBUG: ERROR lines get shared
@@ -128,11 +141,13 @@ class Core:
                           actor_label(caller), ref, extra={"ref": ref})
             log.debug("reference %s: the failed command's arguments were %r", ref, raw)
             self.services.metrics.errors.labels("command").inc()
-            return "error", error(apology(ref))
+            return "error", Answer(error(apology(ref)), command=command.name)
         finally:
             await ctx.finish(commit=False)
-        await self._deliver(ctx)
-        return "ok", reply
+        channel = not reply.is_error and (reply.visibility == "channel" or command.channel_reply)
+        answer = Answer(reply, "channel" if channel else "caller", command.name,
+                        args.model_dump(mode="json", exclude_unset=True))
+        return "ok", await self._deliver(ctx, answer)
 
     async def complete(self, caller: Caller, source: str, typed: str) -> list[str]:
         """Autocomplete suggestions from a capability's named source; [] when there is none
@@ -152,7 +167,8 @@ class Core:
         return [str(value) for value in found][:MAX_COMPLETIONS]
 
     async def member_joined(self, event: MemberJoined) -> None:
-        """Run every capability's join hook, each in its own unit of work."""
+        """Run every capability's join hook, each in its own unit of work. Nobody waits on
+        a welcome, so what cannot be delivered is only logged."""
         for hook in self.registry.join_hooks:
             ctx = Context(caller=event.caller, services=self.services,
                           command="(member joined)")
@@ -166,15 +182,58 @@ class Core:
                 continue
             finally:
                 await ctx.finish(commit=False)
-            await self._deliver(ctx)
+            await self._send_outbox(ctx)
 
-    async def _deliver(self, ctx: Context) -> None:
-        for destination, reply in ctx.outbox:
+    async def _send_outbox(self, ctx: Context) -> list[tuple[Notice, Undeliverable]]:
+        """Send what the command queued; return what did not arrive. A failure that is not
+        the platform's final word (a network error) counts as not delivered too: the
+        command is not retried, so nothing may count on it having arrived."""
+        failed: list[tuple[Notice, Undeliverable]] = []
+        for notice in ctx.outbox:
             try:
-                await self.services.notifier.send(destination, reply)
+                await self.services.notifier.send(notice.destination, notice.reply)
+            except Undeliverable as exc:
+                log.info("%s: %s refused a message to %s: %s", ctx.command,
+                         notice.destination.platform, notice.destination, exc.reason)
+                failed.append((notice, exc))
             except Exception:
-                log.exception("could not deliver a %s message to %s", ctx.command, destination)
+                log.exception("could not deliver a %s message to %s", ctx.command,
+                              notice.destination)
                 self.services.metrics.errors.labels("notify").inc()
+                failed.append((notice, Undeliverable(UNREACHABLE)))
+        return failed
+
+    async def _deliver(self, ctx: Context, answer: Answer) -> Answer:
+        """Send the queued messages; whoever is waiting on one that did not arrive (the
+        caller) is told which, why and what to do instead."""
+        failed = await self._send_outbox(ctx)
+        if not failed:
+            return answer
+        notes: list[str] = []
+        replaced = False
+        for notice, exc in failed:
+            instead = await self._put_right(ctx, notice, exc)
+            if instead is not None and not replaced:
+                answer, replaced = Answer(instead, "caller", answer.command, answer.args), True
+            else:
+                notes.append(f"• {notice.about or _named(notice.destination)}: {exc.reason}")
+        if not notes:
+            return answer
+        aside = Reply(blocks=(Text("Not everything I was asked to send arrived:\n"
+                                   + "\n".join(notes)),), tone="warning")
+        if answer.for_channel:
+            return replace(answer, aside=aside)
+        return replace(answer, reply=Answer(answer.reply, aside=aside).seen_by_caller())
+
+    @staticmethod
+    async def _put_right(ctx: Context, notice: Notice, exc: Undeliverable) -> Reply | None:
+        if notice.if_undeliverable is None:
+            return None
+        try:
+            return await notice.if_undeliverable(exc)
+        except Exception:
+            log.exception("%s: putting right an undelivered message failed", ctx.command)
+            return None
 
     async def _record_refusal(self, caller: Caller, command: Command, raw: dict[str, Any],
                               reason: str) -> None:
@@ -184,3 +243,7 @@ class Core:
         async with self.services.db.unit_of_work() as session:
             session.add(AuditEntry(at=self.services.clock.now(), actor=actor_label(caller),
                                    action="refused", target=command.name, after=safe))
+
+
+def _named(destination: Destination) -> str:
+    return "a direct message" if destination.user_id else "a channel post"

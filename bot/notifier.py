@@ -54,6 +54,17 @@ class DeliveryError(RuntimeError):
     """No adapter could deliver a message (platform not running, or the send failed)."""
 
 
+class Undeliverable(DeliveryError):
+    """The platform refused this message for good: the member does not accept direct
+    messages, the bot is not in the channel, the account is gone. Retrying will not help;
+    `reason` is a sentence a member can act on ("They don't accept direct messages from
+    server members on Discord.")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Notifier:
     def __init__(self) -> None:
         self._adapters: dict[str, Adapter] = {}

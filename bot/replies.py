@@ -7,10 +7,11 @@ decides how headings and labels look on its platform.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Visibility = Literal["private", "channel"]
+Audience = Literal["caller", "channel"]
 ButtonStyle = Literal["default", "primary", "danger"]
 Tone = Literal["info", "success", "warning", "error"]
 
@@ -134,6 +135,36 @@ class Reply:
         from bot.render_text import render_text
 
         return render_text(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The core's answer to one event, complete: which command ran with which validated
+    arguments, the reply with who sees it already decided, and anything the caller alone
+    must also be told (messages that could not be delivered). Adapters only transport and
+    render it; none of them re-decides the audience or re-parses what was typed."""
+
+    reply: Reply
+    audience: Audience = "caller"
+    command: str = ""
+    """The resolved command's name; empty when the event named no command the core knows."""
+    args: Mapping[str, Any] = field(default_factory=dict)
+    """Its arguments as validated (JSON-ready): running `command` with them again, as a
+    button does, means the same thing."""
+    aside: Reply | None = None
+    """For the caller alone, next to a reply meant for the channel."""
+
+    @property
+    def for_channel(self) -> bool:
+        return self.audience == "channel"
+
+    def seen_by_caller(self) -> Reply:
+        """The reply and the aside as one reply: what a single reader (a terminal, a test)
+        is shown."""
+        if self.aside is None:
+            return self.reply
+        tone = self.reply.tone if self.reply.tone == "error" else self.aside.tone
+        return replace(self.reply, blocks=(*self.reply.blocks, *self.aside.blocks), tone=tone)
 
 
 def text(message: str, *, visibility: Visibility = "private", tone: Tone = "info") -> Reply:

@@ -255,6 +255,9 @@ class DiscordSettings(Section):
     """PostgreSQL advisory lock key: one copy per key holds the Discord gateway."""
     leader_retry_seconds: float = Field(default=3.0, gt=0)
     """How often a standby copy tries to take over the gateway connection."""
+    gateway_grace_seconds: float = Field(default=90.0, gt=0)
+    """A leader whose gateway has been down this long (Discord went silent, reconnecting
+    keeps failing) gives the lock up, so a copy that can reach Discord takes over."""
     defer_after_seconds: float = Field(default=2.0, gt=0, lt=3)
     """Slower commands are deferred ("thinking...") and answered by a follow-up."""
 

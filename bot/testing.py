@@ -26,7 +26,7 @@ from hypothesis import settings as hypothesis_settings
 from bot.app import App
 from bot.core import Core
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
-from bot.notifier import AdapterBase, Destination
+from bot.notifier import AdapterBase, Destination, Undeliverable
 from bot.replies import Reply
 from bot.settings import HttpSettings, Settings, SpaceSettings
 
@@ -71,6 +71,8 @@ class FakeAdapter(AdapterBase):
     space_id: str = SPACE
     sent: list[tuple[Destination, Reply]] = field(default_factory=list)
     groups: list[tuple[str, list[str]]] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    """User or channel id -> the reason the platform refuses messages to it for good."""
 
     async def start(self) -> None:
         return None
@@ -79,6 +81,9 @@ class FakeAdapter(AdapterBase):
         return None
 
     async def send(self, destination: Destination, reply: Reply) -> None:
+        reason = self.refused.get(destination.user_id or destination.channel_id)
+        if reason is not None:
+            raise Undeliverable(reason)
         self.sent.append((destination, reply))
 
     async def open_group(self, space_id: str, user_ids: list[str]) -> Destination | None:

@@ -11,8 +11,10 @@ from bot.commands import Args, Command
 from bot.context import Context
 from bot.core import APOLOGY
 from bot.errors import UserError
+from bot.events import CommandInvocation, TextMessage
+from bot.notifier import Destination
 from bot.replies import Reply, Text
-from bot.testing import FakeAdapter
+from bot.testing import MODERATOR, FakeAdapter
 from storage.models import Member
 
 
@@ -69,3 +71,51 @@ async def test_writes_commit_on_success_and_roll_back_on_failure(
     assert await members(app) == 0
     assert (await chat.say("t-fine", user="cat")).plain_text() == "made"
     assert await members(app) == 1
+
+
+# -- the answer to an event: command, validated arguments, audience ---------------------------
+async def test_the_answer_carries_the_command_its_arguments_and_the_audience(
+        app: App, chat: FakeAdapter) -> None:
+    caller = chat.caller("ann")
+    done = await app.core.answer(TextMessage(caller, "done Ran a VLE move #VLE #moodle 2019"))
+    assert (done.command, done.audience) == ("done add", "caller")
+    assert done.args == {"summary": "Ran a VLE move", "tags": ["VLE", "moodle"], "year": 2019}
+    assert not done.reply.is_error
+    # the validated arguments mean the same when run again, as a button would
+    again = await app.core.answer(CommandInvocation(caller, done.command, done.args))
+    assert again.command == "done add" and not again.reply.is_error
+
+    pinned = await app.core.answer(TextMessage(chat.caller(MODERATOR),
+                                               'pin https://example.org/g "A guide"'))
+    assert (pinned.command, pinned.audience) == ("pin", "channel")
+    refused = await app.core.answer(TextMessage(caller, "pins approve 1"))
+    assert (refused.command, refused.audience) == ("pins approve", "caller")
+    assert refused.reply.is_error  # an error is always the caller's alone
+    unknown = await app.core.answer(TextMessage(caller, "frobnicate now"))
+    assert (unknown.command, unknown.audience, dict(unknown.args)) == ("", "caller", {})
+    invalid = await app.core.answer(CommandInvocation(caller, "done remove", {"id": "x"}))
+    assert (invalid.command, invalid.audience) == ("done remove", "caller")
+
+
+async def test_what_could_not_be_delivered_is_told_to_the_caller_alone(
+        app: App, chat: FakeAdapter) -> None:
+    async def announce(ctx: Context, _args: Args) -> Reply:
+        for user in ("bea", "cal", "dee"):
+            ctx.notify(Destination(ctx.caller.platform, ctx.caller.space_id, user_id=user),
+                       Reply(blocks=(Text("It moved."),)), about=user.title())
+        return Reply(blocks=(Text("Moved; everyone was told."),), visibility="channel")
+
+    app.services.registry.add(Command(name="t-announce", summary="test", handler=announce))
+    chat.refused = {"bea": "They don't accept direct messages.",
+                    "dee": "Their account is deactivated."}
+    answer = await app.core.answer(TextMessage(chat.caller("ann"), "t-announce"))
+    assert answer.audience == "channel"
+    assert answer.reply.plain_text() == "Moved; everyone was told."  # the channel sees this
+    assert answer.aside is not None and answer.aside.tone == "warning"
+    assert answer.aside.plain_text() == (
+        "Not everything I was asked to send arrived:\n"
+        "• Bea: They don't accept direct messages.\n• Dee: Their account is deactivated.")
+    assert [d.user_id for d, _ in chat.sent] == ["cal"]  # nothing recorded as sent to bea/dee
+    # one reader (a terminal, a test) sees both
+    seen = await chat.say("t-announce", user="ann")
+    assert "Moved" in seen.plain_text() and "• Bea:" in seen.plain_text()

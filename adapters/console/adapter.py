@@ -120,7 +120,9 @@ class ConsoleAdapter(AdapterBase):
             self._print(render_delivery(destination, reply))
 
     async def ask(self, text: str) -> Reply:
-        return await self.core.handle_text(TextMessage(self.caller, text))
+        """The core's answer, as this terminal's one reader sees it (the channel's part and
+        their own are both shown here)."""
+        return (await self.core.answer(TextMessage(self.caller, text))).seen_by_caller()
 
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")

@@ -15,34 +15,50 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 
+from adapters.common import ChatAdapter, guarded, not_posted, stale_button
 from adapters.discord import custom_ids, render
 from adapters.discord.commands import SlashCommands, differences
 from adapters.discord.custom_ids import Target
-from bot.commands import Command
-from bot.core import APOLOGY, Core
+from bot.core import Core
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
-from bot.grammar import GrammarError, parse
 from bot.http import HealthResult, HttpServer
-from bot.notifier import AdapterBase, Destination
-from bot.replies import Form, Reply, Text
+from bot.notifier import Destination, Undeliverable
+from bot.replies import Answer, Form, Reply, Text
 from bot.settings import DiscordSettings
-from storage.db import Database
 from storage.leadership import LeaderLock
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-GONE = "That button no longer works. Say `help` to see what I can do now."
 GATEWAY_RETRY_SECONDS = 30.0
 DRAFT_SECONDS = 30 * 60
 MAX_DRAFTS = 10_000
 EXPIRED = "That form has expired (or was restarted); please start it again."
+SHARED = "Done: it is in the channel for everyone."
+REFUSALS: dict[int, str] = {
+    50007: "They don't accept direct messages from this server's members (a Discord "
+           "privacy setting), so I can't message them.",
+    50001: "I can't see that channel: a server admin needs to give my role access to it.",
+    50013: "I'm not allowed to post there: a server admin needs to let my role send "
+           "messages and embed links in that channel.",
+    10003: "That channel no longer exists.",
+    10013: "That Discord account no longer exists.",
+    50278: "They can't be messaged by me: we no longer share a server.",
+}
+"""Discord's JSON error codes that no retry will change, as sentences a member can act on."""
+
+
+def refusal(exc: discord.HTTPException) -> Undeliverable | None:
+    """Discord's final word on a message, as `Undeliverable`; None for anything a retry may
+    fix (rate limits, outages)."""
+    reason = REFUSALS.get(exc.code) if exc.status in (403, 404) else None
+    return Undeliverable(reason) if reason else None
 
 
 @dataclass
@@ -87,6 +103,12 @@ class _Gateway(discord.Client):
     async def on_ready(self) -> None:
         await self.adapter.on_ready(self)
 
+    async def on_resumed(self) -> None:
+        self.adapter.gateway_up()
+
+    async def on_disconnect(self) -> None:
+        self.adapter.gateway_down()
+
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.on_message(self, message)
 
@@ -97,16 +119,16 @@ class _Gateway(discord.Client):
         await self.adapter.on_member_join(member)
 
 
-class DiscordAdapter(AdapterBase):
+class DiscordAdapter(ChatAdapter):
     platform = PLATFORM
 
-    def __init__(self, core: Core, settings: DiscordSettings, *, database: Database,
-                 gateway_options: Mapping[str, Any] | None = None) -> None:
-        self.core = core
+    def __init__(self, core: Core, *, gateway_options: Mapping[str, Any] | None = None,
+                 ) -> None:
+        super().__init__(core)
+        self.settings = core.services.settings.discord
+        self.database = core.services.db
         self.gateway_options = dict(gateway_options or {})
         """Extra `discord.Client` options (tests shorten `guild_ready_timeout`)."""
-        self.settings = settings
-        self.database = database
         self.commands = SlashCommands(core.registry)
         self.rest: discord.Client | None = None
         self.gateway: _Gateway | None = None
@@ -115,11 +137,12 @@ class DiscordAdapter(AdapterBase):
         """Another copy holds the gateway (PostgreSQL leader lock): healthy, not connected."""
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._down_since: float | None = None
+        """While this copy leads: since when its gateway has not been connected."""
         self._dm_channels: dict[str, int] = {}
         self._drafts: dict[str, Draft] = {}
         self._draft_for: dict[tuple[str, str], str] = {}
         """(user id, one-page form custom_id) -> draft token, to offer "edit your answers"."""
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -134,34 +157,18 @@ class DiscordAdapter(AdapterBase):
             raise SystemExit(2) from None
         self._task = asyncio.create_task(self._lead(), name="discord-leadership")
 
+    def mount_http(self, server: HttpServer) -> None:
+        """`/healthz` reports whether this copy's gateway is healthy (or that it stands by)."""
+        server.add_health_check("discord", self._health)
+
     async def stop(self) -> None:
         self._stopping.set()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self.background.drain(GATEWAY_RETRY_SECONDS)
         if self.rest is not None:
             await self.rest.close()
-
-    def mount_http(self, server: HttpServer) -> None:
-        """`/healthz` reports the gateway: connected here (this copy leads), standing by
-        (another copy leads), or down."""
-        server.add_health_check("discord", self._discord_health)
-
-    async def _discord_health(self) -> HealthResult:
-        gateway = self.gateway
-        if gateway is not None and gateway.is_ready() and gateway.ws is not None and (
-                gateway.ws.open):
-            return HealthResult(True, f"leader: gateway connected to {len(gateway.guilds)} "
-                                      "server(s)")
-        if self.standing_by:
-            return HealthResult(True, "standby: another copy holds the gateway")
-        if gateway is not None:
-            return HealthResult(False, "leader: gateway not connected (connecting or "
-                                       "reconnecting)")
-        return HealthResult(False, "gateway not connected (retrying)")
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but wake at once when the adapter is asked to stop."""
@@ -181,33 +188,41 @@ class DiscordAdapter(AdapterBase):
                 self.standing_by = False
                 if lock is not None:
                     log.info("discord: this copy is now the leader (holds the gateway)")
-                failed = await self._serve(lock)
-                lost = lock is not None and not lock.held
+                ended = await self._serve(lock)
                 if lock is not None:
                     await lock.release()
-                if failed:
+                if ended == "failed":
                     await self._sleep(GATEWAY_RETRY_SECONDS)
-                elif lost:  # step back so a healthy standby takes over first
+                elif ended in ("lost", "unhealthy") and lock is not None:
+                    # step back so a healthy standby takes over first
                     await self._sleep(2 * self.settings.leader_retry_seconds)
         finally:
             if lock is not None:
                 await lock.dispose()
 
-    async def _serve(self, lock: LeaderLock | None) -> bool:
-        """One term: connect the gateway until stopped or the lock is lost. True if the
-        gateway failed (bad token, missing intents) and a retry should wait."""
+    async def _serve(self, lock: LeaderLock | None) -> str:
+        """One term: connect the gateway until stopped, the lock is lost or the gateway
+        stays down past its grace. Says how it ended: "stopped", "failed" (bad token,
+        missing intents: retry later), "lost" or "unhealthy"."""
         client = _Gateway(self)
         self.gateway = client
-        failed = False
+        self._down_since = time.monotonic()
         gateway = asyncio.create_task(self._connect(client), name="discord-gateway")
-        waits: list[asyncio.Task[Any]] = [
-            gateway, asyncio.create_task(self._stopping.wait())]
-        if lock is not None:
-            waits.append(asyncio.create_task(self._watch(lock)))
+        waits: list[asyncio.Task[Any]] = [gateway, asyncio.create_task(self._stopping.wait())]
+        # with a lock there may be a standby to hand over to; alone (SQLite), reconnecting
+        # is all there is to do, and /healthz says how long the gateway has been down
+        health = asyncio.create_task(self._watch_gateway()) if lock is not None else None
+        watch = asyncio.create_task(self._watch(lock)) if lock is not None else None
+        waits += [t for t in (health, watch) if t is not None]
+        ended = "stopped"
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             if gateway.done() and not gateway.cancelled() and gateway.exception() is not None:
-                failed = True
+                ended = "failed"
+            elif health is not None and health.done() and not self._stopping.is_set():
+                ended = "unhealthy"
+            elif watch is not None and watch.done() and not self._stopping.is_set():
+                ended = "lost"
         finally:
             self.is_leader.clear()
             for task in waits[1:]:
@@ -217,7 +232,8 @@ class DiscordAdapter(AdapterBase):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await gateway
             self.gateway = None
-        return failed
+            self._down_since = None
+        return ended
 
     async def _connect(self, client: _Gateway) -> None:
         try:
@@ -240,11 +256,53 @@ class DiscordAdapter(AdapterBase):
                 return
         log.warning("discord: lost leadership (database session ended); disconnecting")
 
+    async def _watch_gateway(self) -> None:
+        """Return when the gateway has been down for `gateway_grace_seconds`: leadership
+        follows the gateway's health, so a copy whose Discord connection went silent (while
+        its process and database session live on) hands over instead of holding on."""
+        grace = self.settings.gateway_grace_seconds
+        while True:
+            down = self._down_since
+            if down is not None and time.monotonic() - down >= grace:
+                log.warning("discord: the gateway has been down for %.0f s; giving up the "
+                            "gateway so a copy that can reach Discord takes over", grace)
+                return
+            await asyncio.sleep(grace / 4 if down is None else
+                                max(down + grace - time.monotonic(), 0.01))
+
+    def gateway_up(self) -> None:
+        self._down_since = None
+        self.is_leader.set()
+
+    def gateway_down(self) -> None:
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            log.info("discord: the gateway disconnected; reconnecting")
+
+    async def _health(self) -> HealthResult:
+        """Healthy while this copy's gateway is connected, briefly reconnecting, or held by
+        another copy; not once it has been down for `gateway_grace_seconds` (by then a
+        leader with a standby has handed over; a copy alone needs someone to look)."""
+        if self.rest is None:
+            return HealthResult(False, "not started")
+        if self.standing_by:
+            return HealthResult(True, "standby: another copy holds the gateway")
+        down = self._down_since
+        if self.gateway is None and down is None:
+            return HealthResult(True, "leader: gateway connecting")
+        if down is None and self.gateway is not None:
+            return HealthResult(True, f"leader: gateway connected to "
+                                      f"{len(self.gateway.guilds)} server(s)")
+        elapsed = 0.0 if down is None else time.monotonic() - down
+        if elapsed < self.settings.gateway_grace_seconds:
+            return HealthResult(True, f"leader: gateway reconnecting for {elapsed:.0f} s")
+        return HealthResult(False, f"leader: gateway down for {elapsed:.0f} s")
+
     # -- gateway events ----------------------------------------------------------------------
     async def on_ready(self, client: discord.Client) -> None:
-        self.is_leader.set()
+        self.gateway_up()
         log.info("discord: connected as %s to %d server(s)", client.user, len(client.guilds))
-        self._spawn(self.check_commands(client))
+        self.background.spawn(self.check_commands(client), what="command check")
 
     async def check_commands(self, client: discord.Client) -> list[str]:
         """Compare the registered commands with the generated ones; log when out of date."""
@@ -305,25 +363,38 @@ class DiscordAdapter(AdapterBase):
         text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         caller = self.caller(message.author, guild_id=message.guild.id if message.guild
                              else None, channel_id=message.channel.id)
-        try:
-            reply = await self.core.handle_text(TextMessage(caller, text))
-            out = render.render(reply, open_form=self._form_opener(reply, text))
-            await message.channel.send(**out.kwargs(), reference=message, mention_author=False)
-        except Exception:
-            log.exception("discord: answering a message from %s in %s failed",
-                          message.author.id, message.channel.id)
-            with contextlib.suppress(Exception):
-                await message.channel.send(**render.notice(APOLOGY, tone="error").kwargs())
 
-    def _form_opener(self, reply: Reply, text: str) -> Target | None:
-        """A message cannot open a modal: offer a button that re-runs what was typed."""
-        if reply.form is None:
-            return None
+        async def apologise(reply: Reply) -> None:
+            await message.channel.send(**render.render(reply).kwargs())
+
+        await guarded(self._answer_message(message, caller, text), platform=PLATFORM,
+                      what=f"answering a message in {message.channel.id}",
+                      who=f"user={message.author.id}", apologise=apologise)
+
+    async def _answer_message(self, message: discord.Message, caller: Caller,
+                              text: str) -> None:
+        """A mention (or a DM) is answered where it was said, as a reply to it; a message
+        cannot open a modal, so a form comes as a button that runs the command again. A
+        file goes to the member's own DMs, never into a channel."""
+        answer = await self.answer(TextMessage(caller, text))
+        reply = answer.reply if answer.for_channel else answer.seen_by_caller()
+        opener = Target("run", answer.command, answer.args) if answer.command else None
+        out = render.render(reply, open_form=opener, with_file=caller.is_direct)
         try:
-            parsed = parse(self.core.registry, text)
-        except GrammarError:
-            return None
-        return Target("run", parsed.command.name, parsed.args)
+            await message.channel.send(**out.kwargs(), reference=message, mention_author=False)
+        except discord.HTTPException as exc:
+            refused = refusal(exc)
+            if refused is None:
+                raise
+            log.info("discord: may not answer in %s (%s); answering %s by DM",
+                     message.channel.id, exc.code, caller.user_id)
+            await self._dm(caller.user_id, render.render(not_posted(reply, refused.reason),
+                                                         open_form=opener))
+        if answer.for_channel and answer.aside is not None:
+            await self._dm(caller.user_id, render.render(answer.aside))
+        if reply.attachment is not None and not caller.is_direct:
+            await self._dm(caller.user_id, render.render(Reply(
+                blocks=(Text("Here is the file you asked for."),), attachment=reply.attachment)))
 
     async def on_member_join(self, member: discord.Member) -> None:
         if member.bot:
@@ -331,29 +402,30 @@ class DiscordAdapter(AdapterBase):
         guild = member.guild
         channel = guild.system_channel.id if guild.system_channel else None
         caller = self.caller(member, guild_id=guild.id, channel_id=channel)
-        try:
-            await self.core.member_joined(MemberJoined(caller, channel_id=str(channel or "")))
-        except Exception:
-            log.exception("discord: welcome flow failed for %s in %s", member.id, guild.id)
+        await guarded(self.core.member_joined(MemberJoined(caller, channel_id=str(channel or ""))),
+                      platform=PLATFORM, what="welcome flow",
+                      who=f"user={member.id} guild={guild.id}")
 
     # -- interactions ------------------------------------------------------------------------
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         kind = interaction.type
         data: dict[str, Any] = dict(interaction.data or {})
-        try:
-            if kind is discord.InteractionType.application_command:
-                await self._slash(interaction, data)
-            elif kind is discord.InteractionType.autocomplete:
-                await self._autocomplete(interaction, data)
-            elif kind is discord.InteractionType.component:
-                await self._component(interaction, data)
-            elif kind is discord.InteractionType.modal_submit:
-                await self._modal_submit(interaction, data)
-        except Exception:
-            log.exception("discord: %s interaction %s from %s in %s failed (%r)",
-                          kind.name, interaction.id, interaction.user.id, interaction.guild_id,
-                          {k: data.get(k) for k in ("name", "custom_id")})
-            await self._apologise(interaction)
+        handlers = {discord.InteractionType.application_command: self._slash,
+                    discord.InteractionType.autocomplete: self._autocomplete,
+                    discord.InteractionType.component: self._component,
+                    discord.InteractionType.modal_submit: self._modal_submit}
+        handler = handlers.get(kind)
+        if handler is None:
+            return
+
+        async def apologise(reply: Reply) -> None:
+            await self._send(interaction, render.render(reply, ephemeral=True))
+
+        await guarded(handler(interaction, data), platform=PLATFORM,
+                      what=f"{kind.name} interaction {interaction.id} "
+                           f"{ {k: data.get(k) for k in ('name', 'custom_id')} !r}",
+                      who=f"user={interaction.user.id} guild={interaction.guild_id}",
+                      apologise=apologise)
 
     def _interaction_caller(self, interaction: discord.Interaction) -> Caller:
         return self.caller(interaction.user, guild_id=interaction.guild_id,
@@ -366,8 +438,7 @@ class DiscordAdapter(AdapterBase):
                 "I don't have that command any more; the command list is being updated. "
                 "Say `help` to see what I can do.", tone="warning"))
             return
-        command = invoked.leaf.command
-        await self._run(interaction, command, invoked.args, modal_ok=True)
+        await self._run(interaction, invoked.leaf.command.name, invoked.args)
 
     async def _autocomplete(self, interaction: discord.Interaction,
                             data: dict[str, Any]) -> None:
@@ -389,7 +460,7 @@ class DiscordAdapter(AdapterBase):
             values = data.get("values") or []
             target = custom_ids.decode(str(values[0])) if values else None
         if target is None or target.kind in ("form", "page"):
-            await self._send(interaction, render.notice(GONE, tone="warning"))
+            await self._send(interaction, render.render(stale_button(), ephemeral=True))
             return
         if target.kind == "edit":
             await self._reopen(interaction, target)
@@ -397,16 +468,14 @@ class DiscordAdapter(AdapterBase):
         if target.kind == "cancel":
             await interaction.response.edit_message(
                 embeds=[discord.Embed(description="Cancelled; nothing was changed.",
-                                             colour=render.COLOURS["info"])], view=None)
+                                      colour=render.COLOURS["info"])], view=None)
             return
-        command = self.core.registry.get(target.command)
         if target.kind == "confirm":
             label = self._pressed_label(interaction, custom_id)
             await self._send(interaction, render.confirmation(
-                f"{label} — `{command.name if command else target.command}`", target))
+                f"{label} — `{target.command}`", target))
             return
-        await self._run(interaction, command, dict(target.args), name=target.command,
-                        modal_ok=True)
+        await self._run(interaction, target.command, dict(target.args))
 
     @staticmethod
     def _pressed_label(interaction: discord.Interaction, custom_id: str) -> str:
@@ -441,37 +510,36 @@ class DiscordAdapter(AdapterBase):
                                dict(draft.form.hidden), token=target.command)
             return
         if target is None or target.kind != "form":
-            await self._send(interaction, render.notice(GONE, tone="warning"))
+            await self._send(interaction, render.render(stale_button(), ephemeral=True))
             return
         token = self._draft_for.get((user_id, custom_id), "")
         if token in self._drafts:
             self._drafts[token].values.update(values)
         await self._submit(interaction, target.command, values, dict(target.args), token=token)
 
-    async def _submit(self, interaction: discord.Interaction, command_name: str,
+    async def _submit(self, interaction: discord.Interaction, command: str,
                       values: Mapping[str, str], hidden: dict[str, Any], *, token: str) -> None:
         """Run a form's command with what was typed (blank answers left to the defaults;
         the form's fixed values win over anything typed). Rejected answers come back with a
         button to fix them in the form, pre-filled."""
         args: dict[str, Any] = {k: v for k, v in values.items() if v.strip()}
         args.update(hidden)
-        command = self.core.registry.get(command_name)
-        reply = await self._in_time(interaction, CommandInvocation(
-            self._interaction_caller(interaction), command_name, args, from_form=True), command)
+        answer = await self._in_time(interaction, CommandInvocation(
+            self._interaction_caller(interaction), command, args, from_form=True))
         draft = self._drafts.get(token)
         extra: list[tuple[str, Target]] = []
-        if reply.field_errors and draft is not None:
+        if answer.reply.field_errors and draft is not None:
             pages = render.form_pages(draft.form)
             page = next((i for i, fields in enumerate(pages)
-                         if any(f.name in reply.field_errors for f in fields)), 0)
+                         if any(f.name in answer.reply.field_errors for f in fields)), 0)
             extra.append(("Edit your answers", Target("edit", token, {"p": page})))
-        elif not reply.is_error:
+        elif not answer.reply.is_error:
             self._forget(token)
-        await self._send(interaction, render.render(
-            reply, ephemeral=render.is_private(reply, command), extra=extra))
+        await self._deliver(interaction, answer, extra=extra)
 
     async def _reopen(self, interaction: discord.Interaction, target: Target) -> None:
-        """Show a page of a drafted form again (the next page, or to fix answers)."""
+        """Show a page of a kept form (its first page, the next one, or one to fix): no
+        work to wait for, so it always opens within Discord's 3 seconds."""
         draft = self._drafts.get(target.command)
         if draft is None or draft.user_id != str(interaction.user.id) \
                 or draft.expires < time.monotonic():
@@ -486,17 +554,16 @@ class DiscordAdapter(AdapterBase):
             return
         await interaction.response.send_modal(modal)
 
-    def _open_form(self, form: Form, user_id: str) -> render.StaticModal | None:
-        """The first modal of a form, with a draft kept for its answers."""
+    def _keep(self, form: Form, user_id: str) -> str:
+        """Keep a form for this member (its answers, its pages); the token names it."""
         self._prune()
         token = secrets.token_urlsafe(9)
         self._drafts[token] = Draft(form, user_id, expires=time.monotonic() + DRAFT_SECONDS)
-        if len(render.form_pages(form)) > 1:
-            return render.modal(form, draft=token)
-        modal = render.modal(form)
-        if modal is not None:
-            self._draft_for[(user_id, modal.custom_id)] = token
-        return modal
+        if len(render.form_pages(form)) == 1:
+            modal = render.modal(form)
+            if modal is not None:
+                self._draft_for[(user_id, modal.custom_id)] = token
+        return token
 
     def _forget(self, token: str) -> None:
         draft = self._drafts.pop(token, None)
@@ -511,33 +578,59 @@ class DiscordAdapter(AdapterBase):
         for token in stale:
             self._forget(token)
 
-    async def _run(self, interaction: discord.Interaction, command: Command | None,
-                   args: dict[str, Any], *, name: str = "", modal_ok: bool = False) -> None:
-        """Run a command as the person who interacted; answer within Discord's 3 seconds
-        (deferring when the core is slower) and render whatever comes back."""
+    async def _run(self, interaction: discord.Interaction, command: str,
+                   args: dict[str, Any]) -> None:
+        """Run a command as the person who interacted and answer within Discord's 3
+        seconds (deferring when the core is slower). A form opens as a modal when the
+        interaction is still unanswered; once deferred it can no longer open one, so the
+        form is kept and a button opens it, at once, on the next press."""
         caller = self._interaction_caller(interaction)
-        invocation = CommandInvocation(caller, command.name if command else name, args)
-        reply = await self._in_time(interaction, invocation, command)
-        private = render.is_private(reply, command)
-        origin = Target("run", invocation.command, args) if command else None
-        if reply.form is not None and modal_ok and not interaction.response.is_done():
-            modal = self._open_form(reply.form, caller.user_id)
+        answer = await self._in_time(interaction, CommandInvocation(caller, command, args))
+        form = answer.reply.form
+        if form is None:
+            await self._deliver(interaction, answer)
+            return
+        token = self._keep(form, caller.user_id)
+        if not interaction.response.is_done():
+            pages = len(render.form_pages(form))
+            modal = render.modal(form, draft=token if pages > 1 else "")
             if modal is not None:
                 await interaction.response.send_modal(modal)
                 return
-        await self._send(interaction, render.render(reply, ephemeral=private,
-                                                    open_form=origin))
+        await self._deliver(interaction, answer, open_form=Target("edit", token, {"p": 0}))
 
-    async def _in_time(self, interaction: discord.Interaction, invocation: CommandInvocation,
-                       command: Command | None) -> Reply:
-        """The core's reply; if it is not ready within `defer_after_seconds` the interaction
-        is deferred first (Discord drops interactions unanswered after 3 seconds)."""
-        work: asyncio.Task[Reply] = asyncio.create_task(self.core.invoke(invocation))
+    async def _in_time(self, interaction: discord.Interaction,
+                       invocation: CommandInvocation) -> Answer:
+        """The core's answer; if it is not ready within `defer_after_seconds` the interaction
+        is deferred first (Discord drops interactions unanswered after 3 seconds). Always
+        privately: who sees the answer is not known until it exists, and a private answer
+        must never follow a public "thinking…"."""
+        work: asyncio.Task[Answer] = asyncio.create_task(self.answer(invocation))
         done, _ = await asyncio.wait({work}, timeout=self.settings.defer_after_seconds)
         if not done:
-            private = not (command is not None and command.channel_reply)
-            await interaction.response.defer(ephemeral=private, thinking=True)
+            await interaction.response.defer(ephemeral=True, thinking=True)
         return await work
+
+    async def _deliver(self, interaction: discord.Interaction, answer: Answer, *,
+                       extra: Sequence[tuple[str, Target]] = (),
+                       open_form: Target | None = None) -> None:
+        """The answer to the interaction, for its audience. After a (private) defer, the
+        first follow-up is private whatever it asks for, so a channel answer comes second,
+        after a private line (or the aside) saying it is done."""
+        message = render.render(answer.reply, ephemeral=not answer.for_channel,
+                                extra=extra, open_form=open_form,
+                                with_file=not answer.for_channel)
+        aside = render.render(answer.aside, ephemeral=True) if answer.aside else None
+        if answer.for_channel and interaction.response.is_done():
+            await self._send(interaction, aside or render.notice(SHARED, tone="success"))
+            aside = None
+        await self._send(interaction, message)
+        if aside is not None:
+            await self._send(interaction, aside)
+        if answer.for_channel and answer.reply.attachment is not None:
+            await self._send(interaction, render.render(Reply(
+                blocks=(Text("Here is the file, for you alone."),),
+                attachment=answer.reply.attachment), ephemeral=True))
 
     async def _send(self, interaction: discord.Interaction, message: render.Message) -> None:
         if interaction.response.is_done():
@@ -545,31 +638,44 @@ class DiscordAdapter(AdapterBase):
         else:
             await interaction.response.send_message(**message.kwargs(interaction=True))
 
-    async def _apologise(self, interaction: discord.Interaction) -> None:
-        with contextlib.suppress(Exception):
-            await self._send(interaction, render.notice(APOLOGY, tone="error"))
-
-    def _spawn(self, work: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     # -- proactive delivery -------------------------------------------------------------------
     async def send(self, destination: Destination, reply: Reply) -> None:
-        """Deliver from any copy (HTTP only; the gateway is not needed to post)."""
-        client = self.rest
-        if client is None:
-            raise RuntimeError("the Discord adapter is not started")
+        """Deliver from any copy (HTTP only; the gateway is not needed to post). Raises
+        `Undeliverable` when Discord refuses for good (the member blocks DMs from server
+        members, the bot may not post in the channel), so the core can tell who waits."""
+        message = render.render(reply)
         if destination.user_id:
-            channel_id = self._dm_channels.get(destination.user_id)
+            await self._dm(destination.user_id, message)
+            return
+        client = self._client()
+        try:
+            await client.get_partial_messageable(int(destination.channel_id)).send(
+                **message.kwargs())
+        except discord.HTTPException as exc:
+            refused = refusal(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+
+    async def _dm(self, user_id: str, message: render.Message) -> None:
+        client = self._client()
+        try:
+            channel_id = self._dm_channels.get(user_id)
             if channel_id is None:
-                data = await client.http.start_private_message(int(destination.user_id))
+                data = await client.http.start_private_message(int(user_id))
                 channel_id = int(data["id"])
-                self._dm_channels[destination.user_id] = channel_id
-        else:
-            channel_id = int(destination.channel_id)
-        channel = client.get_partial_messageable(channel_id)
-        await channel.send(**render.render(reply).kwargs())
+                self._dm_channels[user_id] = channel_id
+            await client.get_partial_messageable(channel_id).send(**message.kwargs())
+        except discord.HTTPException as exc:
+            refused = refusal(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+
+    def _client(self) -> discord.Client:
+        if self.rest is None:
+            raise RuntimeError("the Discord adapter is not started")
+        return self.rest
 
     async def open_group(self, space_id: str, user_ids: list[str]) -> Destination | None:
         """Discord bots cannot open group DMs: a private thread in `discord.group_channel`

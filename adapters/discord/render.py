@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 
+from adapters.common import KEPT_IF_EMPTY
 from adapters.discord import custom_ids
 from adapters.discord.custom_ids import Target
-from bot.commands import Command
 from bot.render_text import button_command
 from bot.replies import (
     Actions,
@@ -46,13 +47,34 @@ MAX_URL = 512
 _STYLES = {"default": discord.ButtonStyle.secondary, "primary": discord.ButtonStyle.primary,
            "danger": discord.ButtonStyle.danger}
 BLANK = "\u200b"
+NOTE_RESERVE = 300
+"""Characters of the 6,000 kept back for the notes that say what was left out."""
 NO_PINGS = discord.AllowedMentions.none()
 """Members' text (a summary saying @everyone) must never ping anyone."""
+_BROADCAST = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
+_MENTION = re.compile(r"<@([!&]?\d+)>")
+
+
+def escape(text: str) -> str:
+    """Member-written text made inert: `@everyone`, `@here`, user and role mentions are
+    shown as typed, never as pings or mention pills (`allowed_mentions` says the same to
+    Discord). The core writes no Discord markup of its own."""
+    text = _BROADCAST.sub(f"@{BLANK}\\1", text)
+    return _MENTION.sub(f"<@{BLANK}\\1>", text)
+
+
+def short(text: str, limit: int) -> str:
+    """Member-written text for a label, title or placeholder: escaped, then cut."""
+    return cut(escape(text), limit)
 
 
 def cut(text: str, limit: int) -> str:
+    """At most `limit` characters, marked with "…" where cut; nothing when there is no
+    room at all."""
     text = text or ""
-    return text if len(text) <= limit else text[:max(limit - 1, 0)] + "…"
+    if limit <= 0:
+        return ""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class StaticView(discord.ui.View):
@@ -93,13 +115,6 @@ class Message:
         return out
 
 
-def is_private(reply: Reply, command: Command | None) -> bool:
-    """Only for the caller: errors, and private replies of commands not meant for the
-    channel."""
-    return reply.is_error or (reply.visibility == "private"
-                              and not (command is not None and command.channel_reply))
-
-
 @dataclass
 class _Action:
     label: str
@@ -109,18 +124,37 @@ class _Action:
 
 
 class _Embeds:
-    """Builds embed dicts within the per-message character budget."""
+    """Builds embed dicts within Discord's per-message limits: 10 embeds, 6,000 characters
+    in all. Content draws on all but a reserve; the notes that say what was left out
+    ("showing 12 of 40") draw on the reserve, so they always fit."""
 
     def __init__(self, colour: int) -> None:
         self.colour = colour
         self.embeds: list[dict[str, Any]] = []
-        self.left = MAX_TOTAL
+        self.left = MAX_TOTAL - NOTE_RESERVE
+        self.reserve = NOTE_RESERVE
         self.dropped = 0
 
-    def take(self, text: str, limit: int) -> str:
-        text = cut(text, min(limit, self.left))
-        self.left -= len(text)
+    def take(self, text: str, limit: int, *, note: bool = False) -> str:
+        """`text` escaped and cut to fit both `limit` and what is left of the budget."""
+        room = self.left + (self.reserve if note else 0)
+        text = cut(escape(text), min(limit, room))
+        spent = len(text)
+        if note:
+            from_reserve = min(spent, self.reserve)
+            self.reserve -= from_reserve
+            spent -= from_reserve
+        self.left -= spent
         return text
+
+    def spend(self, count: int, *, note: bool = False) -> bool:
+        """Set aside `count` characters (separators); False if there is no room."""
+        from_reserve = min(count, self.reserve) if note else 0
+        if count - from_reserve > self.left:
+            return False
+        self.reserve -= from_reserve
+        self.left -= count - from_reserve
+        return True
 
     def new(self) -> dict[str, Any] | None:
         if len(self.embeds) >= MAX_EMBEDS or self.left < 50:
@@ -139,34 +173,49 @@ class _Embeds:
         if embed is None:
             return
         before = embed.get("description", "")
-        joined = f"{before}\n\n{text}" if before else text
-        self.left += len(before)
-        embed["description"] = self.take(joined, MAX_DESCRIPTION)
+        joiner = "\n\n" if before else ""
+        if not self.spend(len(joiner)):
+            self.dropped += 1
+            return
+        shown = self.take(text, MAX_DESCRIPTION - len(before) - len(joiner))
+        if not shown:
+            self.left += len(joiner)
+            self.dropped += 1
+            return
+        embed["description"] = before + joiner + shown
 
-    def add_footer(self, embed: dict[str, Any] | None, text: str) -> None:
+    def add_footer(self, embed: dict[str, Any] | None, text: str, *, note: bool = False
+                   ) -> None:
         if embed is None or not text:
             return
         before = embed.get("footer", {}).get("text", "")
-        self.left += len(before)
-        embed["footer"] = {"text": self.take(f"{before} · {text}" if before else text,
-                                             MAX_FOOTER)}
+        joiner = " · " if before else ""
+        if not self.spend(len(joiner), note=note):
+            self.dropped += 1
+            return
+        shown = self.take(text, MAX_FOOTER - len(before) - len(joiner), note=note)
+        if not shown:
+            self.dropped += 1
+            return
+        embed["footer"] = {"text": before + joiner + shown}
 
     def add_field(self, embed: dict[str, Any], name: str, value: str, inline: bool) -> bool:
         fields = embed.setdefault("fields", [])
         if len(fields) >= MAX_FIELDS or self.left < 20:
             return False
-        fields.append({"name": self.take(name or BLANK, MAX_FIELD_NAME),
-                       "value": self.take(value or BLANK, MAX_FIELD_VALUE), "inline": inline})
+        shown_name = self.take(name or BLANK, min(MAX_FIELD_NAME, self.left // 4))
+        fields.append({"name": shown_name or BLANK,
+                       "value": self.take(value or BLANK, MAX_FIELD_VALUE) or BLANK,
+                       "inline": inline})
         return True
 
 
 def _action_label(button: Button, item_title: str, repeated: bool) -> str:
     label = f"{button.label}: {item_title}" if repeated and item_title else button.label
-    return cut(label, MAX_LABEL)
+    return short(label, MAX_LABEL)
 
 
-def _embeds(reply: Reply) -> tuple[list[discord.Embed], list[_Action]]:
-    build = _Embeds(COLOURS.get(reply.tone, COLOURS["info"]))
+def _embeds(reply: Reply, build: _Embeds) -> list[_Action]:
     actions: list[_Action] = []
     for block in reply.blocks:
         if isinstance(block, Text):
@@ -174,17 +223,16 @@ def _embeds(reply: Reply) -> tuple[list[discord.Embed], list[_Action]]:
         elif isinstance(block, Context):
             build.add_footer(build.last(), block.text)
         elif isinstance(block, Actions):
-            actions += [_Action(cut(b.label, MAX_LABEL), b) for b in block.buttons]
+            actions += [_Action(short(b.label, MAX_LABEL), b) for b in block.buttons]
         elif isinstance(block, Section):
             embed = build.new()
-            actions += [_Action(cut(b.label, MAX_LABEL), b) for b in block.buttons]
+            actions += [_Action(short(b.label, MAX_LABEL), b) for b in block.buttons]
             if embed is None:
                 continue
-            embed["title"] = build.take(block.title, MAX_TITLE)
-            if block.link.startswith(("https://", "http://")):
+            _put(embed, "title", build.take(block.title, MAX_TITLE))
+            if block.link.startswith(("https://", "http://")) and len(block.link) <= 2048:
                 embed["url"] = block.link
-            if block.text:
-                embed["description"] = build.take(block.text, MAX_DESCRIPTION)
+            _put(embed, "description", build.take(block.text, MAX_DESCRIPTION))
             for f in block.fields:
                 build.add_field(embed, f.label, f.value, f.inline)
             build.add_footer(embed, block.footer)
@@ -196,22 +244,42 @@ def _embeds(reply: Reply) -> tuple[list[discord.Embed], list[_Action]]:
                             for b in item.buttons]
             if embed is None:
                 continue
-            if block.title:
-                embed["title"] = build.take(block.title, MAX_TITLE)
+            _put(embed, "title", build.take(block.title, MAX_TITLE))
             if not block.items:
-                embed["description"] = build.take(block.empty, MAX_DESCRIPTION)
+                _put(embed, "description", build.take(block.empty, MAX_DESCRIPTION))
             shown = sum(build.add_field(embed, item.title, item.text, False)
                         for item in block.items)
             if shown < len(block.items):
-                build.add_footer(embed, f"showing {shown} of {len(block.items)}")
+                build.add_footer(embed, f"showing {shown} of {len(block.items)}", note=True)
     if reply.field_errors:
         embed = build.last()
         if embed is not None:
             for name, message in reply.field_errors.items():
                 build.add_field(embed, name.replace("_", " "), message, False)
+    return actions
+
+
+def _finish(build: _Embeds, notes: Sequence[str]) -> list[discord.Embed]:
+    """Add the notes (what could only be typed, what was shortened) and make the embeds."""
     if build.dropped and build.embeds:
-        build.add_footer(build.embeds[-1], "(shortened to fit Discord)")
-    return [discord.Embed.from_dict(e) for e in build.embeds], actions
+        build.add_footer(build.embeds[-1], "(shortened to fit Discord)", note=True)
+    if notes:
+        embed = build.embeds[-1] if build.embeds else build.new()
+        if embed is None:  # ten embeds already: the notes share the last one's footer
+            embed = build.embeds[-1]
+        build.add_footer(embed, "Type: " + "  ".join(notes), note=True)
+    for embed in build.embeds:
+        if not any(embed.get(k) for k in ("title", "description", "fields", "footer")):
+            embed["description"] = build.take(BLANK, 1, note=True)
+    if not build.embeds:
+        build.new()
+        build.embeds[0]["description"] = build.take(BLANK, 1, note=True)
+    return [discord.Embed.from_dict(e) for e in build.embeds]
+
+
+def _put(embed: dict[str, Any], key: str, text: str) -> None:
+    if text:
+        embed[key] = text
 
 
 def _link(action: _Action) -> discord.ui.Button[Any] | None:
@@ -282,7 +350,7 @@ def _view(actions: Sequence[_Action]) -> tuple[StaticView | None, list[str], lis
             if index >= MAX_ROWS:
                 break
             view.add_item(discord.ui.Select(custom_id=custom_ids.select_id(index),
-                                            placeholder=cut(label, 150),
+                                            placeholder=short(label, 150),
                                             options=options[start:start + MAX_OPTIONS],
                                             row=index))
             index += 1
@@ -290,35 +358,28 @@ def _view(actions: Sequence[_Action]) -> tuple[StaticView | None, list[str], lis
 
 
 def render(reply: Reply, *, ephemeral: bool = False, open_form: Target | None = None,
-           extra: Sequence[tuple[str, Target]] = ()) -> Message:
-    """A reply as a Discord message. `open_form` is the command that produced the reply's
-    form: where a modal cannot be shown directly, a button re-runs it to open the modal.
-    `extra` adds the adapter's own buttons (label, target)."""
-    embeds, actions = _embeds(reply)
-    actions += [_Action(cut(label, MAX_LABEL), Button(label, ""), target)
+           extra: Sequence[tuple[str, Target]] = (), with_file: bool = True) -> Message:
+    """A reply as a Discord message. `open_form` is what a button should do to open the
+    reply's form where a modal cannot be shown directly (run the command again, or re-open
+    a kept draft). `extra` adds the adapter's own buttons (label, target)."""
+    build = _Embeds(COLOURS.get(reply.tone, COLOURS["info"]))
+    actions = _embeds(reply, build)
+    actions += [_Action(short(label, MAX_LABEL), Button(label, ""), target)
                 for label, target in extra]
     if reply.form is not None and open_form is not None:
-        actions.append(_Action(cut(f"Open: {reply.form.title}", MAX_LABEL),
+        actions.append(_Action(short(f"Open: {reply.form.title}", MAX_LABEL),
                                Button(reply.form.title, open_form.command,
-                                      dict(open_form.args), style="primary")))
+                                      dict(open_form.args), style="primary"), open_form))
     view, typed, links = _view(actions)
-    if links:
-        embeds = embeds + _embeds(Reply(blocks=(Text("\n".join(links)),),
-                                        tone=reply.tone))[0]
-        embeds = embeds[:MAX_EMBEDS]
+    if links:  # addresses too long for a link button
+        build.add_text("\n".join(links))
     notes = [f"`{t}`" for t in typed]
     if reply.form is not None and open_form is None:
         fields = " ".join(f"{f.name}=..." for f in reply.form.fields)
-        notes.append(f"Type `{reply.form.command} {fields}`".rstrip())
-    if notes:
-        extra = _embeds(Reply(blocks=(Context("Type: " + "  ".join(notes)),),
-                              tone=reply.tone))[0]
-        embeds = embeds + extra if embeds else extra
-        embeds = embeds[:MAX_EMBEDS]
-    if not embeds:
-        embeds = [discord.Embed(description=BLANK, colour=COLOURS.get(reply.tone))]
+        notes.append(f"`{reply.form.command} {fields}`".replace(" `", "`"))
+    embeds = _finish(build, notes)
     file = None
-    if reply.attachment is not None:
+    if reply.attachment is not None and with_file:
         file = discord.File(io.BytesIO(reply.attachment.content),
                             filename=reply.attachment.filename)
     return Message(embeds=embeds, view=view, file=file, ephemeral=ephemeral)
@@ -345,19 +406,22 @@ def modal(form: Form, *, values: Mapping[str, str] | None = None, page: int = 0,
     if custom_id is None:
         return None
     suffix = "" if len(pages) == 1 else f" ({page + 1}/{len(pages)})"
-    title = cut(form.title, MAX_MODAL_TITLE - len(suffix)) + suffix
+    title = short(form.title, MAX_MODAL_TITLE - len(suffix)) + suffix
     view = StaticModal(title=title, custom_id=custom_id, timeout=None)
     for f in pages[page]:
         placeholder = f.placeholder or (
             "one of: " + ", ".join(value for value, _ in f.choices) if f.choices else "")
         initial = (values or {}).get(f.name, f.initial)
+        longest = min(f.max_length or MAX_INPUT_VALUE, MAX_INPUT_VALUE)
+        required = f.required
+        if len(initial) > longest:  # more than the box may hold: left empty, kept if so
+            initial, placeholder, required = "", KEPT_IF_EMPTY, False
         view.add_item(discord.ui.TextInput(
-            label=cut(f.label, MAX_INPUT_LABEL), custom_id=f.name,
+            label=short(f.label, MAX_INPUT_LABEL), custom_id=f.name,
             style=discord.TextStyle.paragraph if f.kind == "long_text"
             else discord.TextStyle.short,
-            required=f.required, default=cut(initial, MAX_INPUT_VALUE) or None,
-            placeholder=cut(placeholder, MAX_PLACEHOLDER) or None,
-            max_length=min(f.max_length or MAX_INPUT_VALUE, MAX_INPUT_VALUE)))
+            required=required, default=initial or None,
+            placeholder=short(placeholder, MAX_PLACEHOLDER) or None, max_length=longest))
     return view
 
 
@@ -379,7 +443,8 @@ def submitted(components: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 
 def confirmation(question: str, target: Target) -> Message:
     """An ephemeral "are you sure?" standing in for Slack's confirm dialog."""
-    embed = discord.Embed(title="Are you sure?", description=cut(question, MAX_DESCRIPTION),
+    embed = discord.Embed(title="Are you sure?",
+                          description=cut(escape(question), MAX_DESCRIPTION),
                           colour=COLOURS["warning"])
     view = StaticView()
     yes = custom_ids.encode(Target("run", target.command, dict(target.args)))
@@ -393,5 +458,5 @@ def confirmation(question: str, target: Target) -> Message:
 
 def notice(text: str, *, tone: str = "info") -> Message:
     """A short ephemeral line: an apology, "cancelled", "that button no longer works"."""
-    return Message(embeds=[discord.Embed(description=text, colour=COLOURS.get(tone))],
-                   ephemeral=True)
+    return Message(embeds=[discord.Embed(description=cut(escape(text), MAX_DESCRIPTION),
+                                         colour=COLOURS.get(tone))], ephemeral=True)

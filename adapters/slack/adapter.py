@@ -29,14 +29,14 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.common import ChatAdapter, Start, guarded, not_posted, stale_button
 from adapters.slack import render
 from adapters.slack.entry import command_text, home_parts
-from bot.core import APOLOGY, Core
+from bot.core import Core
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
-from bot.grammar import GrammarError, parse, strip_mention
 from bot.http import HealthResult, HttpServer
-from bot.notifier import AdapterBase, DeliveryError, Destination
-from bot.replies import Attachment, Form, Reply, error
+from bot.notifier import DeliveryError, Destination, Undeliverable
+from bot.replies import Answer, Attachment, Form, Reply, error
 from storage.repositories.slack_events import SlackEventRepository
 
 log = logging.getLogger(__name__)
@@ -46,11 +46,28 @@ FORM_ACK_BUDGET = 2.0
 """Seconds a form submission may take before the modal is closed and the answer posted."""
 PURGE_EVERY = 600.0
 SHUTDOWN_GRACE = 10.0
+DEAD_URLS_KEPT = 1000
 Ack = Callable[..., Awaitable[Any]]
-_DEFERRED: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
-    "slack_deferred_work", default=None)
-STALE_BUTTON = ("That button is from an older version of the bot. Please run the command "
-                "again.")
+_HELD: contextvars.ContextVar[list[Start] | None] = contextvars.ContextVar(
+    "slack_held_work", default=None)
+NOT_SET_UP = ("{name} isn't set up for this Slack workspace yet, so it can't answer here. "
+              "Ask whoever runs it to add this workspace's bot token ([slack] workspaces).")
+FORM_TOO_SLOW = "Slack didn't let me open that form in time; please press the button again."
+REFUSALS: dict[str, str] = {
+    "not_in_channel": "I'm not a member of that channel. Type `/invite @{name}` there and I "
+                      "can post in it.",
+    "channel_not_found": "I can't see that channel: it is private and I'm not in it, or it "
+                         "was deleted. If it exists, type `/invite @{name}` there.",
+    "is_archived": "That channel has been archived.",
+    "restricted_action": "This workspace doesn't let me post there.",
+    "restricted_action_read_only_channel": "That channel is read-only.",
+    "restricted_action_thread_only_channel": "That channel only takes replies in threads.",
+    "ekm_access_denied": "This workspace's administrators have suspended posting.",
+    "cannot_dm_bot": "That is a bot account, which can't receive direct messages.",
+    "user_disabled": "Their Slack account has been deactivated.",
+    "user_not_found": "That Slack account no longer exists in this workspace.",
+}
+"""Slack's errors that no retry will change, as sentences a member can act on."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +80,13 @@ class Origin:
     response_url: str = ""
     trigger_id: str = ""
     is_direct: bool = False
+    own_dm: bool = False
+    """The channel is the bot's own direct conversation with this member."""
     thread_ts: str = ""
     from_home: bool = False
+
+    def __str__(self) -> str:
+        return f"team={self.team_id} user={self.user_id} channel={self.channel_id or '-'}"
 
 
 @dataclass(frozen=True)
@@ -74,12 +96,13 @@ class _Bot:
     team_id: str
 
 
-class SlackAdapter(AdapterBase):
+class SlackAdapter(ChatAdapter):
     platform = "slack"
 
     def __init__(self, core: Core) -> None:
-        self.core = core
+        super().__init__(core)
         self.settings = core.services.settings.slack
+        self.name = core.services.settings.network.name
         self.base_url = self.settings.api_base_url or DEFAULT_API
         if not self.base_url.endswith("/"):
             self.base_url += "/"
@@ -88,11 +111,13 @@ class SlackAdapter(AdapterBase):
         self.default_token = self.settings.bot_token
         self.bots: dict[str, _Bot] = {}
         self.bolt: AsyncApp | None = None
+        self.form_ack_budget = FORM_ACK_BUDGET
         self._session: aiohttp.ClientSession | None = None
         self._clients: dict[str, AsyncWebClient] = {}
         self._dm_channels: dict[tuple[str, str], str] = {}
         self._groups: dict[str, tuple[float, list[dict[str, Any]]]] = {}
-        self._tasks: set[asyncio.Future[None]] = set()
+        self._dead_urls: dict[str, None] = {}
+        """Response URLs Slack refused (expired, used up): not tried again."""
         self._http_server: HttpServer | None = None
         self._socket: Any = None
         self._last_purge = 0.0
@@ -129,19 +154,10 @@ class SlackAdapter(AdapterBase):
             with contextlib.suppress(Exception):
                 await self._socket.close_async()
             self._socket = None
-        try:
-            async with asyncio.timeout(SHUTDOWN_GRACE):
-                await self.idle()
-        except TimeoutError:
-            log.warning("%d Slack deliveries still running at shutdown", len(self._tasks))
+        await self.background.drain(SHUTDOWN_GRACE)
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-    async def idle(self) -> None:
-        """Wait for work already acknowledged to finish (deliveries under way; tests)."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
 
     @property
     def url(self) -> str:
@@ -198,7 +214,8 @@ class SlackAdapter(AdapterBase):
                          ) -> AuthorizeResult | None:
         token = self._token(team_id or "")
         if not token:
-            log.warning("request from unconfigured Slack workspace %r ignored", team_id)
+            log.warning("request from unconfigured Slack workspace %r answered with a "
+                        "set-up note", team_id)
             return None
         bot = self.bots.get(token)
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token,
@@ -235,6 +252,7 @@ class SlackAdapter(AdapterBase):
             name="staffroom", logger=logging.getLogger("staffroom.slack.bolt"),
             signing_secret=self.settings.signing_secret or "unused-in-socket-mode",
             authorize=authorize, client=self._web_client(None),
+            user_facing_authorize_error_message=NOT_SET_UP.format(name=self.name),
             process_before_response=True,
             request_verification_enabled=self.settings.mode == "http")
         bolt.command(re.compile(r"^/"))(on_command)
@@ -251,60 +269,37 @@ class SlackAdapter(AdapterBase):
         """Dispatch to bolt; the ack is written to Slack before any work it started runs,
         so the core's work never delays the acknowledgement."""
         assert self.bolt is not None
-        deferred: list[Callable[[], None]] = []
-        token = _DEFERRED.set(deferred)
+        held: list[Start] = []
+        token = _HELD.set(held)
         try:
             bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
         finally:
-            _DEFERRED.reset(token)
+            _HELD.reset(token)
         response = await to_aiohttp_response(bolt_response)
         try:
             await response.prepare(request)
             await response.write_eof()
         finally:
-            for start in deferred:
+            for start in held:
                 start()
         return response
 
     async def _slack_health(self) -> HealthResult:
         if not self.bots:
             return HealthResult(False, "no workspace token was accepted by auth.test")
-        return HealthResult(True, f"{len(self.bots)} workspace(s), {len(self._tasks)} "
+        return HealthResult(True, f"{len(self.bots)} workspace(s), {len(self.background)} "
                                   "deliveries under way")
 
     # -- background work -------------------------------------------------------------------------
     def _spawn(self, work: Awaitable[None], what: str, origin: Origin | None) -> None:
         """Run work after the acknowledgement: at once in Socket Mode, after the HTTP
-        response has been written in HTTP mode."""
-        guarded = self._guard(work, what, origin)
-        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._tasks.add(waiting)  # so idle() also waits for work not yet started
+        response has been written in HTTP mode. A failure is apologised for to `origin`."""
+        async def apologise(reply: Reply) -> None:
+            assert origin is not None
+            await self._privately(origin, render.message(reply))
 
-        def start() -> None:
-            task = asyncio.ensure_future(guarded)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            self._tasks.discard(waiting)
-            waiting.set_result(None)
-
-        deferred = _DEFERRED.get()
-        if deferred is None:
-            start()
-        else:
-            deferred.append(start)
-
-    async def _guard(self, work: Awaitable[None], what: str, origin: Origin | None) -> None:
-        """Log a failure with what was being done and for whom; the member gets a short
-        apology (never a traceback)."""
-        try:
-            await work
-        except Exception:
-            where = (f"team={origin.team_id} user={origin.user_id} channel={origin.channel_id}"
-                     if origin else "no origin")
-            log.exception("Slack %s failed (%s)", what, where)
-            if origin is not None:
-                with contextlib.suppress(Exception):
-                    await self._answer(origin, error(APOLOGY), in_channel=False)
+        self.background.spawn(work, what=what, who=str(origin) if origin else "no origin",
+                              apologise=apologise if origin else None, hold=_HELD.get())
 
     # -- roles -----------------------------------------------------------------------------------
     async def _roles(self, team_id: str, user_id: str) -> frozenset[str]:
@@ -331,23 +326,8 @@ class SlackAdapter(AdapterBase):
                       roles=await self._roles(origin.team_id, origin.user_id),
                       is_direct=origin.is_direct)
 
-    def _channel_reply(self, command_name: str | None, reply: Reply) -> bool:
-        """Said in the channel when the command is meant for it or the reply says so; an
-        error always goes to the caller alone."""
-        if reply.is_error:
-            return False
-        command = self.core.registry.get(command_name) if command_name else None
-        return reply.visibility == "channel" or bool(command and command.channel_reply)
-
-    def _command_of(self, text: str) -> str | None:
-        try:
-            return parse(self.core.registry, strip_mention(text)).command.name
-        except GrammarError:
-            return None
-
     # -- slash commands --------------------------------------------------------------------------
-    async def _on_command(self, ack: Ack,
-                          body: dict[str, Any]) -> None:
+    async def _on_command(self, ack: Ack, body: dict[str, Any]) -> None:
         await ack()
         channel = body.get("channel_id", "")
         origin = Origin(team_id=_team(body), user_id=body.get("user_id", ""),
@@ -359,14 +339,12 @@ class SlackAdapter(AdapterBase):
     async def _run_command(self, origin: Origin, body: Mapping[str, Any]) -> None:
         text = command_text(self.core.registry, body.get("command", ""), body.get("text", ""))
         if text is None:
-            reply = error(f"I don't answer {body.get('command', '')[:40]} here. Try "
-                          "`/staffroom help`.")
-            await self._answer(origin, reply, in_channel=False)
+            await self._privately(origin, render.message(error(
+                f"I don't answer {body.get('command', '')[:40]} here. Try "
+                "`/staffroom help`.")))
             return
         caller = await self._caller(origin, body.get("user_name", ""))
-        reply = await self.core.handle_text(TextMessage(caller, text))
-        await self._answer(origin, reply,
-                           in_channel=self._channel_reply(self._command_of(text), reply))
+        await self._answer(origin, await self.answer(TextMessage(caller, text)))
 
     # -- events ------------------------------------------------------------------------------------
     async def _on_event(self, ack: Ack, body: dict[str, Any]) -> None:
@@ -419,25 +397,27 @@ class SlackAdapter(AdapterBase):
             await self.publish_home(team, event.get("user", ""))
 
     async def _on_text(self, team: str, event: Mapping[str, Any], *, direct: bool) -> None:
-        channel = event.get("channel", "")
-        origin = Origin(team_id=team, user_id=event.get("user", ""), channel_id=channel,
-                        is_direct=direct, thread_ts=event.get("thread_ts", ""))
-        try:
+        """A mention or a direct message; answered in its thread, if it was in one."""
+        origin = Origin(team_id=team, user_id=event.get("user", ""),
+                        channel_id=event.get("channel", ""), is_direct=direct, own_dm=direct,
+                        thread_ts=event.get("thread_ts", ""))
+
+        async def run() -> None:
             caller = await self._caller(origin)
-            text = event.get("text", "")
-            reply = await self.core.handle_text(TextMessage(caller, text))
-            await self._answer(origin, reply,
-                               in_channel=self._channel_reply(self._command_of(text), reply))
-        except Exception:
-            log.exception("Slack message failed (team=%s user=%s channel=%s)", team,
-                          origin.user_id, channel)
-            with contextlib.suppress(Exception):
-                await self._answer(origin, error(APOLOGY), in_channel=False)
+            await self._answer(origin, await self.answer(TextMessage(caller,
+                                                                     event.get("text", ""))))
+
+        async def apologise(reply: Reply) -> None:
+            await self._privately(origin, render.message(reply))
+
+        await guarded(run(), platform=self.platform, what="message", who=str(origin),
+                      apologise=apologise)
 
     async def publish_home(self, team_id: str, user_id: str) -> None:
         """App Home, composed of the replies of core commands run as the member."""
         caller = await self._caller(Origin(team_id, user_id))
-        parts = [(part.heading, await self.core.handle_text(TextMessage(caller, part.text)))
+        parts = [(part.heading,
+                  (await self.answer(TextMessage(caller, part.text))).seen_by_caller())
                  for part in home_parts(self.core.registry)]
         await self._client(team_id).views_publish(user_id=user_id, view=render.home(parts))
 
@@ -451,6 +431,7 @@ class SlackAdapter(AdapterBase):
         origin = Origin(team_id=_team(body), user_id=user.get("id", ""), channel_id=channel,
                         response_url=body.get("response_url", ""),
                         trigger_id=body.get("trigger_id", ""), is_direct=channel.startswith("D"),
+                        thread_ts=(body.get("message") or {}).get("thread_ts", ""),
                         from_home=container.get("type") == "view" and view.get("type") == "home")
         self._spawn(self._run_action(origin, body), "button press", origin)
 
@@ -463,68 +444,72 @@ class SlackAdapter(AdapterBase):
         if kind == ["f"]:
             form = render.decode_form(value)
             if form is None:
-                await self._answer(origin, error(STALE_BUTTON), in_channel=False)
-            else:
-                await self._open_form(origin, form)
+                await self._privately(origin, render.message(stale_button()))
+            elif not await self._open_form(origin, form):
+                await self._privately(origin, render.message(error(FORM_TOO_SLOW)))
             return
         decoded = render.decode_action(value)
         if decoded is None:
-            await self._answer(origin, error(STALE_BUTTON), in_channel=False)
+            await self._privately(origin, render.message(stale_button()))
             return
         user = body.get("user") or {}
         caller = await self._caller(origin, user.get("username") or user.get("name") or "")
         command, args = decoded
-        reply = await self.core.invoke(CommandInvocation(caller, command, args))
-        await self._answer(origin, reply, in_channel=self._channel_reply(command, reply))
+        await self._answer(origin, await self.answer(CommandInvocation(caller, command, args)))
         if origin.from_home:
             await self.publish_home(origin.team_id, origin.user_id)
 
     async def _on_view(self, ack: Ack, body: dict[str, Any],
                        view: dict[str, Any]) -> None:
-        """Run the form's command before answering, so per-field problems are shown in the
-        modal; if the core is slow, close the modal in time and post the answer after."""
+        """Acknowledge within Slack's 3 seconds, whatever happens: the submission (looking
+        up the caller's groups included) runs while a budget lasts, so per-field problems
+        can be shown in the modal; past it, the modal is closed and the answer posted."""
         meta = render.read_metadata(view)
         user = body.get("user") or {}
         channel = (meta or {}).get("ch", "")
         origin = Origin(team_id=_team(body), user_id=user.get("id", ""), channel_id=channel,
-                        is_direct=channel.startswith("D"), from_home=bool((meta or {}).get("home")))
+                        is_direct=channel.startswith("D"),
+                        from_home=bool((meta or {}).get("home")))
         if meta is None:
             await ack()
-            self._spawn(self._answer(origin, error(STALE_BUTTON), in_channel=False),
+            self._spawn(self._privately(origin, render.message(stale_button())),
                         "form submission", origin)
             return
-        caller = await self._caller(origin, user.get("username") or user.get("name") or "")
+        name = user.get("username") or user.get("name") or ""
         args = {**meta.get("h", {}), **render.submitted_values(view)}
-        invocation = CommandInvocation(caller, meta["c"], args, from_form=True)
-        task = asyncio.ensure_future(self.core.invoke(invocation))
-        done, _ = await asyncio.wait({task}, timeout=FORM_ACK_BUDGET)
-        if done:
-            reply = task.result()
-            errors = render.form_errors(reply, view)
+        task = asyncio.ensure_future(self._submitted(origin, name, meta["c"], args))
+        done, _ = await asyncio.wait({task}, timeout=self.form_ack_budget)
+        if done and task.exception() is None:
+            answer = task.result()
+            errors = render.form_errors(answer.reply, view)
             if errors:
                 await ack(response_action="errors", errors=errors)
                 return
-            if reply.form is not None:  # a next step: the modal becomes the next form
+            if answer.reply.form is not None:  # a next step: the modal becomes the next form
                 metadata = {k: v for k, v in meta.items() if k in ("ch", "home")}
-                await ack(response_action="update", view=render.modal(reply.form, metadata))
-                if render.has_content(reply):
-                    self._spawn(self._answer(origin, replace(reply, form=None),
-                                             in_channel=self._channel_reply(meta["c"], reply)),
-                                "form submission", origin)
+                await ack(response_action="update",
+                          view=render.modal(answer.reply.form, metadata))
+                rest = replace(answer, reply=replace(answer.reply, form=None))
+                if render.has_content(rest.reply) or rest.aside is not None:
+                    self._spawn(self._answer(origin, rest), "form submission", origin)
                 return
         await ack()
 
         async def finish() -> None:
-            answer = await task
-            await self._answer(origin, answer, in_channel=self._channel_reply(meta["c"], answer))
+            await self._answer(origin, await task)
             if origin.from_home:
                 await self.publish_home(origin.team_id, origin.user_id)
 
         self._spawn(finish(), "form submission", origin)
 
+    async def _submitted(self, origin: Origin, name: str, command: str,
+                         args: dict[str, Any]) -> Answer:
+        caller = await self._caller(origin, name)
+        return await self.answer(CommandInvocation(caller, command, args, from_form=True))
+
     async def _open_form(self, origin: Origin, form: Form) -> bool:
         """Open the form as a modal; False if Slack refused (the trigger expired)."""
-        metadata = {"ch": "" if origin.from_home else origin.channel_id}
+        metadata: dict[str, Any] = {"ch": "" if origin.from_home else origin.channel_id}
         if origin.from_home:
             metadata["home"] = 1
         try:
@@ -537,48 +522,96 @@ class SlackAdapter(AdapterBase):
         return True
 
     # -- answering ---------------------------------------------------------------------------------
-    async def _answer(self, origin: Origin, reply: Reply, *, in_channel: bool) -> None:
-        """Deliver a reply where its request came from: the response URL, an ephemeral or
-        channel message, or the member's DMs (App Home has no channel)."""
-        form_opened = False
+    async def _answer(self, origin: Origin, answer: Answer) -> None:
+        """Deliver the core's answer where its request came from: to the channel or to the
+        caller alone, as the answer says; a form as a modal where there is a trigger; a file
+        always into the member's own direct conversation with the bot."""
+        reply = answer.reply
+        opened = False
         if reply.form is not None and origin.trigger_id:
-            form_opened = await self._open_form(origin, reply.form)
-        if form_opened and not render.has_content(reply):
+            opened = await self._open_form(origin, reply.form)
+        if not opened or render.has_content(reply):
+            msg = render.message(reply, form_opened=opened,
+                                 rerun=(answer.command, answer.args) if answer.command else None)
+            if answer.for_channel and not origin.from_home:
+                await self._publicly(origin, reply, msg)
+            else:
+                await self._privately(origin, msg)
+        if answer.aside is not None:
+            await self._privately(origin, render.message(answer.aside))
+        if reply.attachment is not None:
+            await self._upload(origin.team_id,
+                               await self._dm_channel(origin.team_id, origin.user_id),
+                               reply.attachment)
+
+    async def _publicly(self, origin: Origin, reply: Reply, msg: render.Message) -> None:
+        """In the channel: through the response URL while it lasts, else as a post; where
+        Slack will not take it (the bot is not in the channel), the caller gets it with
+        the reason and what to do."""
+        if await self._respond(origin, msg, "in_channel"):
             return
-        msg = render.message(reply, form_opened=form_opened)
+        thread = {"thread_ts": origin.thread_ts} if origin.thread_ts else {}
+        try:
+            await self._client(origin.team_id).chat_postMessage(
+                channel=origin.channel_id, unfurl_links=False, **msg.as_dict(), **thread)
+        except SlackApiError as exc:
+            refused = self._refusal(exc)
+            if refused is None:
+                raise
+            log.info("Slack refused a channel answer in %s (%s); giving it to %s instead",
+                     origin.channel_id, exc.response.get("error"), origin.user_id)
+            await self._privately(origin, render.message(not_posted(reply, refused.reason)))
+
+    async def _privately(self, origin: Origin, msg: render.Message) -> None:
+        """For the caller alone: through the response URL while it lasts, else as an
+        ephemeral message where they asked (a post in the bot's own DM), else by DM."""
+        if await self._respond(origin, msg, "ephemeral"):
+            return
         client = self._client(origin.team_id)
-        if origin.response_url and not origin.from_home:
-            await self._respond(origin.response_url, {
-                **msg.as_dict(), "response_type": "in_channel" if in_channel else "ephemeral",
-                "replace_original": False})
-            target = origin.channel_id if in_channel or origin.is_direct else ""
-        elif origin.channel_id and not origin.from_home and (in_channel or origin.is_direct):
-            extra = {"thread_ts": origin.thread_ts} if origin.thread_ts else {}
+        thread = {"thread_ts": origin.thread_ts} if origin.thread_ts else {}
+        if origin.channel_id and not origin.from_home and origin.own_dm:
             await client.chat_postMessage(channel=origin.channel_id, unfurl_links=False,
-                                          **msg.as_dict(), **extra)
-            target = origin.channel_id
-        elif origin.channel_id and not origin.from_home:
+                                          **msg.as_dict(), **thread)
+            return
+        if origin.channel_id and not origin.from_home:
             try:
                 await client.chat_postEphemeral(channel=origin.channel_id,
-                                                user=origin.user_id, **msg.as_dict())
-                target = ""
+                                                user=origin.user_id, **msg.as_dict(), **thread)
+                return
             except SlackApiError as exc:
                 log.info("ephemeral reply refused (%s); sending by DM",
                          exc.response.get("error"))
-                target = await self._post_dm(origin.team_id, origin.user_id, msg)
-        else:
-            target = await self._post_dm(origin.team_id, origin.user_id, msg)
-        if reply.attachment is not None:
-            target = target or await self._dm_channel(origin.team_id, origin.user_id)
-            await self._upload(origin.team_id, target, reply.attachment)
+        await self._post_dm(origin.team_id, origin.user_id, msg)
 
-    async def _respond(self, url: str, payload: dict[str, Any]) -> None:
+    async def _respond(self, origin: Origin, msg: render.Message, kind: str) -> bool:
+        """Answer through the request's response URL; False when there is none (events,
+        forms, App Home) or Slack no longer takes it (30 minutes, 5 uses)."""
+        url = origin.response_url
+        if not url or origin.from_home or url in self._dead_urls:
+            return False
         webhook = AsyncWebhookClient(url, session=self._session, retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
-        response = await webhook.send_dict(payload)
-        if response.status_code != 200:
-            raise DeliveryError(f"response_url answered {response.status_code}: "
-                                f"{response.body[:200]}")
+        try:
+            response = await webhook.send_dict({**msg.as_dict(), "response_type": kind,
+                                                "replace_original": False})
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.info("response URL unreachable (%r); answering another way", exc)
+            return False
+        if response.status_code == 200:
+            return True
+        log.info("response URL refused (%s %s); answering another way", response.status_code,
+                 str(response.body)[:80])
+        self._dead_urls[url] = None
+        while len(self._dead_urls) > DEAD_URLS_KEPT:
+            del self._dead_urls[next(iter(self._dead_urls))]
+        return False
+
+    def _refusal(self, exc: SlackApiError) -> Undeliverable | None:
+        """Slack's final word on a message, as `Undeliverable`; None for errors a retry
+        or an operator may fix."""
+        code = str(exc.response.get("error", ""))
+        reason = REFUSALS.get(code)
+        return Undeliverable(reason.format(name=self.name)) if reason else None
 
     async def _post_dm(self, team_id: str, user_id: str, msg: render.Message) -> str:
         channel = await self._dm_channel(team_id, user_id)
@@ -587,6 +620,8 @@ class SlackAdapter(AdapterBase):
         return channel
 
     async def _dm_channel(self, team_id: str, user_id: str) -> str:
+        """The bot's own direct conversation with this member (never a conversation the
+        member has with someone else)."""
         key = (team_id, user_id)
         if key not in self._dm_channels:
             opened = await self._client(team_id).conversations_open(users=user_id)
@@ -600,16 +635,24 @@ class SlackAdapter(AdapterBase):
 
     # -- proactive delivery (bot.notifier.Adapter) ------------------------------------------------
     async def send(self, destination: Destination, reply: Reply) -> None:
+        """Post to a channel or a member's DMs; `Undeliverable` when Slack refuses for good
+        (not in the channel, a deactivated account), so the core can tell who waits."""
         msg = render.message(reply)
         team = destination.space_id
-        if destination.user_id:
-            channel = await self._post_dm(team, destination.user_id, msg)
-        else:
-            channel = destination.channel_id
-            await self._client(team).chat_postMessage(channel=channel, unfurl_links=False,
-                                                      **msg.as_dict())
-        if reply.attachment is not None:
-            await self._upload(team, channel, reply.attachment)
+        try:
+            if destination.user_id:
+                channel = await self._post_dm(team, destination.user_id, msg)
+            else:
+                channel = destination.channel_id
+                await self._client(team).chat_postMessage(channel=channel, unfurl_links=False,
+                                                          **msg.as_dict())
+            if reply.attachment is not None:
+                await self._upload(team, channel, reply.attachment)
+        except SlackApiError as exc:
+            refused = self._refusal(exc)
+            if refused is None:
+                raise
+            raise refused from exc
 
     async def open_group(self, space_id: str, user_ids: list[str]) -> Destination | None:
         """A group DM (mpim) with these people and the bot."""

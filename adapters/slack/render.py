@@ -16,9 +16,10 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from adapters.common import KEPT_IF_EMPTY
 from bot.render_text import render_text
 from bot.replies import (
     Actions,
@@ -54,26 +55,35 @@ MAX_OPTION_VALUE = 150
 MAX_OPTIONS = 100
 MAX_ACTION_ELEMENTS = 25
 MAX_FALLBACK_TEXT = 3000
+"""Slack truncates `text` past 40,000 characters; notifications show far less."""
+MAX_INPUT = 3000
+MAX_PLACEHOLDER = 150
 LONG_LIST = 8
 """More items with buttons than this and a list's buttons become one menu per action."""
 
 _TONE_MARK = {"error": ":warning: ", "success": ":white_check_mark: "}
-_KEEP = re.compile(r"<(?:https?://[^\s<>|]+|[@#][A-Z0-9]+)>")
-"""Bare links and user/channel mentions; a labelled link (`<https://x|label>`) typed by a
-member is shown literally, so nobody can disguise where a link goes."""
+_KEEP = re.compile(r"<https?://[^\s<>|]+>")
+"""Bare links are kept. Everything else in angle brackets is shown literally: a member's
+`<!channel>`, `<@U123>` or labelled link (`<https://x|label>`) never becomes a broadcast, a
+mention that notifies someone, or a link disguised as something else. The core itself never
+writes Slack markup, so nothing it meant is lost."""
+_BROADCAST = re.compile(r"(?<![\w.])@(channel|here|everyone)\b", re.IGNORECASE)
+_CONTROL = re.compile(r"<(?=[!@#])")
+_OPEN_TAIL = re.compile(r"(?:&[a-z]{0,4}|<[^<>]*)$")
+WORD_JOINER = "\u2060"
 
 
 # -- text --------------------------------------------------------------------------------------
 def escape(text: str) -> str:
-    """Slack's three control characters escaped, except links and user/channel mentions the
-    core wrote on purpose; `<!channel>`-style broadcasts typed by members stay inert."""
+    """Text for a mrkdwn field or a message's `text`: Slack's three control characters
+    escaped (bare links excepted) and `@channel`-style words kept from ever broadcasting."""
     out, last = [], 0
     for found in _KEEP.finditer(text):
         out.append(_escape_all(text[last:found.start()]))
         out.append(found.group(0))
         last = found.end()
     out.append(_escape_all(text[last:]))
-    return "".join(out)
+    return _BROADCAST.sub(lambda m: f"@{WORD_JOINER}{m.group(1)}", "".join(out))
 
 
 def _escape_all(text: str) -> str:
@@ -81,14 +91,29 @@ def _escape_all(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
+    """Plain text at most `limit` characters, marked with "…" where it was cut."""
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def safe_cut(text: str, limit: int) -> int:
+    """Where to cut escaped text to at most `limit` characters without splitting an
+    entity (`&amp;`) or a link: either would show as broken markup."""
+    if len(text) <= limit:
+        return len(text)
+    found = _OPEN_TAIL.search(text[:limit])
+    return found.start() if found else limit
+
+
+def clip_escaped(text: str, limit: int) -> str:
+    """`clip` for text already escaped."""
+    return text if len(text) <= limit else text[:safe_cut(text, limit - 1)] + "…"
+
+
 def chunks(text: str, limit: int = MAX_SECTION_TEXT) -> Iterator[str]:
-    """Split at line breaks where possible so each piece fits one section."""
+    """Split (escaped) text at line breaks where possible so each piece fits one section."""
     while len(text) > limit:
         cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
+        cut = cut if cut > 0 else safe_cut(text, limit) or limit
         if text[:cut].strip():
             yield text[:cut]
         text = text[cut:].lstrip("\n")
@@ -100,8 +125,17 @@ def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
+def inert(text: str) -> str:
+    """Text for a plain_text object. Slack shows it as written, entities included, so it
+    is not escaped; a word joiner after `<` and `@` keeps anything that looks like a
+    mention or a broadcast from ever reading as one, and shows nothing."""
+    return _BROADCAST.sub(lambda m: f"@{WORD_JOINER}{m.group(1)}",
+                          _CONTROL.sub(f"<{WORD_JOINER}", text))
+
+
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text.strip(), limit) or "…", "emoji": True}
+    return {"type": "plain_text", "text": clip(inert(text.strip()), limit) or "…",
+            "emoji": True}
 
 
 def _sections(text: str) -> list[dict[str, Any]]:
@@ -228,28 +262,38 @@ def _overflow(buttons: Sequence[Button], ids: _Ids) -> dict[str, Any] | None:
             "options": [_option(b.label, v) for b, v in zip(buttons, values, strict=True)]}
 
 
-def form_button(form: Form, ids: _Ids) -> list[dict[str, Any]]:
-    """A button that opens the form as a modal (a message has no trigger to open it)."""
-    value = encode_form(form)
+def form_button(form: Form, ids: _Ids,
+                rerun: tuple[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """A button that opens the form as a modal (a message has no trigger to open it): it
+    carries the form itself, or, when that is too big for a button, the command that made
+    the form, whose press (with a trigger) opens it."""
+    value, kind = encode_form(form), "f"
+    if len(value) > MAX_VALUE and rerun is not None:
+        value, kind = encode_action(*rerun), "b"
     if len(value) > MAX_VALUE:
         fields = " ".join(f"{f.name}=..." for f in form.fields)
         return [_context(f"Type: `{escape(form.command)} {escape(fields)}`")]
     return _actions([{"type": "button", "text": _plain(f"Open: {form.title}", MAX_BUTTON_TEXT),
-                      "action_id": ids.next("f"), "value": value, "style": "primary"}])
+                      "action_id": ids.next(kind), "value": value, "style": "primary"}])
 
 
 # -- blocks ------------------------------------------------------------------------------------
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_mrkdwn(clip(text, MAX_SECTION_TEXT))]}
+    return {"type": "context", "elements": [_mrkdwn(clip_escaped(text, MAX_SECTION_TEXT))]}
+
+
+_SAFE_LINK = re.compile(r"https?://[^\s<>|]+")
 
 
 def _title(title: str, link: str = "") -> str:
+    """A bold title, linked when the link is a plain web address (one that could close
+    the link early and add markup of its own is left out)."""
     shown = escape(title).replace("*", "")
-    return f"*<{link}|{shown}>*" if link.startswith(("http://", "https://")) else f"*{shown}*"
+    return f"*<{link}|{shown}>*" if _SAFE_LINK.fullmatch(link) else f"*{shown}*"
 
 
 def _field(label: str, value: str) -> str:
-    return clip(f"*{escape(label)}*\n{escape(value)}", MAX_FIELD_TEXT)
+    return clip_escaped(f"*{escape(label)}*\n{escape(value)}", MAX_FIELD_TEXT)
 
 
 def _section(block: Section, ids: _Ids) -> list[dict[str, Any]]:
@@ -377,24 +421,28 @@ class Message:
 
 
 def fallback_text(reply: Reply) -> str:
-    """Notifications and screen readers use this; Slack refuses a message without it."""
-    text = render_text(reply) or "Done."
-    return clip(_TONE_MARK.get(reply.tone, "") + text, MAX_FALLBACK_TEXT)
+    """Notifications and screen readers use this, and Slack parses it like any mrkdwn:
+    escaped as the blocks are. Slack refuses a message without it."""
+    text = escape(render_text(reply)) or "Done."
+    return clip_escaped(_TONE_MARK.get(reply.tone, "") + text, MAX_FALLBACK_TEXT)
 
 
 def message(reply: Reply, *, form_opened: bool = False,
+            rerun: tuple[str, Mapping[str, Any]] | None = None,
             limit: int = MAX_MESSAGE_BLOCKS) -> Message:
-    """A reply as a message. Its form, unless already opened as a modal, becomes a button."""
+    """A reply as a message. Its form, unless already opened as a modal, becomes a button
+    (`rerun` is the command that made it, for a form too big to carry in a button)."""
     ids = _Ids()
     blocks = render_blocks(reply.blocks, ids)
     mark = _TONE_MARK.get(reply.tone, "")
     if mark and blocks and blocks[0]["type"] == "section" and "text" in blocks[0]:
-        blocks[0]["text"]["text"] = clip(mark + blocks[0]["text"]["text"], MAX_SECTION_TEXT)
+        blocks[0]["text"]["text"] = clip_escaped(mark + blocks[0]["text"]["text"],
+                                                 MAX_SECTION_TEXT)
     if reply.form is not None and not form_opened:
-        blocks.extend(form_button(reply.form, ids))
+        blocks.extend(form_button(reply.form, ids, rerun))
     if reply.attachment is not None:
         blocks.append(_context(f":paperclip: {escape(reply.attachment.filename)} "
-                               "(sent as a file)"))
+                               "(sent to you as a file, in our direct messages)"))
     return Message(text=fallback_text(reply), blocks=fit(blocks, limit))
 
 
@@ -418,14 +466,15 @@ def _input(field: FormField) -> dict[str, Any]:
         if field.initial:
             element["initial_value"] = field.initial
     else:
-        element = {"type": "plain_text_input", "multiline": field.kind == "long_text"}
-        if field.max_length:
-            element["max_length"] = min(field.max_length, 3000)
-        if field.initial:
-            element["initial_value"] = clip(field.initial, 3000)
+        element = {"type": "plain_text_input", "multiline": field.kind == "long_text",
+                   "max_length": min(field.max_length or MAX_INPUT, MAX_INPUT)}
+        if field.initial and len(field.initial) <= element["max_length"]:
+            element["initial_value"] = field.initial
+        elif field.initial:  # more than the box may hold: left empty, and kept if left so
+            field = replace(field, placeholder=KEPT_IF_EMPTY, required=False)
     element["action_id"] = "value"
     if field.placeholder and field.kind != "choice":
-        element["placeholder"] = _plain(field.placeholder, 150)
+        element["placeholder"] = _plain(field.placeholder, MAX_PLACEHOLDER)
     return {"type": "input", "block_id": field.name, "optional": not field.required,
             "label": _plain(field.label, 2000), "element": element}
 

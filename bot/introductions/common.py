@@ -97,16 +97,17 @@ async def connect(ctx: Context, members: Sequence[Member], message: Reply, prefe
         except Exception:
             log.exception("could not open a group conversation on %s", platform)
         if group is not None:
-            ctx.notify(group, message)
+            ctx.notify(group, message, about="the group conversation")
             return "group"
         for member, user in zip(members, users, strict=True):
             if member.id in direct_ids:
-                ctx.notify(Destination(platform, space, user_id=user), message)
+                ctx.notify(Destination(platform, space, user_id=user), message,
+                           about=member.name)
         return "direct"
     for member in members:
         if member.id not in direct_ids:
             continue
         destination = reach(identities[member.id], prefer)
         if destination is not None:
-            ctx.notify(destination, message)
+            ctx.notify(destination, message, about=member.name)
     return "direct"

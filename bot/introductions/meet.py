@@ -21,7 +21,7 @@ from bot.expertise.commands import find, tidy_query
 from bot.expertise.replies import entry_line, member_title
 from bot.introductions.common import connect, describe, local_time, month_start, reach
 from bot.members import resolve_member
-from bot.notifier import Destination
+from bot.notifier import Destination, Undeliverable
 from bot.replies import Actions, Button, ItemList, ListItem, Reply, Text
 from bot.replies import Context as SmallPrint
 from storage.models import DueWork, MeetRequest, Member
@@ -126,6 +126,22 @@ async def ask(ctx: Context, args: AskArgs) -> Reply:
     await DueWorkRepository(ctx.session).plan(MEET_EXPIRY_KIND, meet_key(request.id), expires,
                                               {"request_id": request.id})
     who = describe(me) + ("," if describe(me) != me.name else "")
+    services, request_id, name, topic = ctx.services, request.id, expert.name, args.topic
+
+    async def withdraw(exc: Undeliverable) -> Reply:
+        """The expert never saw it: the request is gone, as if never made (it neither
+        blocks asking again nor counts against their monthly limit)."""
+        async with services.db.unit_of_work() as session:
+            stale = await session.get(MeetRequest, request_id)
+            if stale is not None:
+                await session.delete(stale)
+            await DueWorkRepository(session).cancel(MEET_EXPIRY_KIND, [meet_key(request_id)])
+        return Reply(blocks=(
+            Text(f"I couldn't ask {name} privately: {exc.reason} Nothing was sent, so I've "
+                 "withdrawn the request."),
+            SmallPrint(f"`meet {topic}` shows who else could tell you about it."),
+        ), tone="warning")
+
     ctx.notify(destination, Reply(blocks=(
         Text(f"{who} would like to hear about your {args.topic}."),
         Actions(tuple(Button(label, "meet-answer", {"request": request.id, "answer": answer},
@@ -135,7 +151,7 @@ async def ask(ctx: Context, args: AskArgs) -> Reply:
         SmallPrint(f"Only if you accept will I open a conversation between you. This request "
                    f"expires on {local_time(expires, expert, ctx.settings.network.timezone)}. "
                    "`meet pause` stops requests."),
-    )))
+    )), about=expert.name, if_undeliverable=withdraw)
     return Reply(blocks=(Text(f"I've asked {expert.name} privately. If they accept, I'll open a "
                               "conversation between you."),
                          SmallPrint(f"Requests expire after "
@@ -147,8 +163,10 @@ async def _tell_asker(ctx: Context, request: MeetRequest, expert: Member) -> Non
     destination = reach(await ctx.directory.identities(request.asker_id),
                         (request.platform, request.space_id))
     if destination is not None:
+        asker = await ctx.directory.get(request.asker_id)
         ctx.notify(destination, Reply(blocks=(Text(not_available(expert.name,
-                                                                  request.topic)),)))
+                                                                  request.topic)),)),
+                   about=asker.name if asker else "")
 
 
 async def answer(ctx: Context, args: AnswerArgs) -> Reply:

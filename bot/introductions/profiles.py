@@ -16,7 +16,7 @@ from bot.errors import UserError
 from bot.expertise.replies import entry_line, member_title
 from bot.introductions.common import connect, describe
 from bot.members import resolve_member
-from bot.notifier import Destination
+from bot.notifier import Destination, Undeliverable
 from bot.replies import (
     Actions,
     Block,
@@ -36,7 +36,8 @@ from storage.models.directory import BIO_MAX, NAME_MAX, SHORT_MAX, SUMMARY_MAX
 from storage.repositories.introductions import IntroductionsRepository
 
 MAX_INTERESTS = 10
-LEARN_MAX = 2000
+LEARN_MAX = MAX_INTERESTS * (SUMMARY_MAX + 1)
+"""As much as can be stored (imports included), so a stored profile always fits its form."""
 CARD_ENTRIES = 5
 
 
@@ -169,7 +170,14 @@ async def intro(ctx: Context, args: IntroArgs) -> Reply:
     if not channel:
         return Reply(blocks=(Text(f"{done} This space has no introductions channel, so here "
                                   "is your card:"), *shown.blocks), tone="success")
-    ctx.notify(Destination(ctx.caller.platform, ctx.caller.space_id, channel_id=channel), shown)
+
+    async def show_here(exc: Undeliverable) -> Reply:
+        return Reply(blocks=(Text(f"{done} I couldn't post your intro card in the "
+                                  f"introductions channel: {exc.reason} Here it is:"),
+                             *shown.blocks), tone="warning")
+
+    ctx.notify(Destination(ctx.caller.platform, ctx.caller.space_id, channel_id=channel), shown,
+               about="your intro card", if_undeliverable=show_here)
     hint = "" if entries else " Add what you have done with `done <what you did>`."
     return Reply(blocks=(Text(f"{done} I've posted your intro card in the introductions "
                               f"channel.{hint}"),), tone="success")

@@ -9,6 +9,7 @@ records refusals. Handlers then check the pin itself (exists, in the right state
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
@@ -17,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.commands import Arg, Args, Capability, Command
 from bot.context import Context, actor_label
 from bot.errors import UserError
-from bot.notifier import Destination
-from bot.replies import Reply
+from bot.notifier import Destination, Undeliverable
+from bot.replies import Reply, Text
 from bot.resources import replies
 from bot.resources.privacy import export_pins, forget_pins
 from bot.resources.services import digest_section, schedule
@@ -285,7 +286,7 @@ async def approve(ctx: Context, args: IdArgs) -> Reply:
     await PinRepository(ctx.session).changed(item)
     ctx.audit("pin.approve", f"pin:{item.id}", before=before, after=item.snapshot())
     if (to := _suggester(item, ctx)) is not None:
-        ctx.notify(to, replies.approved_notice(item))
+        ctx.notify(to, replies.approved_notice(item), about="the member who suggested it")
     return replies.approved(item)
 
 
@@ -308,7 +309,15 @@ async def reject(ctx: Context, args: RejectArgs) -> Reply:
               after={**item.snapshot(), "reason": args.reason})
     to = _suggester(item, ctx)
     if to is not None:
-        ctx.notify(to, replies.rejected_notice(item, args.reason))
+        untold = replies.rejected(item, told=False)
+
+        async def say_untold(exc: Undeliverable) -> Reply:
+            return replace(untold, tone="warning", blocks=(*untold.blocks, Text(
+                f"I couldn't tell the member who suggested it why: {exc.reason} Let them "
+                "know yourself if you can.")))
+
+        ctx.notify(to, replies.rejected_notice(item, args.reason),
+                   about="the member who suggested it", if_undeliverable=say_untold)
     return replies.rejected(item, told=to is not None)
 
 

@@ -141,7 +141,7 @@ async def notify_members(ctx: Context, member_ids: Iterable[int],
         tz = members[member_id].timezone or ctx.settings.network.timezone
         message = build(tz)
         for destination in destinations(identities[member_id]):
-            ctx.notify(destination, message)
+            ctx.notify(destination, message, about=members[member_id].name)
 
 
 def channel_of(meet: TeachMeet) -> Destination | None:

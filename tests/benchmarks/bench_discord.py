@@ -125,8 +125,7 @@ async def ours(count: int, database: str) -> dict[str, list[float]]:
     await seed(app)
 
     async def body(fake: fd.FakeDiscord) -> list[float]:
-        adapter = DiscordAdapter(app.core, settings.discord, database=app.db,
-                                 gateway_options={"guild_ready_timeout": 0.01})
+        adapter = DiscordAdapter(app.core, gateway_options={"guild_ready_timeout": 0.01})
         await adapter.start()
         await fake.wait_until(lambda: fake.live)
         await measure(fake, 20)  # warm up

@@ -206,3 +206,28 @@ async def test_asking_again_after_an_unprocessed_expiry(app, chat, clock) -> Non
     assert await _status(app, first) == "expired"
     assert await _status(app, second) == "pending"
     assert await app.scheduler.run_due() == 0  # the first expiry was cancelled
+
+
+async def test_an_expert_who_cannot_be_messaged_is_never_counted_as_asked(app, chat) -> None:
+    """The platform refuses the DM for good (a Discord member blocking DMs from server
+    members, a deactivated Slack account): the asker hears so and what to do instead, and
+    no request is left pending that the expert never saw."""
+    await _setup(chat)
+    chat.refused["bob"] = "They don't accept direct messages from server members."
+    listing = await chat.say(f"meet {TOPIC}", user="ann")
+    ask = buttons(listing)[0]
+    reply = await chat.press(ask.command, dict(ask.args), user="ann")
+    text = reply.plain_text()
+    assert reply.tone == "warning" and "I've asked" not in text
+    assert ("I couldn't ask Bob Smith privately: They don't accept direct messages from "
+            "server members. Nothing was sent") in text
+    assert f"`meet {ask.args['topic']}`" in text
+    assert chat.sent == []
+    assert await count(app, MeetRequest) == 0
+    assert await count(app, DueWork, DueWork.kind == "meet-expire",
+                       DueWork.status == "pending") == 0
+    # nothing blocks asking again once they can be reached
+    del chat.refused["bob"]
+    again = await chat.press(ask.command, dict(ask.args), user="ann")
+    assert "I've asked Bob Smith privately" in again.plain_text()
+    assert await count(app, MeetRequest) == 1

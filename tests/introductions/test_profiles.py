@@ -126,3 +126,17 @@ async def test_digest_lists_new_intros_but_not_hidden(app, chat: FakeAdapter, cl
     assert "podcasting" in listing.items[0].text
     async with app.db.sessions() as session:
         assert await session.scalar(select(Member).where(Member.handle == "cat")) is not None
+
+
+async def test_a_card_the_channel_refuses_is_shown_to_its_owner(app, chat: FakeAdapter) -> None:
+    """The bot is not in the introductions channel: the member is told so, with the card,
+    rather than "I've posted your intro card"."""
+    chat.refused["C-INTROS"] = "I'm not a member of that channel; invite me to it first."
+    reply = await chat.say('intro name="Ann Jones" role="Computing lead"', user="ann")
+    text = reply.plain_text()
+    assert reply.tone == "warning" and "I've posted" not in text
+    assert ("Thanks — your profile is saved. I couldn't post your intro card in the "
+            "introductions channel: I'm not a member of that channel; invite me to it "
+            "first. Here it is:") in text
+    assert "Meet Ann Jones" in text and chat.sent == []
+    assert (await member(app, "ann")).role == "Computing lead"  # the profile itself is saved

@@ -257,3 +257,22 @@ async def test_bad_input_changes_nothing(app: App, chat: FakeAdapter) -> None:
     assert await count_pins(app) == 1
     row = await pin_row(app, 1)
     assert (row.status, row.title) == ("published", "Online safety guide")
+
+
+async def test_a_rejection_the_suggester_cannot_receive_is_told_to_the_moderator(
+        app: App, chat: FakeAdapter) -> None:
+    await chat.say("pin https://example.org/fad Fad of the week", user="ann")
+    chat.refused["ann"] = "Their account has been deactivated."
+    done = await chat.say("pins reject 1 Off topic for this network", user=MOD)
+    text = done.plain_text()
+    assert done.tone == "warning" and "has been told" not in text
+    assert ("I couldn't tell the member who suggested it why: Their account has been "
+            "deactivated. Let them know yourself") in text
+    assert (await pin_row(app, 1)).status == "rejected" and chat.sent == []
+    # an approval they cannot receive is reported too
+    await chat.say("pin https://example.org/ok A fine guide", user="bob")
+    chat.refused["bob"] = "They don't accept direct messages."
+    approved = await chat.say("pins approve 2", user=MOD)
+    assert approved.tone == "warning"
+    assert ("• the member who suggested it: They don't accept direct messages."
+            in approved.plain_text())

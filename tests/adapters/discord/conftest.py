@@ -151,11 +151,16 @@ def settings() -> Settings:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[fd.FakeDiscord]:
+    """A fake Discord; at the end of every test, nothing the bot sent was refused as
+    invalid, and nothing it sent pinged anyone or showed a mention someone typed."""
     server = fd.FakeDiscord([fd.guild(), fd.guild(fd.OTHER_GUILD_ID, "Cardiff teachers")])
     await server.start()
     with server.patched():
         yield server
     await server.stop()
+    assert server.refused == [], server.refused
+    assert server.pinged == [] and server.mentions_shown == [], (server.pinged,
+                                                                  server.mentions_shown)
 
 
 class Harness:
@@ -213,9 +218,9 @@ def slash_data(name: str, *sub: str, options: dict[str, Any] | None = None) -> d
     return {"id": fd.snowflake(), "name": name, "type": 1, "options": opts}
 
 
-async def start_adapter(app: App, settings: DiscordSettings) -> DiscordAdapter:
-    adapter = DiscordAdapter(app.core, settings, database=app.db,
-                             gateway_options={"guild_ready_timeout": 0.01})
+async def start_adapter(app: App, **gateway_options: Any) -> DiscordAdapter:
+    adapter = DiscordAdapter(app.core, gateway_options={"guild_ready_timeout": 0.01,
+                                                        **gateway_options})
     app.services.notifier.register(adapter)
     await adapter.start()
     return adapter
@@ -225,7 +230,7 @@ async def start_adapter(app: App, settings: DiscordSettings) -> DiscordAdapter:
 async def discord_bot(app: App, fake: fd.FakeDiscord) -> AsyncIterator[Harness]:
     Gate.release = asyncio.Event()
     app.services.registry = registry_for_tests()
-    harness = Harness(app, fake, await start_adapter(app, app.services.settings.discord))
+    harness = Harness(app, fake, await start_adapter(app))
     try:
         await asyncio.wait_for(harness.adapter.is_leader.wait(), 10)
         yield harness

@@ -4,6 +4,15 @@ The real discord.py client talks to it (`Route.BASE` and the default gateway URL
 here), so tests assert on the JSON Discord would receive, and events reach the bot as
 gateway dispatches parsed by discord.py's own state (INTERACTION_CREATE, MESSAGE_CREATE,
 GUILD_MEMBER_ADD). Used by the adapter tests and the benchmark.
+
+It behaves as Discord's documentation says, not as the bot expects: every message, modal
+and autocomplete answer is checked against the published limits (`discord_limits`) and
+refused with 400/50035 when over; an interaction takes one response (40060 after that), so
+a modal cannot follow a defer; the first follow-up after a deferred response is as
+ephemeral as the defer was, whatever it asks; a member who blocks DMs from server members
+cannot be messaged (403/50007); the bot cannot post where it has no access (403/50001). A
+copy's gateway can fall silent (`partition`): no heartbeat ACKs, nothing dispatched, new
+connections unanswered, as when Discord drops a connection without closing it.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.testing import serve_on_loopback
+from tests.adapters.discord import discord_limits
 
 APP_ID = "900000000000000001"
 BOT_ID = "900000000000000002"
@@ -81,6 +91,10 @@ class Call:
     json: Any = None
     files: dict[str, bytes] = field(default_factory=dict)
     at: float = 0.0
+    ephemeral: bool = False
+    """Whether Discord shows it to the member alone (for a first follow-up after a defer,
+    as the defer said, whatever its own flags)."""
+    status: int = 200
 
     @property
     def token(self) -> str:
@@ -97,6 +111,19 @@ class Session:
     ws: web.WebSocketResponse
     identified: bool = False
     seq: int = 0
+    session_id: str = ""
+    token: str = ""
+    silent: bool = False
+
+
+@dataclass
+class Interaction:
+    """What Discord remembers of one interaction: its kind and how it was answered."""
+
+    kind: int
+    response: int | None = None
+    deferred_ephemeral: bool = False
+    followups: int = 0
 
 
 class FakeDiscord:
@@ -111,6 +138,21 @@ class FakeDiscord:
         self.port = 0
         self.on_call: Callable[[Call], None] | None = None
         self.refuse_token = False
+        self.heartbeat_interval = 45000
+        """Milliseconds, sent in HELLO (Discord's is about 41,250)."""
+        self.interactions: dict[str, Interaction] = {}
+        self.refused: list[tuple[str, list[str]]] = []
+        """(path, problems) for payloads Discord would refuse as invalid."""
+        self.pinged: list[str] = []
+        """Mentions Discord would have notified someone of."""
+        self.mentions_shown: list[str] = []
+        """Mentions or broadcasts written anywhere in what the bot sent."""
+        self.blocks_dms: set[str] = set()
+        """Users who do not accept direct messages from server members."""
+        self.no_access: set[str] = set()
+        """Channels the bot cannot see or post in."""
+        self.partitioned: set[str] = set()
+        self._dm_recipients: dict[str, str] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -138,7 +180,16 @@ class FakeDiscord:
 
     @property
     def live(self) -> list[Session]:
-        return [s for s in self.sessions if s.identified and not s.ws.closed]
+        return [s for s in self.sessions if s.identified and not s.ws.closed and not s.silent]
+
+    def partition(self, token: str) -> None:
+        """Discord falls silent for the copy using `token` (its host can no longer reach
+        the gateway), without closing anything: no heartbeat ACKs, no events, and its new
+        connections are never answered either. Other copies are unaffected."""
+        self.partitioned.add(token)
+        for session in self.sessions:
+            if session.token == token:
+                session.silent = True
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -159,18 +210,25 @@ class FakeDiscord:
         await ws.prepare(request)
         session = Session(ws)
         self.sessions.append(session)
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval},
+                            "s": None, "t": None})
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 continue
             payload = json.loads(msg.data)
             op = payload.get("op")
+            if op in (2, 6):
+                session.token = str((payload.get("d") or {}).get("token", ""))
+                session.silent = session.token in self.partitioned
+            if session.silent:
+                continue
             if op == 1:
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif op in (2, 6):  # identify, or resume (answered as a fresh session)
                 self.identifies += 1
+                session.session_id = f"session-{self.identifies}"
                 await self._send(session, "READY", {
-                    "v": 10, "user": BOT_USER, "session_id": f"session-{self.identifies}",
+                    "v": 10, "user": BOT_USER, "session_id": session.session_id,
                     "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
                     "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
                     "application": {"id": APP_ID, "flags": 0}, "shard": [0, 1]})
@@ -189,6 +247,8 @@ class FakeDiscord:
         """Send a gateway event to the connected bot (there must be exactly one)."""
         live = self.live
         assert len(live) == 1, f"{len(live)} gateway connections"
+        if event == "INTERACTION_CREATE":
+            self.interactions[data["token"]] = Interaction(int(data["type"]))
         await self._send(live[0], event, data)
 
     # -- REST --------------------------------------------------------------------------------
@@ -204,11 +264,77 @@ class FakeDiscord:
                     call.files[part.filename or part.name or "file"] = await part.read()
         elif request.can_read_body:
             call.json = await request.json()
+        refusal = self._refusal(call)
+        if refusal is not None:
+            call.status = refusal.status
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)
         await self._notify()
-        return self._answer(request, call)
+        return refusal or self._answer(request, call)
+
+    def _invalid(self, call: Call, problems: list[str]) -> web.Response | None:
+        if not problems:
+            return None
+        self.refused.append((call.path, problems))
+        return _json({"code": 50035, "message": "Invalid Form Body",
+                      "errors": {"_errors": [{"code": "BASE_TYPE_INVALID", "message": p}
+                                             for p in problems]}}, status=400)
+
+    def _seen(self, payload: dict[str, Any]) -> None:
+        self.pinged += discord_limits.pings(payload)
+        self.mentions_shown += discord_limits.mention_tokens(payload)
+
+    def _refusal(self, call: Call) -> web.Response | None:
+        """Discord's answer to what it would not take; None when it takes it. Also works
+        out whether a message is ephemeral, and records mentions."""
+        parts = call.path.strip("/").split("/")
+        body = call.json if isinstance(call.json, dict) else {}
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            seen = self.interactions.get(parts[2])
+            if seen is None:
+                return _json({"code": 10062, "message": "Unknown interaction"}, status=404)
+            if seen.response is not None:
+                return _json({"code": 40060, "message": "Interaction has already been "
+                                                       "acknowledged."}, status=400)
+            kind = int(body.get("type", 0))
+            data = body.get("data") or {}
+            if kind == 9 and seen.kind == 5:
+                return self._invalid(call, ["a modal cannot answer a modal submission"])
+            problems = (discord_limits.modal_problems(data) if kind == 9 else
+                        discord_limits.choices_problems(data) if kind == 8 else
+                        discord_limits.message_problems(data) if kind in (4, 7) else [])
+            if invalid := self._invalid(call, problems):
+                return invalid
+            seen.response = kind
+            ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
+            seen.deferred_ephemeral = kind == 5 and ephemeral
+            call.ephemeral = ephemeral
+            self._seen(data)
+            return None
+        if parts[0] == "webhooks" and call.method == "POST" and len(parts) == 3:
+            seen = self.interactions.get(parts[2])
+            if seen is None or seen.response is None:
+                return _json({"code": 10015, "message": "Unknown Webhook"}, status=404)
+            if invalid := self._invalid(call, discord_limits.message_problems(body)):
+                return invalid
+            seen.followups += 1
+            first_after_defer = seen.response == 5 and seen.followups == 1
+            call.ephemeral = seen.deferred_ephemeral if first_after_defer else bool(
+                int(body.get("flags") or 0) & EPHEMERAL)
+            self._seen(body)
+            return None
+        if parts[0] == "channels" and parts[-1] == "messages" and call.method == "POST":
+            channel = parts[1]
+            if channel in self.no_access:
+                return _json({"code": 50001, "message": "Missing Access"}, status=403)
+            if self._dm_recipients.get(channel) in self.blocks_dms:
+                return _json({"code": 50007, "message": "Cannot send messages to this user"},
+                             status=403)
+            if invalid := self._invalid(call, discord_limits.message_problems(body)):
+                return invalid
+            self._seen(body)
+        return None
 
     def _message(self, channel_id: str, body: dict[str, Any] | None) -> dict[str, Any]:
         body = body or {}
@@ -246,6 +372,7 @@ class FakeDiscord:
             return _json(self._message(CHANNEL_ID, call.json))
         if call.path == "/users/@me/channels":
             recipient = str(call.json["recipient_id"])
+            self._dm_recipients[f"8{recipient[1:]}"] = recipient
             return _json({"id": f"8{recipient[1:]}", "type": 1,
                                       "recipients": [user(recipient, "someone")],
                                       "last_message_id": None})

@@ -267,14 +267,11 @@ def test_a_button_too_big_for_a_custom_id_becomes_a_typed_hint() -> None:
     assert "profile member=" in message.embeds[-1].footer.text  # type: ignore[operator]
 
 
-def test_tone_colours_and_privacy() -> None:
+def test_tone_colours() -> None:
     assert render.render(Reply(blocks=(Text("ok"),), tone="success")).embeds[0].colour.value \
         == 0x57F287
-    command = Command(name="x", summary="x", handler=_noop, channel_reply=True)
-    assert render.is_private(Reply(), None)
-    assert not render.is_private(Reply(), command)
-    assert not render.is_private(Reply(visibility="channel"), None)
-    assert render.is_private(Reply(tone="error", visibility="channel"), command)
+    assert render.render(Reply(blocks=(Text("no"),), tone="error")).embeds[0].colour.value \
+        == 0xED4245
 
 
 def test_modals_keep_to_five_inputs_and_discord_lengths() -> None:
@@ -292,8 +289,8 @@ def test_modals_keep_to_five_inputs_and_discord_lengths() -> None:
     assert [i["custom_id"] for i in inputs] == ["f0", "f1", "f2", "f3", "f4"]
     assert all(i["max_length"] <= 4000 and len(i.get("value", "")) <= 4000 for i in inputs)
     rest = [c for row in second["components"] for c in _flatten(row) if c.get("type") == 4]
-    assert [(i["custom_id"], i["value"][:5]) for i in rest] == [
-        ("f5", "iiiii"), ("f6", "typed"), ("f7", "iiiii")]
+    assert [(i["custom_id"], i.get("value")) for i in rest] == [
+        ("f5", None), ("f6", "typed"), ("f7", None)]  # 5,000 characters fit no box
     assert render.modal(Form("t", "survey save", fields, hidden={"x": "y" * 100})) is None
 
 
@@ -319,3 +316,24 @@ def test_modal_values_are_read_from_any_nesting(component: dict[str, Any]) -> No
 def test_attachments() -> None:
     message = render.render(Reply(attachment=Attachment("a.ics", b"BEGIN")))
     assert message.file is not None and message.file.filename == "a.ics"
+
+
+def test_a_value_longer_than_its_box_is_never_sent_as_the_default() -> None:
+    """Issue 12, item 4: the intro form pre-filled `learn` with up to 4,000 characters into
+    a box of at most 2,000, so Discord refused the modal and imported members with long
+    interests could never edit their profile. Discord requires value <= max_length <= 4000."""
+    form = Form("Introduce yourself", "intro", (
+        FormField("learn", "What you want to learn", kind="long_text", max_length=2000,
+                  initial="i" * 3999),
+        FormField("bio", "About you", kind="long_text", max_length=2000, initial="b" * 1500),
+        FormField("name", "Name", required=True, max_length=120, initial="n" * 130)))
+    modal = render.modal(form)
+    assert modal is not None
+    inputs = {c["custom_id"]: c for row in modal.to_dict()["components"]
+              for c in _flatten(row) if c.get("type") == 4}
+    for box in inputs.values():
+        assert len(box.get("value") or "") <= box["max_length"] <= 4000
+    assert "value" not in inputs["learn"] and inputs["learn"]["required"] is False
+    assert inputs["learn"]["placeholder"].startswith("Too long to show here")
+    assert inputs["bio"]["value"] == "b" * 1500  # what fits is shown as it is
+    assert "value" not in inputs["name"] and inputs["name"]["required"] is False

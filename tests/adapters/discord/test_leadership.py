@@ -50,14 +50,14 @@ async def posts_after(fake: fd.FakeDiscord, text_: str) -> int:
 
 async def test_one_copy_connects_and_another_takes_over_when_it_stops(
         copies: list[App], fake: fd.FakeDiscord) -> None:
-    first = await start_adapter(copies[0], copies[0].services.settings.discord)
+    first = await start_adapter(copies[0])
     await asyncio.wait_for(first.is_leader.wait(), 10)
-    others = [await start_adapter(app, app.services.settings.discord) for app in copies[1:]]
+    others = [await start_adapter(app) for app in copies[1:]]
     await asyncio.sleep(STANDBY_WAIT)
     assert fake.identifies == 1 and len(fake.live) == 1
     assert not any(o.is_leader.is_set() for o in others)
     for copy in (first, *others):  # /healthz: the leader connected, the others standing by
-        health = await copy._discord_health()
+        health = await copy._health()
         assert health.ok and health.detail.split(":")[0] == (
             "leader" if copy is first else "standby")
     assert await posts_after(fake, "help") == 1
@@ -83,7 +83,7 @@ async def test_one_copy_connects_and_another_takes_over_when_it_stops(
 
 async def test_a_copy_whose_database_session_dies_hands_over(
         copies: list[App], fake: fd.FakeDiscord) -> None:
-    first, second = [await start_adapter(app, app.services.settings.discord)
+    first, second = [await start_adapter(app)
                      for app in copies[:2]]
     leader = await _next_leader([first, second])
     standby = second if leader is first else first
@@ -125,3 +125,33 @@ async def _next_leader(adapters: list[DiscordAdapter]) -> DiscordAdapter:
         task.cancel()
     assert done, "no copy took over"
     return waits[done.pop()]
+
+
+async def test_a_leader_whose_gateway_goes_silent_hands_over(
+        copies: list[App], fake: fd.FakeDiscord) -> None:
+    """Issue 12, item 5: Discord falls silent for the leader's connection while its process
+    and its database session (so the lock) live on. Leadership follows the gateway's health:
+    after `gateway_grace_seconds` down, it gives the lock up and a copy that can reach
+    Discord takes over and answers mentions."""
+    fake.heartbeat_interval = 100
+    for n, app in enumerate(copies[:2]):
+        settings = app.services.settings
+        app.services.settings = settings.model_copy(update={"discord": settings.discord.model_copy(
+            update={"token": f"token-{n}", "gateway_grace_seconds": 1.0})})
+    first = await start_adapter(copies[0], heartbeat_timeout=0.5)
+    await asyncio.wait_for(first.is_leader.wait(), 10)
+    second = await start_adapter(copies[1], heartbeat_timeout=0.5)
+    await asyncio.sleep(STANDBY_WAIT)
+    assert not second.is_leader.is_set()
+
+    fake.partition("token-0")  # Discord no longer answers the leader's connection
+    await asyncio.wait_for(second.is_leader.wait(), 20)
+    assert not first.is_leader.is_set()
+    await fake.wait_until(lambda: len(fake.live) == 1)
+    assert fake.live[0].token == "token-1"
+    assert await posts_after(fake, "help") == 1
+    health = await first._health()
+    assert health.ok and health.detail.startswith("standby")  # it stood back, and says so
+    assert (await second._health()).detail.startswith("leader: gateway connected")
+    for adapter in (first, second):
+        await adapter.stop()

@@ -1,6 +1,13 @@
 """A local stand-in for Slack: the Web API, response URLs, file uploads and a Socket Mode
-WebSocket, all on loopback, recording every call; and a client that signs requests exactly
-as Slack does. Used by the tests and the benchmark."""
+WebSocket, all on loopback, recording every call in the order the bot made it; and a client
+that signs requests exactly as Slack does. Used by the tests and the benchmark.
+
+It behaves as Slack's documentation says, not as the bot expects: every message and view is
+checked against Block Kit's published limits (`blockkit`) and refused as Slack refuses it;
+the bot can post only where it is a member (`not_in_channel`, `channel_not_found`); a
+deactivated account cannot be messaged (`user_disabled`); a response URL takes at most five
+answers within 30 minutes (`used_url`, `expired_url`). What was refused, and every
+broadcast or mention Slack would have notified, is recorded for the fixtures to check."""
 
 from __future__ import annotations
 
@@ -19,8 +26,12 @@ import aiohttp
 from aiohttp import web
 
 from bot.testing import serve_on_loopback
+from tests.adapters.slack import blockkit
 
 JSON_FIELDS = ("blocks", "view", "files", "attachments")
+MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral")
+VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
+RESPONSE_URL_USES = 5
 
 
 @dataclass
@@ -28,6 +39,7 @@ class Call:
     method: str
     params: dict[str, Any]
     token: str
+    """The bot token used; for a response URL, its key."""
     at: float = field(default_factory=time.perf_counter)
 
 
@@ -38,17 +50,30 @@ class FakeSlack:
     def __init__(self, tokens: Mapping[str, str] | None = None) -> None:
         self.tokens = dict(tokens or {"xoxb-1": "T1", "xoxb-2": "T2"})
         self.calls: list[Call] = []
-        self.responses: list[Call] = []
+        """Everything the bot sent, Web API calls and response-URL answers, in order."""
+        self.refused: list[tuple[str, list[str]]] = []
+        """(method, problems) for payloads Slack would refuse as invalid."""
+        self.pinged: list[tuple[str, str]] = []
+        """(method, token) for each broadcast or mention Slack would have notified."""
         self.uploads: list[bytes] = []
         self.usergroups: list[dict[str, Any]] = []
         self.rate_limited: dict[str, int] = {}
         self.failing: dict[str, str] = {}
         """method -> Slack error code to answer with (e.g. chat.postEphemeral)."""
+        self.outside: set[str] = set()
+        """Public channels the bot is not a member of (it may not post there)."""
+        self.disabled: set[str] = set()
+        """Users whose accounts are deactivated."""
+        self.expired: set[str] = set()
+        """Response URL keys past their 30 minutes."""
+        self.gates: dict[str, asyncio.Event] = {}
+        """method -> an event the method waits for before answering (a slow Slack)."""
         self.response_waiters: dict[str, asyncio.Future[float]] = {}
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._socket_open = asyncio.Event()
         self._ids = itertools.count(1)
+        self._uses: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -78,16 +103,18 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
+    @property
+    def responses(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "response_url"]
+
     def messages(self) -> list[dict[str, Any]]:
-        """Every message the bot showed anyone: response URLs, posts and ephemerals."""
-        out = [c.params for c in self.responses]
-        out += [c.params for c in self.calls
-                if c.method in ("chat.postMessage", "chat.postEphemeral")]
-        return out
+        """Every message the bot showed anyone (response URLs, posts, ephemerals), in the
+        order it sent them."""
+        return [c.params for c in self.calls
+                if c.method == "response_url" or c.method in MESSAGE_METHODS]
 
     def clear(self) -> None:
         self.calls.clear()
-        self.responses.clear()
 
     def new_response_url(self) -> str:
         return f"{self.url}/respond/{next(self._ids)}"
@@ -96,6 +123,16 @@ class FakeSlack:
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self.response_waiters[key] = future
         return future
+
+    def _check(self, method: str, params: dict[str, Any]) -> list[str]:
+        if method in VIEW_METHODS or method == "response_action":
+            problems = blockkit.view_problems(params.get("view") or {})
+        else:
+            problems = blockkit.message_problems(params)
+        if problems:
+            self.refused.append((method, problems))
+        self.pinged += [(method, token) for token in blockkit.pings(params)]
+        return problems
 
     # -- handlers -------------------------------------------------------------------------------
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -121,9 +158,36 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": "0"})
         self.calls.append(Call(method, params, token))
+        if method in self.gates:
+            await self.gates[method].wait()
         if method in self.failing:
             return web.json_response({"ok": False, "error": self.failing[method]})
+        if method in MESSAGE_METHODS or method in VIEW_METHODS:
+            problems = self._check(method, params)
+            if problems:
+                error = "invalid_arguments" if method in VIEW_METHODS else "invalid_blocks"
+                return web.json_response({"ok": False, "error": error, "response_metadata": {
+                    "messages": [f"[ERROR] {p}" for p in problems]}})
+        refusal = self._refusal(method, params)
+        if refusal:
+            return web.json_response({"ok": False, "error": refusal})
         return web.json_response(self._answer(method, params, token))
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> str:
+        """Slack's answer where the bot may not do this (not a member, a gone account)."""
+        channel = str(params.get("channel") or params.get("channel_id") or "")
+        if method in (*MESSAGE_METHODS, "files.completeUploadExternal"):
+            if channel in self.outside:
+                return "not_in_channel"
+            if channel.startswith("D") and not channel.startswith("DU"):
+                return "channel_not_found"  # somebody else's direct conversation
+            if channel.startswith("DU") and channel[1:] in self.disabled:
+                return "user_disabled"
+        if method == "conversations.open":
+            users = str(params.get("users", "")).split(",")
+            if any(u in self.disabled for u in users):
+                return "user_disabled"
+        return ""
 
     def _answer(self, method: str, params: dict[str, Any], token: str) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
@@ -141,7 +205,7 @@ class FakeSlack:
             return {**ok, "channel": params.get("channel"), "ts": f"{next(self._ids)}.0001"}
         if method == "chat.postEphemeral":
             return {**ok, "message_ts": f"{next(self._ids)}.0002"}
-        if method in ("views.open", "views.publish"):
+        if method in VIEW_METHODS:
             return {**ok, "view": {**params.get("view", {}), "id": f"V{next(self._ids)}"}}
         if method == "usergroups.list":
             return {**ok, "usergroups": self.usergroups}
@@ -156,8 +220,20 @@ class FakeSlack:
         return ok
 
     async def _respond(self, request: web.Request) -> web.Response:
+        """A response URL: at most five answers, within 30 minutes; a refused answer is
+        recorded under "response_url (refused)"."""
         key = request.match_info["key"]
-        self.responses.append(Call("response_url", await request.json(), key))
+        payload = await request.json()
+        self._uses[key] = self._uses.get(key, 0) + 1
+        if key in self.expired or self._uses[key] > RESPONSE_URL_USES:
+            self.calls.append(Call("response_url (refused)", payload, key))
+            return web.Response(status=404, text="expired_url" if key in self.expired
+                                else "used_url")
+        problems = self._check("response_url", payload)
+        if problems:
+            self.calls.append(Call("response_url (refused)", payload, key))
+            return web.Response(status=400, text="invalid_blocks")
+        self.calls.append(Call("response_url", payload, key))
         waiter = self.response_waiters.pop(key, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(time.perf_counter())
@@ -302,4 +378,8 @@ class SlackClient:
                    "user": self._user(user, team), "api_app_id": "A1", "token": "legacy",
                    "trigger_id": f"trigger-{next(self._ids)}",
                    "view": {**view, "id": "V1", "state": {"values": state}}}
-        return await self.interact(payload)
+        sent = await self.interact(payload)
+        answer = sent.json()
+        if isinstance(answer, dict) and isinstance(answer.get("view"), dict):
+            self.fake._check("response_action", {"view": answer["view"]})
+        return sent

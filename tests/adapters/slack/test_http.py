@@ -6,30 +6,23 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
-from pydantic import Field
 from sqlalchemy import func, select
 
 from adapters.slack import SlackAdapter
 from adapters.slack.entry import HOME_PARTS, command_text, home_parts
 from bot.app import App
-from bot.commands import Arg, Args, Command
-from bot.context import Context
+from bot.commands import Args, Command
 from bot.notifier import Destination
 from bot.replies import (
-    Actions,
-    Attachment,
-    Button,
-    Form,
-    FormField,
     Reply,
     Text,
 )
 from storage.models import AuditEntry, DoneEntry, SlackEventSeen
 from tests.adapters.slack.blockkit import check_message, check_view, pressables
-from tests.adapters.slack.conftest import MOD_GROUP, MODERATOR
+from tests.adapters.slack.conftest import MOD_GROUP, MODERATOR, broken
 from tests.adapters.slack.fake_slack import FakeSlack, SlackClient
 
 APOLOGY = "Sorry, something went wrong"
@@ -51,72 +44,6 @@ async def ask(client: SlackClient, slack: SlackAdapter, text: str, **kw: Any) ->
     assert answers[0].token == sent.response_url.rsplit("/", 1)[1]
     check_message(answers[0].params)
     return answers[0].params
-
-
-# -- a capability used only by these tests: a form with typed, checked fields ------------------
-class SurveyArgs(Args):
-    name: Annotated[str, Arg(help="your name"), Field(min_length=2, max_length=20)]
-    size: Annotated[int | None, Arg(help="how many"), Field(ge=1, le=10)] = None
-    colour: Annotated[str | None, Arg(help="a colour")] = None
-    ref: Annotated[int, Arg(help="carried by the form")] = 0
-
-
-async def survey_form(ctx: Context, _args: Args) -> Reply:
-    return Reply(blocks=(Text("Tell us about you."),), form=Form(
-        title="A rather long survey title", command="survey save", hidden={"ref": 7},
-        fields=(FormField("name", "Name", required=True, max_length=20),
-                FormField("size", "Size", kind="number"),
-                FormField("colour", "Colour", kind="choice",
-                          choices=(("red", "Red"), ("blue", "Blue"))))))
-
-
-async def survey_save(ctx: Context, args: SurveyArgs) -> Reply:
-    if args.colour not in (None, "red", "blue"):
-        from bot.errors import UserError
-
-        raise UserError("pick red or blue", field="colour")
-    if args.name == "Next":
-        return Reply(form=Form("Step two", "survey save", hidden={"ref": args.ref + 1},
-                               fields=(FormField("name", "Name again", required=True),)))
-    ctx.audit("survey", args.name, after={"size": args.size, "ref": args.ref})
-    return Reply(blocks=(Text(f"Saved {args.name} size={args.size} colour={args.colour} "
-                              f"ref={args.ref}"),))
-
-
-async def secret_thing(ctx: Context, _args: Args) -> Reply:
-    ctx.audit("secret", "thing")
-    return Reply(blocks=(Text("Moderator thing done."),), visibility="channel")
-
-
-async def broken(ctx: Context, _args: Args) -> Reply:
-    raise RuntimeError("database on fire")
-
-
-async def calendar(ctx: Context, _args: Args) -> Reply:
-    return Reply(blocks=(Text("Here is the calendar file."),),
-                 attachment=Attachment("event.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-                                       "text/calendar"))
-
-
-@pytest.fixture
-def extra(app: App) -> App:
-    """The test commands above, added to this app's registry only."""
-    registry = app.services.registry
-    registry.add(Command("survey", "Fill in a survey.", survey_form, args=Args))
-    registry.add(Command("survey save", "Save a survey.", survey_save, args=SurveyArgs,
-                         hidden=True))
-    registry.add(Command("secret thing", "Moderators only.", secret_thing, args=Args,
-                         moderator_only=True))
-    registry.add(Command("broken", "Always fails.", broken, args=Args, hidden=True))
-    registry.add(Command("calendar", "A file.", calendar, args=Args, hidden=True))
-    registry.add(Command("moderate", "A button for moderators.", moderate_button, args=Args,
-                         hidden=True))
-    return app
-
-
-async def moderate_button(ctx: Context, _args: Args) -> Reply:
-    return Reply(blocks=(Actions((Button("Do the secret thing", "secret thing",
-                                         style="danger", confirm="Really?"),)),))
 
 
 # -- signatures --------------------------------------------------------------------------------
@@ -161,27 +88,56 @@ async def seed(client: SlackClient, slack: SlackAdapter) -> None:
         assert "Logged #" in reply["text"]
 
 
+async def every_command_answers(app: App, client: SlackClient, slack: SlackAdapter,
+                                fake_slack: FakeSlack, *, leave_out: tuple[str, ...] = (),
+                                ) -> None:
+    """Every command of the registry (examples and bare name), as a moderator and as a
+    member: each gets an answer Slack accepts, and none gets the apology. What each one
+    caused is read from the calls it made, in the order it made them."""
+    registry = app.services.registry
+    for command in registry.commands.values():
+        if command.name in leave_out:
+            continue
+        for text in (*command.examples, command.name):
+            for user in (MODERATOR, "UANN"):
+                before = len(fake_slack.calls)
+                sent = await client.command(text, user=user)
+                assert sent.status == 200 and sent.text == "", (text, sent)
+                await slack.idle()
+                caused = fake_slack.calls[before:]
+                shown = [c.params for c in caused if c.method == "response_url"
+                         or c.method in ("chat.postMessage", "chat.postEphemeral")]
+                opened = [c.params for c in caused if c.method == "views.open"]
+                assert shown or opened, f"{text!r} got no answer"
+                for message in shown:
+                    check_message(message)
+                    assert APOLOGY not in message["text"], (text, message["text"])
+                for view in opened:
+                    check_view(view["view"])
+
+
 async def test_every_command_in_the_registry_answers_in_slack(
         app: App, extra: App, slack: SlackAdapter, client: SlackClient,
         fake_slack: FakeSlack) -> None:
     await seed(client, slack)
-    registry = app.services.registry
-    for command in registry.commands.values():
-        for text in (*command.examples, command.name):
-            for user in (MODERATOR, "UANN"):
-                before = (len(fake_slack.messages()), len(fake_slack.calls_to("views.open")))
-                sent = await client.command(text, user=user)
-                assert sent.status == 200 and sent.text == "", (text, sent)
-                await slack.idle()
-                shown = fake_slack.messages()[before[0]:]
-                opened = fake_slack.calls_to("views.open")[before[1]:]
-                assert shown or opened, f"{text!r} got no answer"
-                for message in shown:
-                    check_message(message)
-                    if command.name != "broken":
-                        assert APOLOGY not in message["text"], (text, message["text"])
-                for view in opened:
-                    check_view(view["view"])
+    await every_command_answers(app, client, slack, fake_slack, leave_out=("broken",))
+
+
+async def test_the_every_command_check_catches_a_command_that_raises(
+        app: App, extra: App, slack: SlackAdapter, client: SlackClient,
+        fake_slack: FakeSlack) -> None:
+    """Issue 12, item 13: the fake used to list response-URL answers before API calls and
+    the check sliced that list by a count taken earlier, so a command answered with the
+    apology could pass once any API call had been made. Now the fake records in the order
+    sent and the check reads what each command caused: a raising command fails it."""
+    await seed(client, slack)
+    await ask(client, slack, "help", user="UANN", channel="DUANN")
+    await client.event({"type": "message", "channel_type": "im", "channel": "DUANN",
+                        "user": "UANN", "text": "done Wrote a strategy"})  # an API call
+    await slack.idle()
+    app.services.registry.add(Command("ordinary", "Looks harmless.", broken, args=Args))
+    with pytest.raises(AssertionError, match="Sorry, something went wrong"):
+        await every_command_answers(app, client, slack, fake_slack, leave_out=("broken",))
 
 
 async def test_slash_command_reply_is_the_core_reply_as_block_kit(
@@ -439,15 +395,15 @@ async def test_mentions_and_direct_messages(
     ephemeral = fake_slack.calls_to("chat.postEphemeral")[-1]
     assert ephemeral["channel"] == "C9" and ephemeral["user"] == "UCAT"
     assert "TeachMeet for 40" in ephemeral["text"]
-    await client.event({"type": "message", "channel_type": "im", "channel": "DCAT",
+    await client.event({"type": "message", "channel_type": "im", "channel": "DUCAT",
                         "user": "UCAT", "text": "done Built a makerspace #stem"})
     await slack.idle()
     posted = fake_slack.calls_to("chat.postMessage")[-1]
-    assert posted["channel"] == "DCAT" and "Logged #" in posted["text"]
+    assert posted["channel"] == "DUCAT" and "Logged #" in posted["text"]
     # the bot's own messages and edits are not commands
-    await client.event({"type": "message", "channel_type": "im", "channel": "DCAT",
+    await client.event({"type": "message", "channel_type": "im", "channel": "DUCAT",
                         "user": "UCAT", "subtype": "message_changed", "text": "done again"})
-    await client.event({"type": "message", "channel_type": "im", "channel": "DCAT",
+    await client.event({"type": "message", "channel_type": "im", "channel": "DUCAT",
                         "user": "UBOTT1", "bot_id": "BBOTT1", "text": "done Logged #4"})
     await slack.idle()
     assert await count(app, DoneEntry) == 4
@@ -462,7 +418,7 @@ async def test_mentions_and_direct_messages(
 
 async def test_a_retried_event_is_handled_once(
         app: App, slack: SlackAdapter, client: SlackClient, fake_slack: FakeSlack) -> None:
-    event = {"type": "message", "channel_type": "im", "channel": "DANN", "user": "UANN",
+    event = {"type": "message", "channel_type": "im", "channel": "DUANN", "user": "UANN",
              "text": "done Wrote the digital strategy"}
     first = await client.event(event, event_id="Ev0RETRY")
     retry = await client.event(event, event_id="Ev0RETRY", retry=1)
@@ -485,14 +441,21 @@ async def test_a_retried_event_is_handled_once(
     assert await count(app, DoneEntry) == 1 and await count(app, SlackEventSeen) == 1
 
 
-async def test_attachments_are_uploaded_as_files(
+async def test_files_go_only_to_the_members_own_dm_with_the_bot(
         extra: App, slack: SlackAdapter, client: SlackClient, fake_slack: FakeSlack) -> None:
-    shown = await ask(client, slack, "calendar", user="UANN", channel="DANN")
-    assert "event.ics" in shown["text"]
-    completed = fake_slack.calls_to("files.completeUploadExternal")[-1]
-    assert completed["channel_id"] == "DANN"
+    """Issue 12, item 8: typed in a DM between two people (a `D…` channel that is not the
+    bot's), a file (a personal-data export, an .ics) must never land in that conversation."""
+    shown = await ask(client, slack, "calendar", user="UANN", channel="DANNBOB")
+    assert "event.ics" in shown["text"] and "direct messages" in json.dumps(shown["blocks"])
+    assert fake_slack.calls_to("conversations.open")[-1]["users"] == "UANN"
+    completed = fake_slack.calls_to("files.completeUploadExternal")
+    assert [c["channel_id"] for c in completed] == ["DUANN"]
     assert fake_slack.uploads[-1] == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
     assert fake_slack.calls_to("files.getUploadURLExternal")[-1]["filename"] == "event.ics"
+    # typed in a channel, too, the file goes to the member's own DM
+    await ask(client, slack, "calendar", user="UANN", channel="C1")
+    completed = fake_slack.calls_to("files.completeUploadExternal")
+    assert [c["channel_id"] for c in completed] == ["DUANN", "DUANN"]
 
 
 async def test_rate_limits_are_retried(
@@ -549,9 +512,9 @@ async def test_the_welcome_flow(app: App, slack: SlackAdapter, client: SlackClie
 async def test_app_home_is_composed_of_core_replies(
         app: App, slack: SlackAdapter, client: SlackClient, fake_slack: FakeSlack) -> None:
     await seed(client, slack)
-    await client.event({"type": "app_home_opened", "user": "UANN", "channel": "DANN",
+    await client.event({"type": "app_home_opened", "user": "UANN", "channel": "DUANN",
                         "tab": "home"})
-    await client.event({"type": "app_home_opened", "user": "UANN", "channel": "DANN",
+    await client.event({"type": "app_home_opened", "user": "UANN", "channel": "DUANN",
                         "tab": "messages"})
     await slack.idle()
     published = fake_slack.calls_to("views.publish")

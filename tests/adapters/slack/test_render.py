@@ -55,7 +55,9 @@ def test_escape_leaves_no_control_brackets_but_keeps_links(text: str) -> None:
     stripped = render._KEEP.sub("", shown)
     assert "<" not in stripped and ">" not in stripped
     assert render.escape("see <https://example.org> & <@U123>, not <!channel>") == (
-        "see <https://example.org> &amp; <@U123>, not &lt;!channel&gt;")
+        "see <https://example.org> &amp; &lt;@U123&gt;, not &lt;!channel&gt;")
+    assert render.escape("@channel @Here @everyone, me@here.org") == (
+        "@\u2060channel @\u2060Here @\u2060everyone, me@here.org")
     assert render.escape("<https://evil.example|your bank>") == (
         "&lt;https://evil.example|your bank&gt;")
 

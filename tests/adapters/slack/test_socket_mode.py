@@ -50,7 +50,7 @@ async def test_socket_mode_envelopes(app: App, slack: SlackAdapter,
 
     event = {"token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
              "event_id": "EvSOCKET", "event_time": 1,
-             "event": {"type": "message", "channel_type": "im", "channel": "DANN",
+             "event": {"type": "message", "channel_type": "im", "channel": "DUANN",
                        "user": "UANN", "text": "done Wrote a strategy"}}
     for attempt in (0, 1):
         await fake_slack.push({"envelope_id": f"env-ev-{attempt}", "type": "events_api",
@@ -62,4 +62,4 @@ async def test_socket_mode_envelopes(app: App, slack: SlackAdapter,
     async with app.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(DoneEntry)) == 2
     posted = fake_slack.calls_to("chat.postMessage")
-    assert [p["channel"] for p in posted] == ["DANN"]
+    assert [p["channel"] for p in posted] == ["DUANN"]
