@@ -98,19 +98,16 @@ async def cmd_when(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import App, with_app
-    from bot.teachmeets.calendar import calendar, feed_name
-    from storage.repositories.teachmeets import TeachMeetRepository
+    from bot.teachmeets.feeds import network_feed
 
     async def body(app: App) -> int:
-        async with app.db.sessions() as session:
-            meets = await TeachMeetRepository(session).upcoming(
-                now=app.services.clock.now(), region=args.region, limit=10_000,
-                include_cancelled=True)
-        network = settings.network.name
-        args.file.write_bytes(calendar(meets, network, name=feed_name(network, args.region)))
+        content = await network_feed(app.services, args.region)
+        args.file.write_bytes(content)
+        count = content.count(b"BEGIN:VEVENT")
         where = f" in {args.region}" if args.region else ""
-        print(f"Wrote {len(meets)} upcoming teach-meets{where} to {args.file} (cancelled ones "
-              "are kept, marked cancelled, so calendars that subscribe drop them).")
+        print(f"Wrote {count} teach-meet entries{where} to {args.file}: the same calendar as "
+              "the /calendar.ics feed (recent past ones and cancelled ones are kept, so "
+              "calendars that subscribe drop them).")
         return 0
 
     return await with_app(settings, body)

@@ -93,6 +93,73 @@ class When:
         return f"{text} {start:%Z}"
 
 
+def rule_parts(rule: str) -> dict[str, str]:
+    """"FREQ=WEEKLY;BYDAY=TH" -> {"FREQ": "WEEKLY", "BYDAY": "TH"}."""
+    return dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+
+
+def describe_rule(rule: str, first: datetime) -> str:
+    """"every Thursday at 16:00 until Wed 21 Jul 2027", from an RRULE this reader makes."""
+    parts = rule_parts(rule)
+    if parts.get("FREQ") == "MONTHLY" and "BYMONTHDAY" in parts:
+        day = int(parts["BYMONTHDAY"])
+        text = f"on the {day}{_suffix(day)} of every month"
+    elif parts.get("FREQ") == "MONTHLY":
+        found = re.fullmatch(r"(-?\d)([A-Z]{2})", parts.get("BYDAY", ""))
+        if found is None:
+            return rule
+        text = (f"on the {ORDINAL_WORDS[int(found[1])]} "
+                f"{DAY_NAMES[RRULE_DAYS.index(found[2])]} of every month")
+    else:
+        names = " and ".join(DAY_NAMES[RRULE_DAYS.index(d)]
+                             for d in parts.get("BYDAY", "").split(",") if d in RRULE_DAYS)
+        text = ("every " if parts.get("INTERVAL", "1") == "1" else "every other ") + names
+    text += f" at {first:%H:%M}"
+    if "UNTIL" in parts:
+        until = datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=UTC).astimezone(first.tzinfo).date()
+        text += f" until {until:%a} {until.day} {until:%b %Y}"
+    elif "COUNT" in parts:
+        text += f", {parts['COUNT']} times"
+    return text
+
+
+def _suffix(day: int) -> str:
+    if day in (11, 12, 13):
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def phrase(when: When) -> str:
+    """Text this reader reads back to `when` (for a form's "When" field): plain words, not
+    ISO, so the member can edit it."""
+    start = when.start
+    day = f"{start.day} {start:%b %Y}"
+    clock = f"{start:%H:%M}"
+    length = ""
+    if when.end is not None:
+        end = when.end.astimezone(start.tzinfo)
+        if end.date() == start.date() and end > start:
+            clock += f"-{end:%H:%M}"
+        else:
+            length = f" for {when.minutes}m"
+    zone_text = f" {when.zone}"
+    if when.repeat is None:
+        return f"{start:%a} {day} {clock}{length}{zone_text}"
+    parts = rule_parts(when.repeat.rule)
+    pattern = describe_rule(";".join(f"{k}={v}" for k, v in parts.items()
+                                     if k not in ("UNTIL", "COUNT")), start)
+    pattern = pattern.rsplit(" at ", 1)[0]
+    text = f"{pattern} {clock}{length} from {day}"
+    if "UNTIL" in parts:
+        until = datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=UTC).astimezone(start.tzinfo).date()
+        text += f" until {until.day} {until:%b %Y}"
+    elif "COUNT" in parts:
+        text += f" {parts['COUNT']} times"
+    return text + zone_text
+
+
 @dataclass(frozen=True)
 class Ask:
     """A question for the member, with the readings they may choose between (buttons)."""
@@ -1550,6 +1617,8 @@ def _make_fixed(wall: datetime, end: tuple[int, int] | None, duration: int | Non
             return Ask(f"{start.isoformat()} is not a time {where.name} has.")
         return _finish(start, end, duration, where.name, setting)
     home = where.home
+    if home == "UTC":
+        return _finish(start, end, duration, "UTC", setting)
     for name in (setting.member_zone, home):
         if name and start.astimezone(ZoneInfo(name)).utcoffset() == start.utcoffset():
             return _finish(start, end, duration, name, setting)
@@ -1757,12 +1826,7 @@ def _first_meeting(template: When, rule_text: str, said: str, begin: date | None
     end = None
     if template.minutes is not None:
         end = (first.astimezone(UTC) + timedelta(minutes=template.minutes)).astimezone(tz)
-    description = f"{said} at {first:%H:%M}"
-    if until is not None:
-        description += f" until {_label_day(until, setting.today)}"
-    elif count is not None:
-        description += f", {count} times"
-    repeat = Repeat(rule=full, text=description)
+    repeat = Repeat(rule=full, text=describe_rule(full, first))
     horizon = first + timedelta(days=800)
     starts = repeat.starts(first, horizon)
     for start in starts:
