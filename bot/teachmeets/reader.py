@@ -253,7 +253,8 @@ PLACES = {"uk": "Europe/London", "british": "Europe/London", "england": "Europe/
           "india": "Asia/Kolkata", "indian": "Asia/Kolkata", "japan": "Asia/Tokyo",
           "new york": "America/New_York", "nyc": "America/New_York"}
 FILLER = {"on", "at", "from", "the", "starting", "starts", "start", "begins", "begin",
-          "beginning", "please", "of", "it's", "its", "is", "will be", "be", "held"}
+          "beginning", "please", "of", "it's", "its", "is", "will be", "be", "held", "prompt",
+          "sharp"}
 US_ORDER_ZONES = ("America/", "US/", "Pacific/Honolulu", "Asia/Manila")
 """Members here may write month/day, so a numeric date that reads both ways is asked."""
 
@@ -318,7 +319,13 @@ def _alt(words: Iterable[str]) -> str:
 _WD = rf"(?P<wd>{_alt(WEEKDAYS)})\.?"
 _WDS = rf"(?P<wds>{_alt(d.lower() for d in DAY_NAMES)})s"
 _MON = rf"(?P<mon>{_alt(MONTHS)})\.?"
-_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+DAY_WORDS = {w: i for i, w in enumerate((
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+    "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+    "seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty first", "twenty second",
+    "twenty third", "twenty fourth", "twenty fifth", "twenty sixth", "twenty seventh",
+    "twenty eighth", "twenty ninth", "thirtieth", "thirty first"), start=1)}
+_DAY = rf"(?P<d>\d{{1,2}}(?:st|nd|rd|th)?|{_alt(DAY_WORDS)})"
 _YR = r"(?:\s*(?P<y>\d{4}|'\d{2}))?"
 _MER = r"(?:\s*(?P<mer>am|pm))?"
 _HOUR = rf"(?P<h>\d{{1,2}}|{_alt(HOURS)})"
@@ -330,7 +337,7 @@ _DURATION = (
     rf"|\d+\s*{_M_UNIT}"
     rf"|\d{{1,2}}:\d{{2}}\s*(?:hours?|hrs?|h)?"
     rf"|(?:{_alt(NUMBERS)}|\d+)\s+and\s+a\s+(?:half|quarter)\s+hours?"
-    rf"|(?:{_alt(NUMBERS)})\s+hours?(?:\s+and\s+(?:a\s+half|a\s+quarter|three\s+quarters"
+    rf"|(?:{_alt(NUMBERS)})\s+(?:hours?|hrs?)(?:\s+and\s+(?:a\s+half|a\s+quarter|three\s+quarters"
     rf"|\d{{1,2}}\s*{_M_UNIT}|(?:{_alt(SPOKEN_MINUTES)})\s+minutes))?"
     rf"|half\s+an\s+hour|(?:three\s+quarters|a\s+quarter|3/4|1/2|1/4)\s+(?:of\s+an\s+)?hour"
     rf"|(?:ninety|sixty|seventy five|forty five|forty|fifty|thirty|twenty)\s+minutes)")
@@ -432,7 +439,13 @@ def _dotted(found: re.Match[str]) -> list[Piece]:
 def _named(found: re.Match[str]) -> list[Piece]:
     year = found["y"]
     value = (2000 + int(year[1:]) if year.startswith("'") else int(year)) if year else None
-    return _p("date", found, y=value, m=MONTHS[found["mon"]], d=int(found["d"]), iso=False)
+    return _p("date", found, y=value, m=MONTHS[found["mon"]], d=_day_number(found["d"]),
+              iso=False)
+
+
+def _day_number(text: str) -> int:
+    digits = re.match(r"\d+", text)
+    return int(digits.group(0)) if digits else DAY_WORDS[text]
 
 
 @rule(r"(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)")
@@ -450,8 +463,10 @@ def _month(found: re.Match[str]) -> list[Piece]:
       rf"(?:\s+(?:of|in)\s+(?:{_MON}(?:\s+(?P<y>\d{{4}}))?|(?P<rel>(?:the\s+|this\s+)?month"
       r"|(?:the\s+)?next\s+month|(?:the\s+)?following\s+month|every\s+month|each\s+month"
       r"|the\s+month)))?")
-def _nth(found: re.Match[str]) -> list[Piece]:
+def _nth(found: re.Match[str]) -> list[Piece] | None:
     rel = found["rel"] or ""
+    if ORDINALS[found["nth"]] == -1 and not rel and not found["mon"]:
+        return None  # "last Monday" is the one just gone, not the month's last
     which = ("every" if rel.startswith(("every", "each")) else
              "next" if ("next" in rel or "following" in rel) else "this" if rel else None)
     return _p("nth", found, n=ORDINALS[found["nth"]], wd=WEEKDAYS[found["wd"]],
@@ -471,11 +486,13 @@ rule(rf"{_WD}\s+(?:of\s+)?this\s+week")(_weekday("thisweek"))
 rule(rf"this\s+week(?:\s+on)?\s+{_WD}")(_weekday("thisweek"))
 rule(rf"next\s+{_WD}")(_weekday("next"))
 rule(rf"(?:this\s+coming|coming|this)\s+{_WD}")(_weekday("this"))
+rule(rf"{_WD}\s+(?:coming|this\s+coming)")(_weekday("this"))
 rule(rf"{_WD}\s+week")(_weekday("week"))
 rule(rf"a\s+week\s+(?:on|from|after|come)\s+{_WD}")(_weekday("week"))
 rule(rf"(?:the\s+)?{_WD}\s+after\s+next")(_weekday("week"))
 rule(rf"{_WD}\s+fortnight")(_weekday("fortnight"))
-rule(rf"a\s+fortnight\s+(?:on|from|come)\s+{_WD}")(_weekday("fortnight"))
+rule(rf"(?:a\s+fortnight|two\s+weeks|2\s+weeks)\s+(?:on|from|come)\s+{_WD}")(
+    _weekday("fortnight"))
 rule(rf"(?:last|past)\s+{_WD}")(_weekday("last"))
 rule(rf"{_WD}")(_weekday("plain"))
 
@@ -508,7 +525,7 @@ rule(r"a\s+fortnight\s+(?:today|from\s+today)|today\s+fortnight")(_rel(14))
 rule(rf"a\s+fortnight\s+(?:on\s+)?{_TOMORROW}|{_TOMORROW}\s+fortnight")(_rel(15))
 
 
-@rule(rf"in\s+{_NUM}\s+(?P<u>days?|weeks?|fortnights?)(?:'?\s*time)?"
+@rule(rf"in\s+{_NUM}\s+(?P<u>days?|weeks?|fortnights?)(?:'?s?'?\s*time)?"
       rf"|(?P<n2>\d{{1,3}}|{_alt(NUMBERS)})\s+(?P<u2>days?|weeks?)\s+"
       r"(?:from\s+(?:now|today)|time|'\s*time|today|hence)")
 def _in_days(found: re.Match[str]) -> list[Piece]:
@@ -631,16 +648,23 @@ def _spoken(found: re.Match[str]) -> list[Piece]:
                  found, mer=mer)
 
 
-@rule(rf"(?P<h>\d{{1,2}}|{_alt(HOURS)})")
+@rule(rf"(?P<at>(?:at|@)\s+)?(?P<h>\d{{1,2}}|{_alt(HOURS)})(?![.:]\d)")
 def _bare(found: re.Match[str]) -> list[Piece]:
+    """"4", "at four"; "Thursday 16" could be 16:00 or the 16th, so without "at" a number
+    from 13 up is asked about."""
     text = found["h"]
     if not text.isdigit():
         return _time(HOURS[text], 0, "bare", found)
-    return _time(int(text), 0, _style(text, None), found, raw=text)
+    pieces = _time(int(text), 0, _style(text, None), found, raw=text)
+    if int(text) >= 13 and not found["at"] and not text.startswith("0"):
+        pieces.append(Piece("doubt", {"day": int(text)}, found.group(0)))
+    return pieces
 
 
 # ranges, lengths, repeats -------------------------------------------------------------------
-@rule(r"-+|to|till|til|'til|until|untill|up\s+until|through|thru", boundary=False)
+@rule(r"-+|to|till|til|'til|until|untill|up\s+until|through|thru|ending(?:\s+at)?"
+      r"|finishing(?:\s+at|\s+by)?|finishes(?:\s+at)?|ends(?:\s+at)?|end\s+at",
+      boundary=False)
 def _sep(found: re.Match[str]) -> list[Piece] | None:
     word = found.group(0)
     if word[0].isalpha() and re.match(_BOUNDARY, found.string[found.end():]) is None:
@@ -778,7 +802,7 @@ def duration_minutes(text: str) -> int | None:
     if found := re.fullmatch(r"(\w+(?: of)?)\s+and\s+a\s+(half|quarter)\s+hours?", value):
         whole = _count_word(found[1])
         return None if whole is None else whole * 60 + (30 if found[2] == "half" else 15)
-    if found := re.fullmatch(r"(\w+(?: of)?)\s+hours?(?:\s+and\s+(.+))?", value):
+    if found := re.fullmatch(r"(\w+(?: of)?)\s+(?:hours?|hrs?)(?:\s+and\s+(.+))?", value):
         whole = _count_word(found[1])
         if whole is None:
             return None
@@ -974,6 +998,14 @@ def _interpret(pieces: list[Piece], setting: _Setting) -> Reading | None:
         if isinstance(exact, Refuse):
             return exact
         return Ask(f"“{said}” is a rough time: when exactly does it start?", offered)
+    if any(p.kind == "doubt" for p in pieces):
+        said = next(p for p in pieces if p.kind == "doubt")
+        exact = _interpret([p for p in pieces if p.kind != "doubt"], setting)
+        offered = exact.candidates if isinstance(exact, Ask) else (
+            (exact,) if isinstance(exact, When) else ())
+        return Ask(f"Is “{said.text}” the time ({said['day']}:00) or the {said['day']}"
+                   f"{_suffix(said['day'])}? Say e.g. `{said['day']}:00` or `the {said['day']}"
+                   f"{_suffix(said['day'])} 4pm`.", offered)
     if any(p.kind == "vague" for p in pieces):
         return Ask("Give the day and clock time it starts, e.g. `tomorrow 4pm`.")
     if any(p.kind == "recur" or (p.kind == "weekday" and p["mod"] == "plural")
@@ -1015,7 +1047,8 @@ def _interpret(pieces: list[Piece], setting: _Setting) -> Reading | None:
     for hm in clock:
         ends = _end_choices(hm, start_time, end_time, part) if end_time else [None]
         if isinstance(ends, Refuse):
-            return ends
+            readings.append(ends)  # this reading of an ambiguous start cannot be; others may
+            continue
         for end in ends:
             for day in (choice.days if choice else _today_or_tomorrow(hm, setting, where,
                                                                       today_only)):
@@ -1194,6 +1227,8 @@ def _end_choices(start: tuple[int, int], said: Piece, end: Piece,
         return [(h, m)]
     h = end["h"] % 12
     minutes = [h * 60 + end["m"] - end["minus"], (h + 12) * 60 + end["m"] - end["minus"]]
+    if h == 0:
+        minutes.append(24 * 60 + end["m"] - end["minus"])  # "10-12": noon, or midnight
     later = [x for x in minutes if x > start_minutes]
     if not later:
         return Refuse(f"It ends ({end.text}) before it starts ({_hm(start)}).")
@@ -1571,8 +1606,10 @@ def _wall_time(wall: datetime, tz: ZoneInfo) -> datetime | Ask | Refuse:
 
 def _finish(start: datetime, end: tuple[int, int] | None, duration: int | None, zone_name: str,
             setting: _Setting) -> Reading:
+    """The reading from an aware start: an end wall time is read where the start was (a
+    fixed offset such as GMT, or the zone), a length is added in real elapsed time."""
     tz = ZoneInfo(zone_name)
-    start = start.astimezone(tz)
+    said_in = start.tzinfo
     if start <= setting.now:
         local = start.astimezone(ZoneInfo(setting.member_zone))
         return Refuse(f"{local:%a} {local.day} {local:%b %Y} {local:%H:%M} is in the past; a "
@@ -1581,10 +1618,10 @@ def _finish(start: datetime, end: tuple[int, int] | None, duration: int | None, 
     if end is not None:
         end_day = start.date() + timedelta(days=end[0] // 24)
         end_wall = datetime.combine(end_day, time(end[0] % 24, end[1]))
-        if start.tzinfo is not None and not isinstance(start.tzinfo, ZoneInfo):
-            stop = end_wall.replace(tzinfo=start.tzinfo)
+        if not isinstance(said_in, ZoneInfo):
+            stop = end_wall.replace(tzinfo=said_in)
         else:
-            found = _wall_time(end_wall, tz)
+            found = _wall_time(end_wall, said_in)
             if isinstance(found, Refuse):
                 return found
             if isinstance(found, Ask):
@@ -1593,8 +1630,10 @@ def _finish(start: datetime, end: tuple[int, int] | None, duration: int | None, 
         if duration is not None and elapsed_minutes(start, stop) != duration:
             raise _Unreadable
     elif duration is not None:
-        stop = (start.astimezone(UTC) + timedelta(minutes=duration)).astimezone(tz)
+        stop = start.astimezone(UTC) + timedelta(minutes=duration)
+    start = start.astimezone(tz)
     if stop is not None:
+        stop = stop.astimezone(tz)
         minutes = elapsed_minutes(start, stop)
         if minutes <= 0:
             return Refuse("It ends before it starts.")
