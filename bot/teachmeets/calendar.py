@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, vDuration, vRecur
 
 from storage.models import TeachMeet, TeachMeetSeries
 
@@ -137,7 +137,7 @@ def calendar(events: Sequence[Event], *, name: str = "",
     if refresh_minutes is not None:
         cal.add("refresh-interval", timedelta(minutes=refresh_minutes),
                 parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", timedelta(minutes=refresh_minutes))
+        cal.add("x-published-ttl", vDuration(timedelta(minutes=refresh_minutes)))
     starts: list[date] = []
     for component in events:
         cal.add_component(component)
