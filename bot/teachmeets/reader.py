@@ -254,7 +254,7 @@ PLACES = {"uk": "Europe/London", "british": "Europe/London", "england": "Europe/
           "new york": "America/New_York", "nyc": "America/New_York"}
 FILLER = {"on", "at", "from", "the", "starting", "starts", "start", "begins", "begin",
           "beginning", "please", "of", "it's", "its", "is", "will be", "be", "held", "prompt",
-          "sharp"}
+          "sharp", "onwards"}
 US_ORDER_ZONES = ("America/", "US/", "Pacific/Honolulu", "Asia/Manila")
 """Members here may write month/day, so a numeric date that reads both ways is asked."""
 
@@ -347,7 +347,7 @@ def rule(regex: str, *, boundary: bool = True) -> Callable[[Builder], Builder]:
     """Register a scanner rule: a regex matched where the scanner stands, and what its match
     means (None: it does not apply here after all). The longest match wins; among equal
     lengths, the rule registered first."""
-    compiled = re.compile(regex + (_BOUNDARY if boundary else ""))
+    compiled = re.compile(f"(?:{regex})" + (_BOUNDARY if boundary else ""))
 
     def register(build: Builder) -> Builder:
         _RULES.append((compiled, build))
@@ -840,6 +840,7 @@ def normalise(text: str) -> str:
     value = re.sub(r"(?<![a-z])([ap])\.\s?m\b\.?", r"\1m", value)
     value = re.sub(r"o'?\s?clock", "oclock", value)
     value = value.replace("@", " at ").replace("&", " and ")
+    value = re.sub(r"\bat(?=\d)", "at ", value)
     value = re.sub(r"[,;!?()\[\]\"]", " ", value)
     value = re.sub(r"\.(?=\s|$)", " ", value)
     value = re.sub(r"\s*-\s*", "-", value)
@@ -990,6 +991,7 @@ def _suggestion(text: str, setting: _Setting) -> tuple[When, ...]:
 
 
 def _interpret(pieces: list[Piece], setting: _Setting) -> Reading | None:
+    pieces = _settle_dotted(pieces)
     if any(p.kind == "rough" for p in pieces):
         exact = _interpret([p for p in pieces if p.kind != "rough"], setting)
         said = next(p.text for p in pieces if p.kind == "rough")
@@ -998,6 +1000,18 @@ def _interpret(pieces: list[Piece], setting: _Setting) -> Reading | None:
         if isinstance(exact, Refuse):
             return exact
         return Ask(f"“{said}” is a rough time: when exactly does it start?", offered)
+    if any(p.kind == "dotdoubt" for p in pieces):
+        said = next(p for p in pieces if p.kind == "dotdoubt")
+        exact = _interpret([p for p in pieces if p.kind != "dotdoubt"], setting)
+        named = [p["wd"] for p in pieces if p.kind == "weekday"]
+        as_date = _next_date(said["m"], said["d"], setting.today)
+        if named and as_date is not None and as_date.weekday() not in named:
+            return exact  # "Tuesday 16.10": 16 October is no Tuesday, so it is 16:10
+        offered = exact.candidates if isinstance(exact, Ask) else (
+            (exact,) if isinstance(exact, When) else ())
+        return Ask(f"Is “{said.text}” a time, or the date {said['d']} "
+                   f"{MONTH_NAMES[said['m']]}? Write times with a colon or am/pm (`5:10pm`) "
+                   "and dates with the month as a word.", offered)
     if any(p.kind == "doubt" for p in pieces):
         said = next(p for p in pieces if p.kind == "doubt")
         exact = _interpret([p for p in pieces if p.kind != "doubt"], setting)
@@ -1017,7 +1031,6 @@ def _interpret(pieces: list[Piece], setting: _Setting) -> Reading | None:
     if isinstance(where, (Ask, Refuse)):
         return where
     pieces = [p for p in pieces if p.kind != "zone"]
-    pieces = _settle_dotted(pieces)
     start_time, end_time, pieces = _clock(pieces)
     if start_time is not None and end_time is not None:
         start_time = _start_from_end(start_time, end_time)
@@ -1127,6 +1140,13 @@ def _settle_dotted(pieces: list[Piece]) -> list[Piece]:
         as_time = a <= 23 and b <= 59
         if as_date and (others or not as_time):
             out.append(Piece("numeric", {"a": a, "b": b, "y": None}, piece.text))
+        elif as_date and as_time:
+            # "5.10": 17:10, or 5 October? Asked, with the time offered.
+            out.append(Piece("time", {"h": a, "m": b, "style": _style(piece["raw"], None),
+                                      "mer": None, "minus": 0, "spoken": a,
+                                      "raw": piece["raw"]}, piece.text))
+            out.append(Piece("dotdoubt", {"d": a, "m": b}, piece.text))
+            others += 1
         elif as_time:
             out.append(Piece("time", {"h": a, "m": b, "style": _style(piece["raw"], None),
                                       "mer": None, "minus": 0, "spoken": a,

@@ -219,6 +219,20 @@ def test_skipped_wall_times_are_refused_and_doubled_ones_asked() -> None:
            ("Sunday 12.30am", AUTUMN, "2027-10-31 00:30")])
 
 
+def test_a_dotted_pair_that_could_be_a_date_or_a_time() -> None:
+    check([("12.03 at 4pm", TUE, "2027-03-12 16:00"), ("Thursday 15.45", TUE,
+                                                         "2027-01-14 15:45"),
+           ("5.10", TUE, Q),  # 17:10, or 5 October?
+           ("Thursday 5.10", TUE, "2027-01-14 17:10"),  # 5 October 2027 is no Thursday
+           ("Thursday 16", TUE, Q), ("Thursday at 16", TUE, "2027-01-14 16:00")])
+
+
+def test_abbreviations_match_whole_words_only() -> None:
+    check([("3 July 2027 4pm IST", TUE, Q),  # Irish or India? not "is" + "t"
+           ("Thursday 4pm onwards", TUE, "2027-01-14 16:00"),
+           ("Thursday at4pm", TUE, "2027-01-14 16:00")])
+
+
 def test_words_the_reader_does_not_know_make_a_question_with_its_best_reading() -> None:
     zone = ZoneInfo(LONDON)
     now = datetime.fromisoformat(TUE).replace(tzinfo=zone)
