@@ -388,7 +388,7 @@ def _style(raw_hour: str, mer: str | None) -> str:
 
 
 # dates and days ----------------------------------------------------------------------------
-@rule(r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
+@rule(r"(?P<y>\d{4})(?P<s>[-/.])(?P<mo>\d{1,2})(?P=s)(?P<d>\d{1,2})"
       r"(?:(?P<t>t|\s+)(?P<h>\d{1,2}):(?P<mi>\d{2})(?::\d{2}(?:\.\d+)?)?"
       r"(?P<off>z|[+-]\d{2}(?::?\d{2})?)?)?")
 def _iso(found: re.Match[str]) -> list[Piece] | None:
@@ -406,6 +406,17 @@ def _iso(found: re.Match[str]) -> list[Piece] | None:
             return None
         out.append(Piece("zone", {"fixed": minutes, "home": None, "abbr": offset.upper()},
                          offset))
+    return out
+
+
+@rule(r"(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})t(?P<h>\d{2})(?P<mi>\d{2})(?:\d{2})?(?P<z>z)?")
+def _compact_iso(found: re.Match[str]) -> list[Piece]:
+    """"20261203T160000Z", as calendar files write it."""
+    out = [Piece("date", {"y": int(found["y"]), "m": int(found["mo"]), "d": int(found["d"]),
+                          "iso": True}, found.group(0))]
+    out += _time(int(found["h"]), int(found["mi"]), "24h", found, raw=found["h"])
+    if found["z"]:
+        out.append(Piece("zone", {"fixed": 0, "home": None, "abbr": "Z"}, "z"))
     return out
 
 
@@ -448,9 +459,9 @@ def _day_number(text: str) -> int:
     return int(digits.group(0)) if digits else DAY_WORDS[text]
 
 
-@rule(r"(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)")
+@rule(rf"(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)|the\s+(?P<dw>{_alt(DAY_WORDS)})")
 def _ordinal(found: re.Match[str]) -> list[Piece]:
-    return _p("ordinal", found, d=int(found["d"]))
+    return _p("ordinal", found, d=int(found["d"]) if found["d"] else DAY_WORDS[found["dw"]])
 
 
 @rule(rf"(?:in\s+|of\s+)?{_MON}(?:\s+(?P<y>\d{{4}}))?")
@@ -648,15 +659,16 @@ def _spoken(found: re.Match[str]) -> list[Piece]:
                  found, mer=mer)
 
 
-@rule(rf"(?P<at>(?:at|@)\s+)?(?P<h>\d{{1,2}}|{_alt(HOURS)})(?![.:]\d)")
+@rule(rf"(?P<h>\d{{1,2}}|{_alt(HOURS)})(?![.:]\d)")
 def _bare(found: re.Match[str]) -> list[Piece]:
-    """"4", "at four"; "Thursday 16" could be 16:00 or the 16th, so without "at" a number
-    from 13 up is asked about."""
+    """"4", "at four"; "Thursday 16" could be 16:00 or the 16th, so without "at" before it
+    a number from 13 up is asked about."""
     text = found["h"]
     if not text.isdigit():
         return _time(HOURS[text], 0, "bare", found)
     pieces = _time(int(text), 0, _style(text, None), found, raw=text)
-    if int(text) >= 13 and not found["at"] and not text.startswith("0"):
+    said_at = re.search(r"\bat\s+$", found.string[:found.start()]) is not None
+    if int(text) >= 13 and not said_at and not text.startswith("0"):
         pieces.append(Piece("doubt", {"day": int(text)}, found.group(0)))
     return pieces
 
@@ -701,7 +713,9 @@ def _duration(found: re.Match[str]) -> list[Piece] | None:
     if found["dur2"] and not re.search(r"[a-z]", text):
         return None  # a bare "1:30" is a clock time, not a length
     minutes = duration_minutes(text)
-    return None if minutes is None else _p("duration", found, minutes=minutes)
+    if minutes is None or (found["dur2"] and minutes > 12 * 60):
+        return None  # "16h" without "for" is more likely a clock time than a length
+    return _p("duration", found, minutes=minutes)
 
 
 @rule(rf"for\s+(?:another\s+)?{_NUM}\s+(?:more\s+)?(?P<u>weeks?|months?|sessions?|times|"
@@ -845,6 +859,9 @@ def normalise(text: str) -> str:
     value = re.sub(r"\.(?=\s|$)", " ", value)
     value = re.sub(r"\s*-\s*", "-", value)
     value = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", value)
+    months = "|".join(sorted(MONTHS, key=len, reverse=True))
+    value = re.sub(rf"(\d)-({months})\b", r"\1 \2", value)
+    value = re.sub(rf"\b({months})-(\d)", r"\1 \2", value)
     value = re.sub(r"(?<=[a-z])-(?=\d)|(?<=\d)-(?=[a-z])", " - ", value)
     return " ".join(value.split())
 
@@ -948,9 +965,10 @@ def _unsure(text: str, unknown: list[str], reading: Reading | None, setting: _Se
     shown = text.strip()[:80]
     words = " ".join(unknown)[:40]
     candidates: tuple[When, ...] = ()
-    if isinstance(reading, When):
+    datey = any(_datey(word) for word in unknown)
+    if isinstance(reading, When) and not datey:
         candidates = (reading,)
-    elif isinstance(reading, Ask):
+    elif isinstance(reading, Ask) and not datey:
         candidates = reading.candidates
     if not candidates and suggest:
         candidates = _suggestion(text, setting)
@@ -964,6 +982,14 @@ def _unsure(text: str, unknown: list[str], reading: Reading | None, setting: _Se
     else:
         question += f" When does it start? For example {EXAMPLES}."
     return Ask(question, candidates)
+
+
+def _datey(word: str) -> bool:
+    """A word that may carry part of the date or time: what was read without it is no
+    suggestion ("4pm on the thirtieth" is not "4pm today")."""
+    return bool(re.search(r"\d", word)) or any(
+        word.startswith(stem) for stem in (*MONTHS, *WEEKDAYS, *HOURS, *DAY_WORDS)
+        if len(stem) > 2) or word in ("noon", "midnight", "week", "weeks", "day", "days")
 
 
 def _suggestion(text: str, setting: _Setting) -> tuple[When, ...]:

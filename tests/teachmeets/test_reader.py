@@ -227,6 +227,18 @@ def test_a_dotted_pair_that_could_be_a_date_or_a_time() -> None:
            ("Thursday 16", TUE, Q), ("Thursday at 16", TUE, "2027-01-14 16:00")])
 
 
+def test_other_ways_of_writing_dates_and_times() -> None:
+    check([("2027.01.20 16:00", TUE, "2027-01-20 16:00"),
+           ("2027/01/20 16:00", TUE, "2027-01-20 16:00"),
+           ("20270120T160000Z", TUE, "2027-01-20 16:00"),
+           ("20-Jan-2027 16:00", TUE, "2027-01-20 16:00"),
+           ("Wednesday, 20th of Jan. at 4 o'clock in the afternoon", TUE, "2027-01-20 16:00"),
+           ("Thursday at four thirty", TUE, "2027-01-14 16:30"),
+           ("4 pm on the twentieth", TUE, "2027-01-20 16:00"),
+           ("Thursday 4pm 2h", TUE, ("2027-01-14 16:00", "2027-01-14 18:00")),
+           ("Jan 20, 16h", TUE, Q)])  # 16:00, or a 16-hour length?
+
+
 def test_abbreviations_match_whole_words_only() -> None:
     check([("3 July 2027 4pm IST", TUE, Q),  # Irish or India? not "is" + "t"
            ("Thursday 4pm onwards", TUE, "2027-01-14 16:00"),
