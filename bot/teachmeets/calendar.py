@@ -135,7 +135,7 @@ def calendar(events: Sequence[Event], *, name: str = "",
         cal.add("name", name)
         cal.add("x-wr-calname", name)
     if refresh_minutes is not None:
-        cal.add("refresh-interval", timedelta(minutes=refresh_minutes),
+        cal.add("refresh-interval", vDuration(timedelta(minutes=refresh_minutes)),
                 parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", vDuration(timedelta(minutes=refresh_minutes)))
     starts: list[date] = []

@@ -257,6 +257,19 @@ def test_words_the_reader_does_not_know_make_a_question_with_its_best_reading() 
     assert isinstance(read("", now=now, tz=LONDON), Refuse)
 
 
+def test_dateparser_is_asked_only_for_a_suggestion() -> None:
+    """A form the rules do not know is never taken: dateparser's reading is offered."""
+    zone = ZoneInfo(LONDON)
+    now = datetime.fromisoformat(TUE).replace(tzinfo=zone)
+    reading = read("20Jan2027 16:00", now=now, tz=LONDON)
+    assert isinstance(reading, Ask)
+    assert [c.start.strftime("%Y-%m-%d %H:%M") for c in reading.candidates] == [
+        "2027-01-20 16:00"]
+    assert read("20Jan2027 16:00", now=now, tz=LONDON, suggest=False) == Ask(
+        reading.question.split(" Did you mean")[0] + " When does it start? For example "
+        "`next Tuesday 4pm`, `Thu 3 Dec 16:00-17:30` or `2026-12-03 16:00 Europe/London`.")
+
+
 def test_questions_offer_the_readings_as_candidates() -> None:
     zone = ZoneInfo(LONDON)
     now = datetime.fromisoformat(TUE).replace(tzinfo=zone)
