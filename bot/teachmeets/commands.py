@@ -73,9 +73,8 @@ Pick = Annotated[int | None, Arg(help="which of a question's choices"), Field(ge
 class _Details(Args):
     """What create and edit share."""
 
-    start: Annotated[str | None, Arg(help="when it starts, e.g. \"next Tuesday 4pm\", "
-                                          "\"2026-12-03 16:00-17:30 Europe/London\" or "
-                                          "\"every first Thursday of the month 4pm\""),
+    start: Annotated[str | None, Arg(help="when, e.g. \"next Tuesday 4-6pm\" or \"every "
+                                          "first Thursday of the month 4pm\""),
                      Field(max_length=200)] = None
     duration: Annotated[str | None, Arg(help="how long: 2h, 90m, 1h30"),
                         Field(max_length=40)] = None

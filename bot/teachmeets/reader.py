@@ -547,9 +547,12 @@ def _in_days(found: re.Match[str]) -> list[Piece]:
               part=None, today_only=False, vague="couple" in number)
 
 
-@rule(r"(?:in\s+)?(?:a|an|one|\d+)\s+(?:hours?|minutes?|mins?)(?:'?\s*time)?")
-def _in_hours(found: re.Match[str]) -> list[Piece] | None:
-    return _p("vague", found) if found.group(0).startswith("in") else None
+@rule(rf"in\s+(?P<n>an|a|\d{{1,3}}|{_alt(HOURS)})\s+(?P<u>hours?|hrs?|minutes?|mins?)"
+      r"(?:'?s?'?\s*time)?")
+def _in_hours(found: re.Match[str]) -> list[Piece]:
+    """"in 3 minutes", "in an hour": from now."""
+    count = int(found["n"]) if found["n"].isdigit() else NUMBERS[found["n"]]
+    return _p("soon", found, minutes=count * (60 if found["u"].startswith("h") else 1))
 
 
 @rule(r"(?:(?:this|the)\s+)?weekend|next\s+weekend")
@@ -1046,8 +1049,15 @@ def _interpret(pieces: list[Piece], setting: _Setting) -> Reading | None:
         return Ask(f"Is “{said.text}” the time ({said['day']}:00) or the {said['day']}"
                    f"{_suffix(said['day'])}? Say e.g. `{said['day']}:00` or `the {said['day']}"
                    f"{_suffix(said['day'])} 4pm`.", offered)
-    if any(p.kind == "vague" for p in pieces):
-        return Ask("Give the day and clock time it starts, e.g. `tomorrow 4pm`.")
+    soon = [p for p in pieces if p.kind == "soon"]
+    if soon:
+        if len(soon) > 1 or any(p.kind not in ("soon", "duration", "zone") for p in pieces):
+            raise _Unreadable
+        start = (setting.now + timedelta(minutes=soon[0]["minutes"], seconds=59)).replace(
+            second=0, microsecond=0)
+        lengths = [p["minutes"] for p in pieces if p.kind == "duration"]
+        return _finish(start, None, lengths[0] if lengths else None, setting.member_zone,
+                       setting)
     if any(p.kind == "recur" or (p.kind == "weekday" and p["mod"] == "plural")
            or p.kind == "count" or (p.kind == "nth" and p["which"] == "every")
            for p in pieces):

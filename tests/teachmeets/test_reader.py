@@ -132,7 +132,10 @@ def test_weekday_week_and_fortnights() -> None:
 def test_in_n_days_or_weeks_keeps_the_clock_time_said() -> None:
     check([("in 5 days at 4", TUE, "2027-01-17 16:00"),
            ("in three weeks at 4pm", TUE, "2027-02-02 16:00"),
-           ("in 10 days time at 4.30", TUE, "2027-01-22 16:30")])
+           ("in 10 days time at 4.30", TUE, "2027-01-22 16:30"),
+           ("in 3 minutes", TUE, "2027-01-12 15:03"),  # from now (trying reminders out)
+           ("in an hour for 30 mins", TUE, ("2027-01-12 16:00", "2027-01-12 16:30")),
+           ("in 2 hours on Thursday", TUE, Q), ("in a couple of weeks at 4", TUE, Q)])
 
 
 def test_ordinal_days_and_nth_weekdays() -> None:
