@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import ics as ics_library
 import pytest
+import vobject
 from icalendar import Calendar, Event
 
 from bot.app import App
@@ -21,9 +23,12 @@ from tests.teachmeets.support import confirmed, create, move
 
 
 def parse(content: bytes) -> Event:
+    """The one event, read by icalendar; vobject and ics must read the file too."""
     calendar = Calendar.from_ical(content)
     events = calendar.walk("VEVENT")
     assert len(events) == 1
+    assert len(vobject.readOne(content.decode()).vevent_list) == 1
+    assert len(ics_library.Calendar(content.decode()).events) == 1
     return events[0]
 
 
