@@ -254,7 +254,7 @@ PLACES = {"uk": "Europe/London", "british": "Europe/London", "england": "Europe/
           "new york": "America/New_York", "nyc": "America/New_York"}
 FILLER = {"on", "at", "from", "the", "starting", "starts", "start", "begins", "begin",
           "beginning", "please", "of", "it's", "its", "is", "will be", "be", "held", "prompt",
-          "sharp", "onwards"}
+          "sharp", "onwards", "coming"}
 US_ORDER_ZONES = ("America/", "US/", "Pacific/Honolulu", "Asia/Manila")
 """Members here may write month/day, so a numeric date that reads both ways is asked."""
 
@@ -439,9 +439,13 @@ def _numeric(found: re.Match[str]) -> list[Piece]:
     return _p("numeric", found, a=int(found["a"]), b=int(found["b"]), y=None)
 
 
-@rule(r"(?P<a>\d{1,2})\.(?P<b>\d{2})")
+@rule(r"(?P<a>\d{1,2})\.(?P<b>\d{2})(?:\s*(?P<hrs>hrs|hours|h))?")
 def _dotted(found: re.Match[str]) -> list[Piece]:
-    """"12.03" (12 March) or "16.30" (a clock time): settled once the rest is known."""
+    """"12.03" (12 March) or "16.30" (a clock time): settled once the rest is known;
+    "16.00hrs" is a time."""
+    if found["hrs"]:
+        return _time(int(found["a"]), int(found["b"]), _style(found["a"], None), found,
+                     raw=found["a"])
     return _p("dotted", found, a=int(found["a"]), b=int(found["b"]), raw=found["a"])
 
 
@@ -856,6 +860,8 @@ def normalise(text: str) -> str:
     value = re.sub(r"[–—‐‑−]", "-", value).replace("’", "'").replace("‘", "'")
     value = re.sub(r"(?<![a-z])([ap])\.\s?m\b\.?", r"\1m", value)
     value = re.sub(r"o'?\s?clock", "oclock", value)
+    value = re.sub(r"\bbritish summer time\b", "bst", value)
+    value = re.sub(r"\bgreenwich mean time\b", "gmt", value)
     value = value.replace("@", " at ").replace("&", " and ")
     value = re.sub(r"\bat(?=\d)", "at ", value)
     value = re.sub(r"[,;!?()\[\]\"]", " ", value)

@@ -239,6 +239,11 @@ def test_other_ways_of_writing_dates_and_times() -> None:
            ("Thursday at four thirty", TUE, "2027-01-14 16:30"),
            ("4 pm on the twentieth", TUE, "2027-01-20 16:00"),
            ("Thursday 4pm 2h", TUE, ("2027-01-14 16:00", "2027-01-14 18:00")),
+           ("Thursday 16.00hrs", TUE, "2027-01-14 16:00"),
+           ("this Thursday coming 4pm", TUE, "2027-01-14 16:00"),
+           ("Friday noon till 2", TUE, ("2027-01-15 12:00", "2027-01-15 14:00")),
+           ("3 July 2027 4pm British Summer Time", TUE, "2027-07-03 16:00"),
+           ("Friday 4pm to Saturday 2pm", TUE, Q),
            ("Jan 20, 16h", TUE, Q)])  # 16:00, or a 16-hour length?
 
 
