@@ -1836,7 +1836,7 @@ def _interpret_series(pieces: list[Piece], setting: _Setting) -> Reading | None:
         choices = [c for c in single.candidates]
         if not choices:
             return single
-        options = [_first_meeting(c, rule_text, said, begin, until, count, setting)
+        options = [_first_meeting(c, rule_text, begin, until, count, setting)
                    for c in choices]
         return Ask(single.question, tuple(o for o in options if isinstance(o, When)))
     if template is None:
@@ -1846,7 +1846,7 @@ def _interpret_series(pieces: list[Piece], setting: _Setting) -> Reading | None:
                                *rest_tomorrow], setting)
         if not isinstance(template, When):
             return template
-    return _first_meeting(template, rule_text, said, begin, until, count, setting)
+    return _first_meeting(template, rule_text, begin, until, count, setting)
 
 
 def _split_bounds(pieces: list[Piece]) -> tuple[list[Piece], list[Piece]]:
@@ -1893,7 +1893,7 @@ def _series_until(bounds: list[Piece], setting: _Setting) -> date | Ask | Refuse
     return found.days[0]
 
 
-def _first_meeting(template: When, rule_text: str, said: str, begin: date | None,
+def _first_meeting(template: When, rule_text: str, begin: date | None,
                    until: date | None, count: int | None, setting: _Setting) -> Reading:
     """The first meeting on or after `begin` (else today) that is still ahead, at the
     template's clock time, in its zone; the RRULE gains UNTIL (UTC, RFC 5545) or COUNT."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -43,6 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SERIES_KIND = "teachmeet.series"
+OPEN_ENDED_LIMIT = 10_000
+"""Meetings an open-ended series may reach (a weekly one: about 190 years)."""
 TEMPLATE_FIELDS = ("title", "description", "venue", "online_url", "region", "capacity",
                    "slots", "duration_minutes", "platform", "space_id", "channel_id")
 _RULE = re.compile(
@@ -106,10 +107,12 @@ async def extend(session: AsyncSession, settings: Settings, series: TeachMeetSer
     if series.status != "active":
         return []
     repo = TeachMeetRepository(session)
-    horizon = now + timedelta(days=settings.teachmeets.series_horizon_days)
+    # at least the first meeting, however far ahead the series starts
+    horizon = max(now + timedelta(days=settings.teachmeets.series_horizon_days),
+                  series.first_start)
     zone = ZoneInfo(series.timezone)
-    starts = repeat_of(series).starts(series.first_start.astimezone(zone), horizon,
-                                      limit=MAX_REPEATS)
+    first = series.first_start.astimezone(zone)
+    starts = repeat_of(series).starts(first, horizon, limit=OPEN_ENDED_LIMIT)
     existing = {m.recurrence_id for m in await repo.meetings(series.id)}
     made = []
     for start in starts:
@@ -123,9 +126,9 @@ async def extend(session: AsyncSession, settings: Settings, series: TeachMeetSer
     for meeting in made:
         await plan_reminders(session, settings, meeting, now)
     series.planned_until = max(series.planned_until, horizon)
-    more = repeat_of(series).starts(series.first_start.astimezone(zone), horizon
-                                    + timedelta(days=400), limit=MAX_REPEATS + 1)
-    if len(more) > len(starts) and len(starts) < MAX_REPEATS:
+    more = repeat_of(series).starts(first, horizon + timedelta(days=400),
+                                    limit=len(starts) + 1)
+    if len(more) > len(starts):
         due = now + timedelta(days=settings.teachmeets.series_horizon_days / 2)
         await DueWorkRepository(session).plan(SERIES_KIND, extend_key(series.id, due), due,
                                                {"series_id": series.id})
@@ -293,9 +296,3 @@ async def end_from(session: AsyncSession, series: TeachMeetSeries, meeting: Teac
         cancelled.append(meet)
     await session.flush()
     return cancelled
-
-
-def upcoming_starts(series: TeachMeetSeries, meetings: Sequence[TeachMeet],
-                    now: datetime) -> list[TeachMeet]:
-    """The meetings still to come, in order."""
-    return [m for m in meetings if m.status == "scheduled" and m.starts_at > now]

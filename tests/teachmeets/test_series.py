@@ -282,3 +282,11 @@ async def test_forgetting_the_organiser_removes_the_series(app: App, chat: FakeA
         await forget_teachmeets(session, org)
     assert await meetings(app) == [] and await rows(app, TeachMeetSeries) == []
     assert [w for w in await rows(app, DueWork) if w.status == "pending"] == []
+
+
+async def test_a_series_starting_beyond_the_horizon_has_its_first_meeting(
+        app: App, chat: FakeAdapter) -> None:
+    await create(chat, "teachmeet create Summer school every Monday 4pm from 6 September 2027")
+    made = await meetings(app)
+    assert starts(made) == ["Mon 06 Sep 16:00"]
+    assert [w.kind for w in await rows(app, DueWork)].count("teachmeet.series") == 1
