@@ -148,7 +148,10 @@ class PendingAction(Base):
     then deleted; ignored after `expires_at`."""
 
     __tablename__ = "pending_actions"
-    __table_args__ = (Index("ix_pending_actions_caller", "platform", "space_id", "user_id"),)
+    __table_args__ = (Index("ix_pending_actions_caller", "platform", "space_id", "user_id"),
+                      {"sqlite_autoincrement": True})
+    """Ids are never reused (SQLite would reuse the highest after a delete), so an old
+    button can never answer a newer preview."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))

@@ -82,6 +82,17 @@ async def test_change_opens_the_form_with_what_was_read(app: App, chat: FakeAdap
     assert not late.is_error and len(await rows(app, TeachMeet)) == 2
 
 
+async def test_an_old_button_never_answers_a_newer_preview(app: App,
+                                                          chat: FakeAdapter) -> None:
+    first = await chat.say("teachmeet create First one Thursday 4pm", user="org")
+    await press(chat, buttons(first)["Create"])
+    second = await chat.say("teachmeet create Second one Friday 4pm", user="org")
+    assert buttons(second)["Create"].args != buttons(first)["Create"].args
+    stale = await press(chat, buttons(first)["Create"])
+    assert stale.is_error and "already answered" in stale.plain_text()
+    assert [m.title for m in await rows(app, TeachMeet)] == ["First one"]
+
+
 async def test_someone_else_cannot_answer_my_preview(app: App, chat: FakeAdapter) -> None:
     preview = await chat.say(SENTENCE, user="org")
     stolen = await press(chat, buttons(preview)["Create"], user="mallory")

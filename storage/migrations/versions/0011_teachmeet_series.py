@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_actions")),
+        sqlite_autoincrement=True,  # ids never reused: an old button never answers a new one
     )
     op.create_index("ix_pending_actions_caller", "pending_actions",
                     ["platform", "space_id", "user_id"])
