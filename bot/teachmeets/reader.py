@@ -765,7 +765,7 @@ def _unsupported_repeat(found: re.Match[str]) -> list[Piece]:
 
 
 # zones --------------------------------------------------------------------------------------
-@rule(r"(?P<z>[a-z]+(?:/[a-z0-9_+-]+)+)")
+@rule(r"(?P<z>[a-z]+(?:/[a-z0-9_+-]+)+)(?:\s+time)?")
 def _iana(found: re.Match[str]) -> list[Piece] | None:
     spelled = _zone_names().get(found["z"])
     if spelled is None:

@@ -202,6 +202,8 @@ def test_zones_named_in_the_text_are_answered_in_the_members_zone() -> None:
     madrid = "2027-01-12T16:00"
     check([("Thursday 4pm UK time", madrid, "2027-01-14 17:00"),
            ("Thursday 4pm Europe/Dublin", madrid, "2027-01-14 17:00"),
+           ("Thursday 4pm Europe/London time", madrid, "2027-01-14 17:00"),
+           ("Thursday 11am EST", madrid, "2027-01-14 17:00"),
            ("Thursday 4pm", madrid, "2027-01-14 16:00"),
            ("2027-01-14T16:00Z", madrid, "2027-01-14 17:00"),
            ("2027-01-14T16:00+00:00", madrid, "2027-01-14 17:00")], tz="Europe/Madrid")
