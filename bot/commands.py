@@ -119,8 +119,6 @@ class Command:
     patterns: tuple[str, ...] = ()
     """Plain-language regexes (matched case-insensitively against the whole message) whose
     named groups become arguments, e.g. r"who(?:'s| has) done (?P<query>.+)"."""
-    channel_reply: bool = False
-    """The reply is meant for the channel (an intro card, a published pin), not the caller."""
     hidden: bool = False
     """Reached through buttons and forms only; left out of `help`'s list."""
 

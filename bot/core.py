@@ -144,7 +144,9 @@ class Core:
             return "error", Answer(error(apology(ref)), command=command.name)
         finally:
             await ctx.finish(commit=False)
-        channel = not reply.is_error and (reply.visibility == "channel" or command.channel_reply)
+        # the reply says who it is for (a published pin or a new teach-meet is for the
+        # channel; a preview or a suggestion is for the caller); an error never goes public
+        channel = not reply.is_error and reply.visibility == "channel"
         answer = Answer(reply, "channel" if channel else "caller", command.name,
                         args.model_dump(mode="json", exclude_unset=True))
         return "ok", await self._deliver(ctx, answer)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot import backups
 from bot.about import config_example, version
 from bot.resources import cli as resources_cli
+from bot.teachmeets import cli as teachmeets_cli
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -66,9 +67,6 @@ def build_parser() -> argparse.ArgumentParser:
                           "https://staffroom.example.org (requests go to <url>/slack/events)")
     manifest.add_argument("--socket", action="store_true",
                           help="Socket Mode (no public URL); default: [slack] mode")
-    cal = sub.add_parser("calendar", help="write an .ics feed of upcoming teach-meets")
-    cal.add_argument("file", type=Path, help="where to write it (e.g. teachmeets.ics)")
-    cal.add_argument("--region", help="only teach-meets in this region")
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -84,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "default and what it does")
     backups.add_parsers(sub)
     resources_cli.add_parsers(sub)
+    teachmeets_cli.add_parsers(sub)
     return parser
 
 
@@ -224,26 +223,6 @@ async def cmd_whodone(args: argparse.Namespace, settings: Settings) -> int:
     return await with_app(settings, body)
 
 
-async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import with_app
-    from bot.teachmeets.calendar import calendar, feed_name
-    from storage.repositories.teachmeets import TeachMeetRepository
-
-    async def body(app: App) -> int:
-        async with app.db.sessions() as session:
-            meets = await TeachMeetRepository(session).upcoming(
-                now=app.services.clock.now(), region=args.region, limit=10_000,
-                include_cancelled=True)
-        network = settings.network.name
-        args.file.write_bytes(calendar(meets, network, name=feed_name(network, args.region)))
-        where = f" in {args.region}" if args.region else ""
-        print(f"Wrote {len(meets)} upcoming teach-meets{where} to {args.file} (cancelled ones "
-              "are kept, marked cancelled, so calendars that subscribe drop them).")
-        return 0
-
-    return await with_app(settings, body)
-
-
 async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import with_app
 
@@ -337,8 +316,8 @@ COMMANDS: dict[str, Handler] = {
     "run": cmd_run, "serve": cmd_serve, "console": cmd_console, "import": cmd_import,
     "export": cmd_export,
     "whodone": cmd_whodone, "db": cmd_db, "discord-sync": cmd_discord_sync,
-    "slack-manifest": cmd_slack_manifest, "calendar": cmd_calendar,
-    "healthcheck": cmd_healthcheck, **backups.COMMANDS, **resources_cli.COMMANDS,
+    "slack-manifest": cmd_slack_manifest, "healthcheck": cmd_healthcheck,
+    **backups.COMMANDS, **resources_cli.COMMANDS, **teachmeets_cli.COMMANDS,
 }
 
 

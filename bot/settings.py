@@ -218,6 +218,12 @@ class TeachMeetSettings(Section):
     list_limit: int = Field(default=10, ge=1, le=50)
     digest_days: int = Field(default=30, ge=1, le=365)
     """The weekly digest lists teach-meets starting within this many days."""
+    feed_past_days: int = Field(default=30, ge=0, le=3650)
+    """Calendar feeds keep teach-meets that ended up to this many days ago."""
+    feed_refresh_minutes: int = Field(default=60, ge=5, le=10080)
+    """How often calendar apps are asked to re-read a feed (REFRESH-INTERVAL)."""
+    series_horizon_days: int = Field(default=120, ge=14, le=730)
+    """Meetings of a repeating teach-meet exist (for RSVPs) this many days ahead."""
 
 
 class IntroductionsSettings(Section):

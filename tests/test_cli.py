@@ -284,7 +284,7 @@ def _every_command(tmp_path: Path, members: Path) -> list[tuple[list[str], str]]
         (["db", "upgrade"], ""), (["import", str(members)], ""),
         (["export", str(out / "e.jsonl")], ""), (["whodone", "chromebook", "--json"], ""),
         (["whodone", "chromebook"], ""), (["console", "--as", "ann"], "help\nwhodone x\n"),
-        (["run"], ""), (["calendar", str(out / "t.ics")], ""),
+        (["run"], ""), (["calendar", str(out / "t.ics")], ""), (["when", "Thursday 4pm"], ""),
         (["backup", str(out / "b.bak")], ""), (["restore", str(out / "b.bak")], ""),
         (["restore", str(out / "b.bak"), "--yes"], ""),
         (["moderators", "list"], ""), (["audit"], ""), (["digest", "--preview"], ""),

@@ -97,6 +97,24 @@ async def test_the_answer_carries_the_command_its_arguments_and_the_audience(
     assert (invalid.command, invalid.audience) == ("done remove", "caller")
 
 
+async def test_the_reply_decides_its_audience_so_previews_and_suggestions_stay_private(
+        app: App, chat: FakeAdapter) -> None:
+    """A command whose finished result is for the channel (a new teach-meet, a published
+    pin) still shows its preview, or a member's mere suggestion, to the caller alone."""
+    caller = chat.caller("ann")
+    preview = await app.core.answer(TextMessage(
+        caller, 'teachmeet create Autumn meet start="2026-12-03 16:00 Europe/London"'))
+    assert (preview.command, preview.audience) == ("teachmeet create", "caller")
+    assert "Nothing is saved" in preview.reply.plain_text()
+    created = await app.core.answer(TextMessage(
+        caller, 'teachmeet create Autumn meet start="2026-12-03 16:00 Europe/London" '
+                "confirm=yes"))
+    assert (created.command, created.audience) == ("teachmeet create", "channel")
+    suggested = await app.core.answer(TextMessage(caller, 'pin https://example.org/s "Tips"'))
+    assert (suggested.command, suggested.audience) == ("pin", "caller")
+    assert "suggestion" in suggested.reply.plain_text()
+
+
 async def test_what_could_not_be_delivered_is_told_to_the_caller_alone(
         app: App, chat: FakeAdapter) -> None:
     async def announce(ctx: Context, _args: Args) -> Reply:

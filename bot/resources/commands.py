@@ -356,7 +356,7 @@ CAPABILITY = Capability(
     forget=forget_pins,
     export=export_pins,
     commands=[
-        Command(name="pin", handler=pin, args=PinArgs, channel_reply=True,
+        Command(name="pin", handler=pin, args=PinArgs,
                 summary="Pin a resource to the shared library (or suggest one).",
                 usage="pin <url> <title> [#tags] [-- description]",
                 description="Moderators' pins go straight into the library; anyone else's "

@@ -86,7 +86,7 @@ def rsvp_buttons(meet: TeachMeet) -> tuple[Button, ...]:
 
 
 def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
-         now: datetime, details_url: str = "") -> Reply:
+         now: datetime, repeats: str = "", details_url: str = "") -> Reply:
     """The event card; `details_url` (its web page, when there is one) adds a link."""
     going = people.with_answer("going")
     places = f"{len(going)}" + (f" of {meet.capacity}" if meet.capacity else "")
@@ -95,6 +95,7 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
         Field("When", f"{when(meet, tz)}" + ("" if tz == meet.timezone
                                              else f" (arranged in {meet.timezone})"),
               inline=False),
+        *((Field("Repeats", repeats, inline=False),) if repeats else ()),
         Field("Where", where(meet)),
         Field("Region", meet.region or "—"),
         Field("Organiser", f"{organiser.name} (@{organiser.handle})" if organiser else "—"),
@@ -125,10 +126,13 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
 
 
 def created(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int,
-            now: datetime, reminders: Sequence[int], details_url: str = "") -> Reply:
-    shown = card(meet, people, tz, viewer_id=viewer_id, now=now, details_url=details_url)
+            now: datetime, reminders: Sequence[int], repeats: str = "",
+            details_url: str = "") -> Reply:
+    shown = card(meet, people, tz, viewer_id=viewer_id, now=now, repeats=repeats,
+                 details_url=details_url)
     when_text = ", ".join(_offset(m) for m in reminders) or "none (it starts too soon)"
-    return Reply(blocks=(Text(f"New teach-meet #{meet.id}: {meet.title}"), *shown.blocks,
+    first = "New repeating teach-meet" if repeats else "New teach-meet"
+    return Reply(blocks=(Text(f"{first} #{meet.id}: {meet.title}"), *shown.blocks,
                          Context(f"Reminders: {when_text} before. Present with `teachmeet "
                                  f"present {meet.id} <nano|micro|soapbox> <title>`.")),
                  visibility="channel", tone="success")
@@ -144,17 +148,33 @@ def _offset(minutes: int) -> str:
     return f"{minutes} minute" + ("s" if minutes != 1 else "")
 
 
-def listing(meets: Sequence[TeachMeet], tz: str, region: str | None) -> Reply:
+def listing(meets: Sequence[TeachMeet], tz: str, region: str | None, *, total: int,
+            page: int, page_size: int, repeats: dict[int, str]) -> Reply:
+    """One page of upcoming teach-meets (a series by its next meeting), with a count and a
+    "More" button while there are more."""
     items = tuple(ListItem(
         f"#{m.id} {m.title}",
-        f"{when(m, tz)}\n{where(m)}" + (f" · {m.region}" if m.region else ""),
+        f"{when(m, tz)}\n{where(m)}" + (f" · {m.region}" if m.region else "")
+        + (f"\nRepeats {repeats[m.id]}" if m.id in repeats else ""),
         buttons=(Button("Show", "teachmeet show", {"id": m.id}),
                  Button("Going", "teachmeet rsvp", {"id": m.id, "answer": "going"},
                         style="primary"))) for m in meets)
     place = f" in {region}" if region else ""
-    return Reply(blocks=(ItemList(items, title=f"Upcoming teach-meets{place}",
-                                  empty=f"No teach-meets coming up{place}. Organise one with "
-                                        "`teachmeet create`."),))
+    blocks: list[Block] = [ItemList(items, title=f"Upcoming teach-meets{place}",
+                                    empty=f"No teach-meets coming up{place}. Organise one with "
+                                          "`teachmeet create`.")]
+    if total:
+        first = (page - 1) * page_size + 1
+        last = first + len(meets) - 1
+        shown = f"Showing {first}–{last} of {total}." if meets else (
+            f"There are {total}; page {page} is past the end.")
+        blocks.append(Context(shown))
+    if page * page_size < total:
+        args: dict[str, object] = {"page": page + 1}
+        if region:
+            args["region"] = region
+        blocks.append(Actions((Button("More", "teachmeet list", args),)))
+    return Reply(blocks=tuple(blocks))
 
 
 def rsvp_done(meet: TeachMeet, answer: str, *, unchanged: bool = False,
@@ -249,13 +269,25 @@ def updated_notice(meet: TeachMeet, tz: str, changes: Sequence[str]) -> Reply:
                               f"changed: {', '.join(changes)}."),))
 
 
-def confirm_cancel(meet: TeachMeet, reason: str, attendees: int) -> Reply:
+def confirm_cancel(meet: TeachMeet, reason: str, attendees: int, *,
+                   in_series: bool = False) -> Reply:
     args = {"id": meet.id, "confirm": True, **({"reason": reason} if reason else {})}
+    if in_series:
+        buttons = (Button("Cancel this one", "teachmeet cancel", {**args, "scope": "this"},
+                          style="danger"),
+                   Button("Cancel this and later ones", "teachmeet cancel",
+                          {**args, "scope": "rest"}, style="danger",
+                          confirm=f"Cancel “{meet.title}” from this meeting on, for everyone?"))
+        which = " This is one meeting of a repeating teach-meet: just this one, or this and " \
+                "every later one?"
+    else:
+        buttons = (Button("Yes, cancel it", "teachmeet cancel", args, style="danger",
+                          confirm=f"Cancel “{meet.title}” for everyone?"),)
+        which = ""
     return Reply(blocks=(
         Text(f"Cancel teach-meet #{meet.id} {meet.title}? {attendees} people who signed up "
-             "will be told, and no reminders will go out."),
-        Actions((Button("Yes, cancel it", "teachmeet cancel", args, style="danger",
-                        confirm=f"Cancel “{meet.title}” for everyone?"),)),
+             f"will be told, and no reminders will go out.{which}"),
+        Actions(buttons),
     ), tone="warning")
 
 
@@ -264,34 +296,161 @@ def create_form(defaults: dict[str, str]) -> Form:
     return Form(title="New teach-meet", command="teachmeet create", submit_label="Create",
                 fields=(
                     FormField("title", "Title", required=True, max_length=200,
-                              placeholder="Autumn TeachMeet"),
+                              placeholder="Autumn TeachMeet", initial=defaults.get("title", "")),
                     FormField("start", "When (and for how long)", required=True,
                               max_length=120, placeholder="next Tuesday 4pm for 2h",
                               initial=defaults.get("start", "")),
                     FormField("where", "Venue or online link", max_length=300,
-                              placeholder="Cardiff Central Library, or https://..."),
+                              placeholder="Cardiff Central Library, or https://...",
+                              initial=defaults.get("where", "")),
                     FormField("capacity", "Places (empty: no limit)", kind="number",
-                              placeholder="40"),
+                              placeholder="40", initial=defaults.get("capacity", "")),
                     FormField("slots", "Presenter slots", max_length=120,
                               placeholder="4 nano, 3 micro 6min, 1 soapbox 15min",
                               initial=defaults.get("slots", "")),
                 ))
 
 
-def edit_form(meet: TeachMeet) -> Form:
+def edit_form(meet: TeachMeet, start: str) -> Form:
+    """`start` is the current time in words the reader reads back exactly."""
     slots = ", ".join(f"{s['count']} {s['type']} {s['minutes']}min" for s in meet.slots)
-    start = meet.starts_at.astimezone(ZoneInfo(meet.timezone))
     return Form(title=f"Edit teach-meet #{meet.id}", command="teachmeet edit",
                 submit_label="Save", hidden={"id": meet.id}, fields=(
                     FormField("title", "Title", max_length=200, initial=meet.title),
-                    FormField("start", "When", max_length=120,
-                              initial=f"{start:%Y-%m-%d %H:%M} {meet.timezone}"),
+                    FormField("start", "When", max_length=120, initial=start),
                     FormField("where", "Venue or online link", max_length=300,
                               initial=meet.venue or meet.online_url),
                     FormField("capacity", "Places (empty: no limit)", kind="number",
                               initial=str(meet.capacity or "")),
                     FormField("slots", "Presenter slots", max_length=120, initial=slots),
                 ))
+
+
+def move_form(meet: TeachMeet, start: str) -> Form:
+    return Form(title=f"Move teach-meet #{meet.id}", command="teachmeet move",
+                submit_label="Preview", hidden={"id": meet.id}, fields=(
+                    FormField("start", "New time (and length)", required=True, max_length=120,
+                              initial=start, placeholder="next Thursday 4-6pm"),))
+
+
+def asking(question: str, buttons: Sequence[Button]) -> Reply:
+    """A question with its answers as buttons (at most 5: one row on every platform)."""
+    blocks: list[Block] = [Text(question)]
+    if buttons:
+        blocks.append(Actions(tuple(buttons[:5])))
+    return Reply(blocks=tuple(blocks), tone="info")
+
+
+def _hours(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} minutes"
+    text = f"{hours} hour" + ("s" if hours != 1 else "")
+    return text + (f" {rest} minutes" if rest else "")
+
+
+def short_when(meet: TeachMeet, tz: str) -> str:
+    start = meet.starts_at.astimezone(ZoneInfo(tz))
+    return f"{start:%a} {start.day} {start:%b} {start:%H:%M}"
+
+
+def create_preview(meet: TeachMeet, tz: str, *, assumed: bool, repeats: str,
+                   coming: Sequence[datetime], warnings: Sequence[str],
+                   buttons: Sequence[Button]) -> Reply:
+    """What would be created, in the organiser's zone; nothing is saved yet."""
+    length = _hours(meet.duration_minutes)
+    when_text = when(meet, tz) + ("" if tz == meet.timezone
+                                  else f" (arranged in {meet.timezone})")
+    fields = [Field("When", when_text, inline=False),
+              Field("Length", f"{length} (the usual length: none was given; say e.g. "
+                              "“for 90m” to change it)" if assumed else length, inline=False)]
+    if repeats:
+        zone = ZoneInfo(tz)
+        dates = ", ".join(f"{d.astimezone(zone):%a} {d.astimezone(zone).day} "
+                          f"{d.astimezone(zone):%b}" for d in coming[:4])
+        more = "…" if len(coming) > 4 else ""
+        fields.append(Field("Repeats", f"{repeats} (next: {dates}{more})", inline=False))
+    fields += [Field("Where", where(meet)), Field("Region", meet.region or "—"),
+               Field("Places", str(meet.capacity) if meet.capacity else "no limit"),
+               Field("Presenter slots", slots_text(meet, ()), inline=False)]
+    blocks: list[Block] = [
+        Text("Create this teach-meet? Nothing is saved or announced until you confirm."),
+        Section(title=meet.title, text=meet.description[:300], fields=tuple(fields))]
+    blocks += [Text(f"Warning: {w}") for w in warnings]
+    blocks.append(Actions(tuple(buttons)))
+    return Reply(blocks=tuple(blocks), tone="warning" if warnings else "info")
+
+
+_CHANGE_LABELS = {"starts_at": "When", "duration_minutes": "Length", "title": "Title",
+                  "venue": "Venue", "online_url": "Online link", "region": "Region",
+                  "capacity": "Places", "slots": "Presenter slots", "description": "About"}
+
+
+def change_preview(meet: TeachMeet, changes: dict[str, object], tz: str, *, told: int,
+                   buttons: Sequence[Button], in_series: bool) -> Reply:
+    """A move or change, before and after, in the organiser's zone; nothing applied yet."""
+    after = TeachMeet(**{c.key: getattr(meet, c.key) for c in TeachMeet.__table__.columns})
+    for name, value in changes.items():
+        setattr(after, name, value)
+    lines = []
+    if "starts_at" in changes or "duration_minutes" in changes:
+        lines.append(f"When: {when(meet, tz)} → {when(after, tz)}")
+    for name, label in _CHANGE_LABELS.items():
+        if name in changes and name not in ("starts_at", "duration_minutes"):
+            old = getattr(meet, name)
+            new = changes[name]
+            if name == "slots":
+                old, new = slots_text(meet, ()), slots_text(after, ())
+            lines.append(f"{label}: {old or '—'} → {new or '—'}")
+    verb = "Move" if "starts_at" in changes else "Change"
+    head = f"{verb} #{meet.id} {meet.title}? Nobody is told until you confirm; then " \
+           f"{told} people who signed up will be."
+    if in_series:
+        head += " It repeats: change just this meeting, or this and every later one?"
+    return Reply(blocks=(Text(head), Text("\n".join(lines)), Actions(tuple(buttons))),
+                 tone="warning")
+
+
+def series_changed_notice(meet: TeachMeet, tz: str, pattern: str, *, moved: bool,
+                          changes: Sequence[str]) -> Reply:
+    what = "has moved" if moved else "has changed" + (f" ({', '.join(changes)})"
+                                                       if changes else "")
+    return Reply(blocks=(
+        Text(f"Teach-meet {meet.title} {what} from #{meet.id} on: it is now {pattern}. "
+             f"Next: {when(meet, tz)}, {where(meet)}."),
+        Actions((Button("Update my calendar", "teachmeet ics", {"id": meet.id}),)),
+    ))
+
+
+def series_cancelled_notice(meet: TeachMeet, tz: str, count: int, reason: str) -> Reply:
+    why = f" Reason: {reason}" if reason else ""
+    return Reply(blocks=(
+        Text(f"Teach-meet {meet.title} has been cancelled from {when(meet, tz)} on "
+             f"({count} meeting" + ("s" if count != 1 else "") + f").{why}"),
+    ), tone="warning")
+
+
+def feed_links(personal: tuple[str, str], shared: Sequence[tuple[str, str, str]], *,
+               reset: bool = False) -> Reply:
+    """Subscription links: https for most apps, webcal to open a calendar app directly."""
+    https, webcal = personal
+    lines = [("Your new personal feed (the old address no longer works):" if reset else
+              "Your teach-meets (the ones you organise, present at or said going or maybe to):"),
+             f"{webcal}", f"(or {https})",
+             "Keep it to yourself: anyone with the address can read it. "
+             "`teachmeet feed reset` makes a new one."]
+    for label, link, web in shared:
+        lines.append(f"{label}: {web} (or {link})")
+    return Reply(blocks=(Text("\n".join(lines)),), tone="success" if reset else "info")
+
+
+def confirm_feed_reset() -> Reply:
+    return Reply(blocks=(
+        Text("Make a new address for your personal calendar feed? Calendars subscribed to "
+             "the old one stop updating until you subscribe to the new one."),
+        Actions((Button("Yes, new address", "teachmeet feed reset", {"confirm": True},
+                        style="danger"),)),
+    ), tone="warning")
 
 
 def digest(meets: Sequence[TeachMeet], tz: str, *, since: datetime) -> list[Block]:

@@ -123,10 +123,18 @@ async def roster(session: AsyncSession, meet: TeachMeet) -> Roster:
 
 
 async def card(ctx: Context, meet: TeachMeet) -> Reply:
-    """The event card for the caller: times in their zone, their own answer marked."""
+    """The event card for the caller: times in their zone, their own answer marked, and
+    how it repeats if it does."""
+    from bot.teachmeets.series import repeat_of
+
     me = await ctx.member()
+    repeats = ""
+    if meet.series_id is not None:
+        owner = await TeachMeetRepository(ctx.session).series(meet.series_id)
+        if owner is not None and owner.status == "active":
+            repeats = repeat_of(owner).text
     return replies.card(meet, await roster(ctx.session, meet), await reader_timezone(ctx),
-                        viewer_id=me.id, now=ctx.now(),
+                        viewer_id=me.id, now=ctx.now(), repeats=repeats,
                         details_url=links.meet_url(ctx.settings, meet))
 
 

@@ -1,13 +1,13 @@
-"""Reading when, for how long and which presenter slots from what people type."""
+"""Reading lengths, presenter slots and one-sentence teach-meets from what people type;
+the time itself is `reader`'s."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import dateparser
+from bot.teachmeets.reader import fully_read
 
 SLOT_TYPES = ("nano", "micro", "soapbox")
 SLOT_MINUTES = {"nano": (1, 3), "micro": (5, 7), "soapbox": (8, 30)}
@@ -15,7 +15,6 @@ SLOT_MINUTES = {"nano": (1, 3), "micro": (5, 7), "soapbox": (8, 30)}
 MAX_SLOTS = 50
 MAX_DURATION_MINUTES = 24 * 60
 
-_ZONE = re.compile(r"(?:^|\s)([A-Za-z]+(?:/[A-Za-z0-9_+-]+)+|UTC|GMT)\s*$")
 _DURATION = re.compile(
     r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hour|hours))?\s*"
     r"(?:(?P<m>\d+)\s*(?:m|min|mins|minute|minutes))?\s*$", re.IGNORECASE | re.ASCII)
@@ -24,47 +23,6 @@ _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
 
 class WhenError(ValueError):
     """The text is not a time we can use; the message says why, for the member."""
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise WhenError(f"I don't know the time zone “{name[:60]}”; use a name such as "
-                        "Europe/London.") from exc
-
-
-def parse_when(text: str, *, default_tz: str, now: datetime) -> tuple[datetime, str]:
-    """A start time in UTC and the time zone it was meant in.
-
-    Relative dates ("next Tuesday 4pm") are read against `now` in `default_tz` (the
-    member's zone, else the network's); a trailing IANA name ("... Europe/London") sets the
-    zone. Times in the past are refused.
-    """
-    raw = " ".join(text.split())
-    if not raw:
-        raise WhenError("Say when it starts, e.g. `next Tuesday 4pm` or "
-                        "`2026-12-03 16:00 Europe/London`.")
-    tz_name = default_tz
-    found = _ZONE.search(raw)
-    if found:
-        tz_name = "UTC" if found.group(1).upper() in ("UTC", "GMT") else found.group(1)
-        zone(tz_name)
-        raw = raw[:found.start()].strip()
-    tz = zone(tz_name)
-    base = now.astimezone(tz).replace(tzinfo=None)
-    parsed = dateparser.parse(raw, languages=["en"], settings={
-        "TIMEZONE": tz_name, "RETURN_AS_TIMEZONE_AWARE": True, "RELATIVE_BASE": base,
-        "PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY"}) if raw else None
-    if parsed is None:
-        raise WhenError(f"I couldn't understand “{text.strip()[:80]}” as a date and time. Try "
-                        "`next Tuesday 4pm` or `2026-12-03 16:00 Europe/London`.")
-    start = parsed.astimezone(ZoneInfo("UTC"))
-    if start <= now:
-        shown = parsed.astimezone(tz).strftime("%a %d %b %Y %H:%M")
-        raise WhenError(f"{shown} ({tz_name}) is in the past; a teach-meet needs a future "
-                        "start.")
-    return start, tz_name
 
 
 def parse_duration(text: str) -> int:
@@ -138,15 +96,6 @@ def parse_slots(text: str, defaults: dict[str, int]) -> list[Slot]:
     return [slots[k] for k in SLOT_TYPES if k in slots and slots[k].count > 0]
 
 
-_STARTERS = {"on", "at", "next", "this", "last", "tomorrow", "today", "tonight", "yesterday",
-             "in", "monday",
-             "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
-             "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "jan", "january",
-             "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june", "jul",
-             "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov",
-             "november", "dec", "december"}
-_FOR = re.compile(r"\s+for\s+(\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|m)"
-                  r"(?:\s*\d+\s*(?:minutes|mins|min|m)?)?)\s*$", re.IGNORECASE | re.ASCII)
 _AFTER_WHEN = re.compile(r"^(?:(?:at|@|venue)\s+(?P<venue>.+?))?"
                          r"(?:\s*\bin\s+(?P<region>[^,]+?))?\s*$", re.IGNORECASE)
 
@@ -157,52 +106,33 @@ class Spoken:
 
     title: str
     when: str
-    duration: str = ""
     venue: str = ""
     region: str = ""
 
 
-def split_duration(text: str) -> tuple[str, str]:
-    """"next Tuesday 4pm for 2h" -> ("next Tuesday 4pm", "2h")."""
-    found = _FOR.search(text)
-    return (text[:found.start()], found.group(1)) if found else (text, "")
-
-
-def split_sentence(text: str, *, default_tz: str, now: datetime) -> Spoken:
+def split_sentence(text: str, *, default_tz: str, now: datetime) -> Spoken | None:
     """Read "Autumn TeachMeet next Tuesday 4pm for 2h at Cardiff Library in Wales".
 
-    The title is what comes before the first word that can begin a date; the date is the
-    longest run of words from there that reads as one; after it may come "for <length>",
-    "at <venue>" and "in <region>". Raises WhenError when no date can be found (the message
-    of the most plausible failure, such as a date in the past).
+    The time is the earliest run of words, longest first, that the reader understands
+    completely (a time, a question about one or a refusal: all are about the time); before
+    it is the title, after it may come "at <venue>" and "in <region>". None when no run of
+    words reads as a time.
     """
-    body, duration = text, ""
-    words = body.split()
+    words = text.split()
     for i in range(1, len(words)):
-        word = words[i].lower().strip(",")
-        if word not in _STARTERS and not word[:1].isdigit():
-            continue
         for j in range(len(words), i, -1):
-            when, maybe_duration = split_duration(" ".join(words[i:j]))
             after = " ".join(words[j:])
             rest = _AFTER_WHEN.fullmatch(after)
             if rest is None:
                 continue
-            candidate = re.sub(r"^(?:on|at)\s+", "", when, flags=re.IGNORECASE)
-            try:
-                parse_when(candidate, default_tz=default_tz, now=now)
-            except WhenError as exc:
-                if "past" in str(exc) or "time zone" in str(exc):
-                    raise  # the longest date from here reads fine but cannot be used
+            when = " ".join(words[i:j])
+            if fully_read(when, now=now, tz=default_tz) is None:
                 continue
             title = re.sub(r"[\s,:;-]+(?:on|at)?$", "", " ".join(words[:i]),
                            flags=re.IGNORECASE).strip(" ,:;-")
             if not title:
                 continue
-            duration = maybe_duration
-            return Spoken(title=title, when=candidate, duration=duration,
+            return Spoken(title=title, when=when.strip(" ,"),
                           venue=(rest.group("venue") or "").strip(),
                           region=(rest.group("region") or "").strip())
-    raise WhenError(
-        "I couldn't find when it starts. Write it like `teachmeet create Autumn TeachMeet "
-        "next Tuesday 4pm for 2h at Cardiff Library`, or give start=\"...\".")
+    return None

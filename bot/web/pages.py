@@ -19,6 +19,7 @@ from bot.teachmeets import calendar
 from bot.web import links
 from bot.web.reader import WebReader
 from bot.web.render import Templates, excerpt, host, load_assets, plural, when
+from storage.repositories.teachmeets import TeachMeetRepository
 
 if TYPE_CHECKING:
     from bot.context import Services
@@ -229,9 +230,10 @@ class WebPages:
         meet_id = _number(request.match_info["id"])
         async with self.services.db.sessions() as session:
             meet = await WebReader(session, self.settings).meet(meet_id) if meet_id else None
+            deployment = await TeachMeetRepository(session).deployment_id()
         if meet is None:
             return self.not_found(request, "There is no teach-meet with that number.")
-        body = calendar.calendar([meet], self.settings.network.name)
+        body = calendar.calendar([calendar.event(meet, deployment)])
         disposition = f'attachment; filename="{calendar.filename(meet)}"'
         return self._respond(request, body, calendar.MIME_TYPE, cache=ICS_CACHE,
                              extra={"Content-Disposition": disposition})

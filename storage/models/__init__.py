@@ -12,11 +12,20 @@ from storage.models.introductions import (
 from storage.models.resources import Pin
 from storage.models.scheduling import DueWork
 from storage.models.slack import SlackEventSeen
-from storage.models.teachmeets import TeachMeet, TeachMeetRsvp, TeachMeetTalk
+from storage.models.teachmeets import (
+    DeploymentFact,
+    PendingAction,
+    TeachMeet,
+    TeachMeetFeed,
+    TeachMeetRsvp,
+    TeachMeetSeries,
+    TeachMeetTalk,
+)
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "DeploymentFact",
     "DoneEntry",
     "DueWork",
     "Identity",
@@ -27,10 +36,13 @@ __all__ = [
     "Moderator",
     "PairingMatch",
     "PairingRound",
+    "PendingAction",
     "Pin",
     "SlackEventSeen",
     "TeachMeet",
+    "TeachMeetFeed",
     "TeachMeetRsvp",
+    "TeachMeetSeries",
     "TeachMeetTalk",
     "UTCDateTime",
 ]

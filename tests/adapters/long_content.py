@@ -75,7 +75,7 @@ async def seed(app: App, caller: Callable[[str], Caller], *, heavy: str, moderat
                                            f'{sized(f"Why it is good. {TOKENS}", 2000)}')
     created = await app.core.answer(TextMessage(mod, (
         f'teachmeet create "{sized(f"Big autumn meet {TOKENS}", 150)}" '
-        'start="2026-12-03 16:00 Europe/London" slots="30 nano, 4 micro" capacity=45 '
+        'start="2026-12-03 16:00 Europe/London" slots="30 nano, 4 micro" capacity=45 confirm=yes '
         f'where="{sized(f"Central Library {TOKENS}", 250)}"')))
     assert not created.reply.is_error, created.reply.plain_text()
     async with app.db.sessions() as session:

@@ -197,9 +197,13 @@ async def test_forgetme_leaves_no_personal_data(app, chat, clock) -> None:
     # teach-meets: one organised by ann that zed goes to and talks at, one organised by zed
     for user, title in (("ann", "Autumn TeachMeet"), ("zoltan7", "Quimby's Meetup")):
         made = await chat.say(f'teachmeet create "{title}" start="2026-12-03 16:00 '
-                              'Europe/London" link=https://meet.example.org/x slots="2 nano"',
-                              user=user)
+                              'Europe/London" link=https://meet.example.org/x slots="2 nano" '
+                              'confirm=yes', user=user)
         assert not made.is_error, made.plain_text()
+    # a preview zed never confirmed, and zed's personal calendar feed
+    assert not (await chat.say("teachmeet create Quimby's second meetup Friday 4pm",
+                               user="zoltan7")).is_error
+    assert not (await chat.say("teachmeet feed", user="zoltan7")).is_error
     assert not (await chat.say("teachmeet going 1", user="zoltan7")).is_error
     talk = await chat.say("teachmeet present 1 nano Zoltan on quizzes", user="zoltan7")
     assert not talk.is_error, talk.plain_text()

@@ -16,8 +16,23 @@ CREATE = ('teachmeet create "Autumn TeachMeet" start="2026-11-10 16:00 Europe/Lo
           'slots="2 nano, 1 micro 6min, 1 soapbox"')
 
 
+def confirmed(text: str) -> str:
+    """The command with `confirm=yes` (before any `-- description`): no preview."""
+    head, sep, tail = text.partition(" -- ")
+    return f"{head} confirm=yes{sep}{tail}"
+
+
 async def create(chat: FakeAdapter, text: str = CREATE, *, user: str = "org") -> Reply:
-    reply = await chat.say(text, user=user)
+    """Create straight away (`confirm=yes`); previews have tests of their own."""
+    reply = await chat.say(confirmed(text), user=user)
+    assert not reply.is_error, reply.plain_text()
+    assert reply.plain_text().startswith("New "), reply.plain_text()
+    return reply
+
+
+async def move(chat: FakeAdapter, meet_id: int, when: str, *, user: str = "org") -> Reply:
+    """Move straight away (`confirm=yes`)."""
+    reply = await chat.say(f"teachmeet move {meet_id} {when} confirm=yes", user=user)
     assert not reply.is_error, reply.plain_text()
     return reply
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import ics as ics_library
 import pytest
+import vobject
 from icalendar import Calendar, Event
 
 from bot.app import App
@@ -16,13 +19,16 @@ from bot.main import main
 from bot.replies import ItemList
 from bot.teachmeets import CAPABILITY
 from bot.testing import FakeAdapter, make_settings
-from tests.teachmeets.support import create
+from tests.teachmeets.support import confirmed, create, move
 
 
 def parse(content: bytes) -> Event:
+    """The one event, read by icalendar; vobject and ics must read the file too."""
     calendar = Calendar.from_ical(content)
     events = calendar.walk("VEVENT")
     assert len(events) == 1
+    assert len(vobject.readOne(content.decode()).vevent_list) == 1
+    assert len(ics_library.Calendar(content.decode()).events) == 1
     return events[0]
 
 
@@ -47,10 +53,10 @@ async def test_ics_round_trips_and_updates_in_place(app: App, chat: FakeAdapter)
     assert str(first["status"]) == "CONFIRMED"
     assert int(first["sequence"]) == 0
     uid = str(first["uid"])
-    assert uid.startswith("teachmeet-1@")
+    assert re.fullmatch(r"teachmeet-1\.[0-9a-f]{32}@staffroom", uid)
     assert "BEGIN:VTIMEZONE" in (await ics(chat)).decode()
 
-    await chat.say("teachmeet move 1 2027-06-15 18:30", user="org")
+    await move(chat, 1, "2027-06-15 18:30")
     moved = parse(await ics(chat))
     assert str(moved["uid"]) == uid
     assert int(moved["sequence"]) == 1
@@ -109,7 +115,7 @@ def test_calendar_cli_writes_a_feed(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         for text in ('teachmeet create Wales meet start="2099-03-01 16:00" region=Wales',
                      'teachmeet create Kent meet start="2099-03-02 16:00" region=Kent',
                      'teachmeet create Called off start="2099-03-03 16:00" region=Wales'):
-            assert not (await chat.say(text, user="org")).is_error
+            assert not (await chat.say(confirmed(text), user="org")).is_error
         await chat.press("teachmeet cancel", {"id": 3, "confirm": True}, user="org")
         await app.close()
 
@@ -117,7 +123,7 @@ def test_calendar_cli_writes_a_feed(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("STAFFROOM_DATABASE_URL", url)
     out = tmp_path / "feed.ics"
     assert main(["calendar", "--region", "Wales", str(out)]) == 0
-    assert "Wrote 2 upcoming teach-meets in Wales" in capsys.readouterr().out
+    assert "Wrote 2 teach-meet entries in Wales" in capsys.readouterr().out
     feed = Calendar.from_ical(out.read_bytes())
     events = {str(e["summary"]): str(e["status"]) for e in feed.walk("VEVENT")}
     assert events == {"Wales meet": "CONFIRMED", "Called off": "CANCELLED"}

@@ -8,7 +8,16 @@ from bot.app import App
 from bot.replies import Section
 from bot.testing import MODERATOR, FakeAdapter, FakeClock
 from storage.models import DueWork, TeachMeet
-from tests.teachmeets.support import CREATE, create, meet, rows, set_member, snapshot
+from tests.teachmeets.support import (
+    CREATE,
+    confirmed,
+    create,
+    meet,
+    move,
+    rows,
+    set_member,
+    snapshot,
+)
 
 KIND = "teachmeet.reminder"
 
@@ -47,8 +56,9 @@ async def test_create_in_natural_language(app: App, chat: FakeAdapter) -> None:
                        "Cardiff Central Library in Wales capacity=30")
     event = await meet(app)
     assert event.title == "Year 7 TeachMeet"
-    # the clock says Monday 2 Nov 2026 09:00 UTC; the network's zone is Europe/London
-    assert event.starts_at == datetime(2026, 11, 3, 16, 0, tzinfo=UTC)
+    # the clock says Monday 2 Nov 2026 09:00 UTC; the network's zone is Europe/London;
+    # "next Tuesday" said on a Monday is the one in the following week (README convention 9)
+    assert event.starts_at == datetime(2026, 11, 10, 16, 0, tzinfo=UTC)
     assert (event.duration_minutes, event.venue, event.region, event.capacity) == (
         90, "Cardiff Central Library", "Wales", 30)
 
@@ -79,6 +89,11 @@ async def test_create_without_details_offers_a_form_that_creates(app: App,
         "title": "Form meet", "start": "2026-11-20 18:00 for 1h30", "where": "Room 4",
         "capacity": "", "slots": "3 nano"}, user="org")
     assert not submitted.is_error, submitted.plain_text()
+    assert await rows(app, TeachMeet) == []  # a preview first
+    create_button = submitted.blocks[-1].buttons[0]
+    assert create_button.label == "Create"
+    created = await chat.press(create_button.command, dict(create_button.args), user="org")
+    assert not created.is_error, created.plain_text()
     event = await meet(app)
     assert (event.title, event.duration_minutes, event.venue, event.capacity) == (
         "Form meet", 90, "Room 4", None)
@@ -171,7 +186,7 @@ async def test_move_replans_reminders_and_tells_everyone(app: App, chat: FakeAda
     await create(chat)
     await chat.say("teachmeet going 1", user="ann")
     await chat.say("teachmeet present 1 micro Coding club", user="bob")
-    moved = await chat.say("teachmeet move 1 2026-11-12 17:30", user="org")
+    moved = await move(chat, 1, "2026-11-12 17:30")
     assert not moved.is_error, moved.plain_text()
     event = await meet(app)
     assert event.starts_at == datetime(2026, 11, 12, 17, 30, tzinfo=UTC)
@@ -187,7 +202,7 @@ async def test_move_replans_reminders_and_tells_everyone(app: App, chat: FakeAda
 
 async def test_moderator_may_move_and_cancel(app: App, chat: FakeAdapter) -> None:
     await create(chat)
-    assert not (await chat.say("teachmeet move 1 2026-11-11 16:00", user=MODERATOR)).is_error
+    await move(chat, 1, "2026-11-11 16:00", user=MODERATOR)
     done = await chat.press("teachmeet cancel", {"id": 1, "confirm": True}, user=MODERATOR)
     assert not done.is_error and (await meet(app)).status == "cancelled"
 
@@ -229,7 +244,7 @@ async def test_create_uses_announcements_channel_from_a_dm(app: App, chat: FakeA
 
     caller = Caller(platform="fake", space_id="T-TEST", user_id="org", channel_id="D1",
                     is_direct=True)
-    reply = await chat.core.handle_text(TextMessage(caller, CREATE))
+    reply = await chat.core.handle_text(TextMessage(caller, confirmed(CREATE)))
     assert not reply.is_error
     assert (await meet(app)).channel_id == "C-NEWS"
 

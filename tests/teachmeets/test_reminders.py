@@ -13,7 +13,7 @@ from bot.notifier import Destination
 from bot.replies import Reply
 from bot.testing import FakeAdapter, FakeClock
 from storage.models import DueWork
-from tests.teachmeets.support import create, rows, set_member
+from tests.teachmeets.support import create, move, rows, set_member
 
 DAY_BEFORE = datetime(2026, 11, 9, 16, 0, tzinfo=UTC)
 HOUR_BEFORE = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
@@ -71,7 +71,7 @@ async def test_moved_event_fires_only_new_reminders(app: App, chat: FakeAdapter,
     await signed_up(chat)
     clock.set(DAY_BEFORE)
     assert await app.scheduler.run_due() == 1  # the 1-day reminder went
-    await chat.say("teachmeet move 1 2026-11-12 16:00", user="org")
+    await move(chat, 1, "2026-11-12 16:00")
     chat.sent.clear()
     clock.set(HOUR_BEFORE)  # the old 1-hour time
     assert await app.scheduler.run_due() == 0
@@ -87,7 +87,7 @@ async def test_moved_event_fires_only_new_reminders(app: App, chat: FakeAdapter,
 async def test_move_closer_cancels_reminders_already_past(app: App, chat: FakeAdapter,
                                                           clock: FakeClock) -> None:
     await signed_up(chat)
-    await chat.say("teachmeet move 1 2026-11-02 12:00", user="org")  # 3 hours from now
+    await move(chat, 1, "2026-11-02 12:00")  # 3 hours from now
     pending = {w.key: w.status for w in await rows(app, DueWork)}
     assert pending == {"teachmeet:1:reminder:1440": "cancelled",
                        "teachmeet:1:reminder:60": "pending"}
@@ -171,7 +171,8 @@ async def test_console_prints_reminders_as_they_fall_due(app: App, clock: FakeCl
     out = io.StringIO()
     console = ConsoleAdapter(app.core, handle="me", stdin=io.StringIO(), stdout=out)
     app.services.notifier.register(console)
-    reply = await console.ask('teachmeet create Console meet start="2026-11-03 18:00"')
+    reply = await console.ask('teachmeet create Console meet start="2026-11-03 18:00" '
+                              'confirm=yes')
     assert not reply.is_error, reply.plain_text()
     await console.ask("teachmeet going 1")
     clock.set(datetime(2026, 11, 2, 18, 0, tzinfo=UTC))

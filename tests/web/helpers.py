@@ -42,7 +42,8 @@ async def seed(chat: FakeAdapter) -> Seeded:
         await say(chat, "privacy web on", user)
     await say(chat, "privacy space", "cat")
     await say(chat, "privacy hidden", "dan")
-    created = await say(chat, 'teachmeet create Autumn TeachMeet start="2026-11-17 16:00" '
+    created = await say(chat, 'teachmeet create confirm=yes '
+                              'Autumn TeachMeet start="2026-11-17 16:00" '
                               'duration=2h venue="Cardiff Central Library" region=Wales '
                               'capacity=40 slots="4 nano, 2 micro" -- Short talks from '
                               'classrooms across Wales, then tea.', "ann")
@@ -54,7 +55,8 @@ async def seed(chat: FakeAdapter) -> Seeded:
         await say(chat, f"teachmeet present {meet} {kind} {title}", user)
     for user in ("bob", "cat", "dan", "eve"):
         await say(chat, f"teachmeet going {meet}", user)
-    online = await say(chat, 'teachmeet create Digital leaders online start="2026-11-24 '
+    online = await say(chat, 'teachmeet create confirm=yes '
+                             'Digital leaders online start="2026-11-24 '
                              '19:00" link=https://meet.example.org/dl region=Kent', "bob")
     online_meet = int(re.search(r"#(\d+)", online).group(1))  # type: ignore[union-attr]
     pins = []

@@ -168,7 +168,7 @@ async def test_search_the_library_and_follow_a_teach_meet_to_its_ics(
     ics = saved.read_text()
     assert download.suggested_filename.endswith(".ics")
     assert "BEGIN:VCALENDAR" in ics and "SUMMARY:Autumn TeachMeet" in ics
-    assert f"UID:teachmeet-{seeded.meet}@" in ics
+    assert f"UID:teachmeet-{seeded.meet}." in ics  # teachmeet-<id>.<deployment>@staffroom
     await context.close()
 
 

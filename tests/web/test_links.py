@@ -31,14 +31,15 @@ def settings() -> Settings:
 
 
 async def test_a_teach_meet_card_links_to_its_page(app: App, chat: FakeAdapter) -> None:
-    created = await chat.say('teachmeet create Autumn TeachMeet start="2026-11-17 16:00"',
+    created = await chat.say('teachmeet create confirm=yes '
+                             'Autumn TeachMeet start="2026-11-17 16:00"',
                              user="ann")
     assert [(b.label, b.url) for b in link_buttons(created)] == [
         ("Details", f"{BASE}/teachmeets/1")]
     shown = await chat.say("teachmeet show 1", user="bob")
     assert [b.url for b in link_buttons(shown)] == [f"{BASE}/teachmeets/1"]
     assert f"[Details: {BASE}/teachmeets/1]" in shown.plain_text()
-    private = await chat.say('teachmeet create Staff only start="2026-11-18 16:00"',
+    private = await chat.say('teachmeet create confirm=yes Staff only start="2026-11-18 16:00"',
                              user="ann", space="T-PRIVATE")
     assert not private.is_error and link_buttons(private) == []
 

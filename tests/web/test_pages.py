@@ -106,7 +106,8 @@ async def test_nobody_appears_unless_network_and_listed(app: App, chat: FakeAdap
 
 async def test_a_space_kept_off_the_web_stays_off(app: App, chat: FakeAdapter) -> None:
     seeded = await seed(chat)
-    reply = await chat.say('teachmeet create Staff-only planning start="2026-11-20 16:00" '
+    reply = await chat.say('teachmeet create confirm=yes '
+                           'Staff-only planning start="2026-11-20 16:00" '
                            "region=Wales", user="fay", space=PRIVATE_SPACE)
     hidden_meet = int(re.search(r"#(\d+)", reply.plain_text()).group(1))  # type: ignore[union-attr]
     pinned = await chat.say("pin https://example.org/secret-plan Secret staff plan #safety",
@@ -187,7 +188,8 @@ async def test_teachmeets_by_region_paged_with_places_and_previews(
         app: App, chat: FakeAdapter) -> None:
     seeded = await seed(chat)
     for n in range(6):
-        await say(chat, f'teachmeet create Wales meet {n} start="2026-12-{n + 1:02d} 16:00" '
+        await say(chat, f'teachmeet create confirm=yes '
+                        f'Wales meet {n} start="2026-12-{n + 1:02d} 16:00" '
                         "region=Wales", "ann")
     async with serving(app) as server:
         wales = (await fetch(server, "/teachmeets?region=wales"))[2]
@@ -224,7 +226,8 @@ async def test_the_fullest_pages_stay_under_50_kb(app: App, chat: FakeAdapter) -
     for n in range(25):
         await say(chat, f"pin https://example.org/{'long-' * 50}{n} {'Long title ' * 17}{n} "
                         "#a #b #c #d #e #f #g #h #i #j -- " + long[:1990], MODERATOR)
-    reply = await say(chat, f'teachmeet create {"Very long title " * 12} start="2026-11-17 '
+    reply = await say(chat, f'teachmeet create confirm=yes '
+                            f'{"Very long title " * 12} start="2026-11-17 '
                             '16:00" slots="50 nano" capacity=100 venue="' + "V" * 290 +
                       '" -- ' + long[:1990], "ann")
     meet = int(re.search(r"#(\d+)", reply).group(1))  # type: ignore[union-attr]

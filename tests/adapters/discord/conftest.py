@@ -111,7 +111,7 @@ async def refuse(ctx: Context, _args: Args) -> Reply:
 
 TESTING = Capability(name="testing", commands=[
     Command(name="mod wipe", handler=mod_wipe, args=WipeArgs, moderator_only=True,
-            summary="Wipe a topic (test-only).", channel_reply=True),
+            summary="Wipe a topic (test-only)."),
     Command(name="mod panel", handler=mod_panel, args=Args, summary="Moderation buttons."),
     Command(name="survey", handler=survey, args=Args, summary="Open a survey form."),
     Command(name="survey save", handler=survey_save, args=SurveyArgs, hidden=True,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from adapters.slack import SlackAdapter
 from bot.app import App
 from storage.models import MeetRequest, TeachMeet
-from tests.adapters.slack.blockkit import check_message, check_view
+from tests.adapters.slack.blockkit import check_message, check_view, pressables
 from tests.adapters.slack.fake_slack import FakeSlack, SlackClient
 from tests.adapters.slack.test_http import APOLOGY, ask
 
@@ -57,23 +57,30 @@ async def test_a_form_made_teachmeet_in_a_channel_the_bot_is_not_in(
     assert "Tell me about the teach-meet" in shown["text"]
     view = fake_slack.calls_to("views.open")[-1]["view"]
     check_view(view)
-    before = len(fake_slack.calls)
     sent = await client.submit(view, {"title": "Autumn TeachMeet",
                                       "start": "2026-12-03 16:00 Europe/London"}, user="UORG")
     assert sent.status == 200
     await slack.idle()
+    # first a preview, for the organiser alone (never posted in the channel), by DM here
+    assert await count(app, TeachMeet) == 0
+    assert not any(c.params.get("channel") == "CSTAFF" and c.method == "chat.postMessage"
+                   for c in fake_slack.calls)
+    preview = next(c.params for c in reversed(fake_slack.calls)
+                   if c.method == "chat.postMessage" and c.params["channel"] == "DUORG")
+    check_message(preview)
+    assert "Autumn TeachMeet" in preview["text"]  # private, so by DM where Slack refused it
+    create = next(e for e, _ in pressables(preview["blocks"])
+                  if e.get("text", {}).get("text") == "Create")
+    before = len(fake_slack.calls)
+    await client.press(create, user="UORG", channel="DUORG")
+    await slack.idle()
     assert await count(app, TeachMeet) == 1
     caused = fake_slack.calls[before:]
     assert not any(APOLOGY in json.dumps(c.params) for c in caused)
-    refused = [c.method for c in caused if c.params.get("channel") == "CSTAFF"]
-    assert refused == ["chat.postMessage", "chat.postEphemeral"]  # both refused by Slack
-    dm = [c.params for c in caused if c.method == "chat.postMessage"
-          and c.params["channel"] == "DUORG"]
-    assert len(dm) == 1
-    check_message(dm[0])
-    text = dm[0]["text"]
-    assert "I couldn't post this in the channel: I'm not a member of that channel." in text
-    assert "/invite @Staffroom" in text and "Autumn TeachMeet" in text
+    announced = [c.params for c in caused if "New teach-meet" in json.dumps(c.params)]
+    assert announced, [c.method for c in caused]  # the organiser sees it where they confirmed
+    for message in announced:
+        check_message(message)
 
 
 async def test_a_slow_user_group_lookup_never_delays_the_forms_acknowledgement(
