@@ -62,8 +62,10 @@ class App:
         return self.services.db
 
     async def open(self) -> None:
-        """Bring the schema up to date (migrations are applied on every start)."""
+        """Bring the schema up to date (migrations are applied on every start), and the
+        search index too, if it was built by another version of the text analysis."""
         await self.db.upgrade()
+        await self.services.search.ensure_current(self.db)
 
     async def close(self) -> None:
         await self.db.dispose()

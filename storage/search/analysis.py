@@ -7,31 +7,48 @@ PostgreSQL's 'simple' configuration split a space-separated string of them ident
   evened out (`[spelling]` in the thesaurus plus the -ize/-ise rule), then Snowball-stemmed;
 - punctuated compounds ("micro:bit", "e-safety", "D&T") give their parts AND the joined
   form, so "micro bit", "micro:bit" and "microbit" all meet in the index;
-- acronyms that are also English words ("SEND", "MAT", "RE", "AR") mean the acronym only
-  in capitals; they become a marked term (`zzsend`) that ordinary words never produce.
+- acronyms and product names that are also English words ("SEND", "MAT", "Teams") mean the
+  acronym or product only in capitals; they become a marked term (`zzsend`) that ordinary
+  words never produce.
+
+Beside each term the index keeps the word's *lemma* (inflections removed, nothing more), so
+ranking can tell the word as typed ("filtering" / "filters") from another word the stemmer
+happens to give the same stem ("animal" for "animation", "secure" for "Securly").
+
+What the analysis does is versioned (`Analyser.version`): the rules here, the stemmer's
+own version and the thesaurus's word rules. The index remembers the version it was built
+with and is rebuilt when it changes (`storage.search.index.SearchIndex.ensure_current`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 
 import snowballstemmer
 
+RULES_VERSION = "3"
+"""Bump when a change here alters the terms or lemmas a text is indexed with."""
 _STEMMER = snowballstemmer.stemmer("english")
 _TOKEN = re.compile(r"[0-9A-Za-z]+(?:[:\-.&'][0-9A-Za-z]+)*")
 _CONNECTOR = re.compile(r"[:\-.&']")
 _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")
 _IZE = re.compile(r"^(.{3,})iz(e|es|ed|ing|er|ers|ation|ations|able)$")
 _YZE = re.compile(r"^(.{2,})yz(e|es|ed|ing|er|ers)$")
+_VOWEL = re.compile(r"[aeiouy]")
 ACRONYM_MARK = "zz"
 MAX_QUERY_CHARS = 500
 MAX_TERM_CHARS = 40
+FIELD_SEPARATOR = " ; "
+"""Between fields in a stored term string (punctuation: FTS5 does not index it)."""
+PART_SEPARATOR = " | "
+"""Between the parts of one field (tags), so a phrase never runs from one into the next."""
 
 STOPWORDS = frozenset("""
     a an and are as at be but by for from has have he her his i if in into is it its me my no
@@ -39,14 +56,6 @@ STOPWORDS = frozenset("""
     was we were what when where which who whom why will with you your
 """.split())
 """Words too common to search on their own (kept in the index, so phrases still match)."""
-
-QUERY_NOISE = frozenset("""
-    anyone anybody someone somebody whos who's done did do does doing ever already tried
-    experience experienced experiences know knows knowledge help please people person
-    colleague colleagues looking need needs want wants can could would should any some
-    something thing things about around re
-""".split()) | STOPWORDS
-"""What people wrap around the thing itself in a "who's done X?" question."""
 
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -66,6 +75,32 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """A lower-case word without its inflection: plural, -ed, -ing, then a final e and a
+    doubled final consonant, so "timetabling"/"timetable", "stopped"/"stop" and
+    "filters"/"filtering" meet while derivations ("animation"/"animal",
+    "computer"/"computing") stay apart. Compared only between words of the same stem."""
+    w = word
+    if len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes", "zes")):
+        w = w[:-2]
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    elif len(w) > 5 and w.endswith("ied"):
+        w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith("ed") and _VOWEL.search(w[:-2]):
+        w = w[:-2]
+    elif len(w) > 5 and w.endswith("ing") and _VOWEL.search(w[:-3]):
+        w = w[:-3]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeioulsz":
+        w = w[:-1]
+    return w
+
+
 Token = tuple[str, ...]
 """One written word as its parts: one, or several for "micro:bit" ("micro", "bit")."""
 
@@ -82,22 +117,92 @@ def tokens(text: str) -> list[Token]:
     return out
 
 
+@dataclass(frozen=True)
+class FieldText:
+    """Terms of one field of an entry, part by part (a summary is one part, each tag one),
+    with each term's lemma beside it."""
+
+    parts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    """(terms, lemmas) per part."""
+
+    def terms(self) -> Iterable[str]:
+        for terms, _ in self.parts:
+            yield from terms
+
+
+@dataclass(frozen=True)
+class Document:
+    """An entry as the index holds it: its fields' terms and lemmas, and its size."""
+
+    fields: tuple[FieldText, ...]
+    size: int
+    """Meaningful words in the fields that count (ties go to the shorter entry)."""
+
+    def terms(self) -> list[str]:
+        return [t for f in self.fields for t in f.terms()]
+
+    def encode(self) -> tuple[str, str]:
+        """(terms, lemmas) as stored: fields apart by FIELD_SEPARATOR, parts by
+        PART_SEPARATOR; as text, FTS5 and tsvector read only the terms from it."""
+        def join(index: int) -> str:
+            return FIELD_SEPARATOR.join(
+                PART_SEPARATOR.join(" ".join(p[index]) for p in f.parts) for f in self.fields)
+        return join(0), join(1)
+
+    @classmethod
+    def decode(cls, terms: str, lemmas: str, size: int) -> Document:
+        fields = []
+        for term_field, lemma_field in zip(terms.split(FIELD_SEPARATOR),
+                                           lemmas.split(FIELD_SEPARATOR), strict=True):
+            fields.append(FieldText(tuple(
+                (tuple(t.split()), tuple(lm.split())) for t, lm in zip(
+                    term_field.split(PART_SEPARATOR), lemma_field.split(PART_SEPARATOR),
+                    strict=True))))
+        return cls(tuple(fields), size)
+
+
 @dataclass
 class Analyser:
-    """Word-level rules: spelling variants and case-sensitive acronyms."""
+    """Word-level rules: spelling variants, case-sensitive acronyms and names, stemming."""
 
     spelling: dict[str, str] = field(default_factory=dict)
     acronyms: frozenset[str] = frozenset()
-    """Lower-case forms of acronyms that only count when written in capitals."""
+    """Lower-case forms of acronyms that only count when written in capitals ("SEND")."""
+    names: frozenset[str] = frozenset()
+    """Lower-case forms of product names that are also English words: they count as the
+    name only when capitalised ("Teams", "Tapestry")."""
     unstemmed: frozenset[str] = frozenset()
     """Words whose stem would meet an unrelated word ("connectivity" -> "connect")."""
-    _terms: dict[str, str] = field(default_factory=dict, repr=False)
+    _terms: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def version(self) -> str:
+        """What decides the terms a text is indexed with: these rules, the stemmer's
+        version and the word rules given to this analyser (not the thesaurus groups, which
+        apply only to queries)."""
+        rules = repr((sorted(self.spelling.items()), sorted(self.acronyms),
+                      sorted(self.names), sorted(self.unstemmed))).encode()
+        return (f"rules {RULES_VERSION}; snowballstemmer {metadata.version('snowballstemmer')}; "
+                f"words {hashlib.sha256(rules).hexdigest()[:12]}")
 
     def acronym(self, word: str) -> str | None:
-        """The acronym a capitalised word stands for ("MATs" -> "mat"), if it is one."""
-        base = word[:-1] if len(word) > 2 and word.endswith("s") else word
-        if base.isupper() and base.lower() in self.acronyms:
-            return base.lower()
+        """The acronym or name a capitalised word stands for ("MATs" -> "mat", "Teams" ->
+        "teams"), if it is one: an acronym in capitals, a name capitalised."""
+        lower = word.lower()
+        if lower in self.names and word[:1].isupper():
+            return lower
+        if lower in self.acronyms and word.isupper():
+            return lower
+        if len(word) > 2 and word.endswith("s") and word[:-1].isupper() and \
+                lower[:-1] in self.acronyms:
+            return lower[:-1]
+        return None
+
+    def marked(self, lower: str) -> str | None:
+        """The marked term a lower-case word may stand for when typed in a query, where
+        people seldom use capitals ("send", "teams"), if it is an acronym or a name."""
+        if lower in self.acronyms or lower in self.names:
+            return ACRONYM_MARK + lower
         return None
 
     def normalise(self, lower: str) -> str:
@@ -106,44 +211,78 @@ class Analyser:
         return _YZE.sub(r"\1ys\2", lower)
 
     def term(self, word: str) -> str:
-        """The index term for one word as written (remembered: words repeat a lot)."""
+        """The index term for one word as written."""
+        return self.analyse(word)[0]
+
+    def analyse(self, word: str) -> tuple[str, str]:
+        """(term, lemma) for one word as written (remembered: words repeat a lot)."""
         found = self._terms.get(word)
         if found is None:
             if len(self._terms) > 200_000:
                 self._terms.clear()
-            found = self._terms[word] = self._term(word)
+            found = self._terms[word] = self._analyse(word)
         return found
 
-    def _term(self, word: str) -> str:
+    def _analyse(self, word: str) -> tuple[str, str]:
         acronym = self.acronym(word)
         if acronym is not None:
-            return ACRONYM_MARK + acronym
+            marked = (ACRONYM_MARK + acronym)[:MAX_TERM_CHARS]
+            return marked, marked
         lower = self.normalise(word.lower())
+        if len(lower) > 2 and lower[-1] == "s" and not _VOWEL.search(lower[:-1]):
+            lower = lower[:-1]  # an acronym's plural: "PDFs", "pdfs"
         if lower in self.unstemmed:
-            return lower[:MAX_TERM_CHARS]
-        return stem(lower)[:MAX_TERM_CHARS]
+            return lower[:MAX_TERM_CHARS], lower[:MAX_TERM_CHARS]
+        return stem(lower)[:MAX_TERM_CHARS], lemma(lower)[:MAX_TERM_CHARS]
+
+    def text_terms(self, text: str) -> tuple[list[str], list[str], int]:
+        """Terms, lemmas and meaningful-word count of one piece of text: each compound's
+        parts, then its joined form."""
+        terms: list[str] = []
+        lemmas: list[str] = []
+        size = 0
+        for token in tokens(text):
+            words = [*token, "".join(token)] if len(token) > 1 else [token[0]]
+            for word in words:
+                term, lem = self.analyse(word)
+                terms.append(term)
+                lemmas.append(lem)
+            if "".join(token).lower() not in STOPWORDS:
+                size += 1
+        return terms, lemmas, size
+
+    def document(self, fields: Sequence[Sequence[str]], counted: int = 2) -> Document:
+        """An entry's fields (each a list of parts: [summary], [tag, tag], ...) analysed;
+        words of the first `counted` fields make its size."""
+        out: list[FieldText] = []
+        size = 0
+        for index, parts in enumerate(fields):
+            analysed = []
+            for part in parts:
+                terms, lemmas, words = self.text_terms(part)
+                if terms:
+                    analysed.append((tuple(terms), tuple(lemmas)))
+                    if index < counted:
+                        size += words
+            out.append(FieldText(tuple(analysed)))
+        return Document(tuple(out), size)
 
     def document_terms(self, texts: Iterable[str]) -> tuple[list[str], int]:
-        """The term stream for an entry (parts, then the joined form, for each compound),
-        and how many meaningful words it has (ties go to the shorter, more focused entry)."""
+        """The term stream of some texts and their meaningful-word count (for indexes that
+        need no fields: the resource library, pairing)."""
         out: list[str] = []
         size = 0
         for text in texts:
-            for token in tokens(text):
-                if len(token) == 1:
-                    out.append(self.term(token[0]))
-                    if token[0].lower() not in STOPWORDS:
-                        size += 1
-                    continue
-                out.extend(self.term(p) for p in token)
-                out.append(self.term("".join(token)))
-                if "".join(token).lower() not in STOPWORDS:
-                    size += 1
+            terms, _, words = self.text_terms(text)
+            out.extend(terms)
+            size += words
         return out, size
 
     def phrase_variants(self, phrase: str) -> set[tuple[str, ...]]:
         """Term sequences a thesaurus phrase can appear as: split, compounds joined, all
-        run together ("micro:bit" -> (micro, bit), (microbit,))."""
+        run together ("micro:bit" -> (micro, bit), (microbit,)). A name that counts only in
+        capitals is also taken in lower case inside a longer phrase ("Microsoft Teams" is
+        "microsoft teams" however it is written)."""
         toks = tokens(phrase)
         if not toks:
             return set()
@@ -151,6 +290,7 @@ class Analyser:
         compact = tuple(self.term("".join(t)) for t in toks)
         variants = {split, compact}
         if len(split) > 1:
+            variants.add(tuple(self.term(p.lower()) for t in toks for p in t))
             joined = "".join(p for t in toks for p in t)
             if len(joined) <= MAX_TERM_CHARS:
                 variants.add((self.term(joined),))
@@ -195,7 +335,7 @@ class Thesaurus:
                 for token in tokens(phrase):
                     for word in {"".join(token), *token}:
                         if word.isalpha() and len(word) >= 4:
-                            self.spellings.setdefault(word.lower(), analyser.term(word))
+                            self.spellings.setdefault(word.lower(), analyser.term(word.lower()))
         self.longest = max((len(k) for k in self.lookup), default=1)
         self.broader: dict[tuple[str, ...], set[int]] = {}
         """Narrower phrase -> the groups it sits under ("algebra" -> maths)."""
@@ -205,30 +345,26 @@ class Thesaurus:
 
     def expand(self, groups: Iterable[int]) -> tuple[frozenset[tuple[str, ...]],
                                                      frozenset[tuple[str, ...]]]:
-        """The groups' synonyms, and those plus their narrower terms."""
+        """The groups' synonyms, and their narrower terms."""
         same: set[tuple[str, ...]] = set()
         below: set[tuple[str, ...]] = set()
         for g in groups:
             same |= self.synonyms[g]
             below |= self.narrower[g]
-        return frozenset(prune(same)), frozenset(prune(same | below))
+        same = prune(same)
+        return frozenset(same), frozenset(prune(same | below) - same)
 
 
-def competing(thesaurus: Thesaurus, alternatives: frozenset[tuple[str, ...]],
+def competing(thesaurus: Thesaurus, alternatives: Iterable[tuple[str, ...]],
               groups: Iterable[int] = ()) -> frozenset[tuple[str, ...]]:
     """Phrases of OTHER groups that contain one of these single-term alternatives: an entry
     that says "digitised collection" is about digital collections more than digitisation."""
     own = set(groups)
-    found = {phrase for a in alternatives
+    alternatives = set(alternatives)
+    found = {phrase for a in alternatives if len(a) == 1
              for phrase, g in thesaurus.containing.get(a[0], ())
-             if g not in own and phrase not in alternatives and len(phrase) > len(a)
-             and _contains(phrase, a)}
+             if g not in own and phrase not in alternatives and len(phrase) > len(a)}
     return frozenset(sorted(found)[:60])
-
-
-def _contains(phrase: tuple[str, ...], part: tuple[str, ...]) -> bool:
-    n = len(part)
-    return any(phrase[i:i + n] == part for i in range(len(phrase) - n + 1))
 
 
 def prune(alternatives: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
@@ -237,24 +373,33 @@ def prune(alternatives: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
     return {a for a in alternatives if len(a) == 1 or not singles.intersection(a)}
 
 
+@lru_cache(maxsize=1)
+def _shipped_data() -> dict:
+    return tomllib.loads(resources.files("storage.search").joinpath("thesaurus.toml")
+                         .read_text(encoding="utf-8"))
+
+
 def load_thesaurus(extra: Sequence[Sequence[str]] = ()) -> Thesaurus:
     """The shipped thesaurus plus the operator's `[search] synonyms` groups."""
-    data = tomllib.loads(resources.files("storage.search").joinpath("thesaurus.toml")
-                         .read_text(encoding="utf-8"))
-    analyser = Analyser(
-        spelling={k.lower(): v.lower() for k, v in data.get("spelling", {}).items()},
-        acronyms=frozenset(a.lower() for a in data.get("case_sensitive", [])),
-        unstemmed=frozenset(w.lower() for w in data.get("unstemmed", [])))
+    data = _shipped_data()
     groups = [Group(tuple(g["terms"]), tuple(g.get("narrower", ()))) for g in data["group"]]
     groups += [Group(tuple(str(p) for p in g)) for g in extra if g]
-    return Thesaurus(groups, analyser)
+    return Thesaurus(groups, _analyser_from(data))
+
+
+def _analyser_from(data: dict) -> Analyser:
+    return Analyser(
+        spelling={k.lower(): v.lower() for k, v in data.get("spelling", {}).items()},
+        acronyms=frozenset(a.lower() for a in data.get("case_sensitive", [])),
+        names=frozenset(n.lower() for n in data.get("names", [])),
+        unstemmed=frozenset(w.lower() for w in data.get("unstemmed", [])))
 
 
 @lru_cache(maxsize=1)
 def shipped_analyser() -> Analyser:
     """The word rules (spelling, acronyms, stemming) of the shipped thesaurus, for indexes
     other than "who's done X" (the resource library) and for comparing texts (pairing)."""
-    return load_thesaurus().analyser
+    return _analyser_from(_shipped_data())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,45 @@
+"""Ranked search (issue 11): each indexed entry keeps its analysed fields and their lemmas
+beside its full-text terms, so candidates are scored in Python the same way on both
+engines; and the analyser's version is recorded with the index (`search_meta`).
+
+The index is not rebuilt here: with no version recorded, the next start rebuilds it with
+the analyser of the code that runs (`SearchIndex.ensure_current`), as after any change of
+analysis rules or stemmer.
+
+Revision ID: 0009_search_ranked
+Revises: 0008_members_region_lower
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009_search_ranked"
+down_revision = "0008_members_region_lower"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "search_meta",
+        sa.Column("key", sa.String(40), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_search_meta")),
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        op.add_column("search_docs", sa.Column("lemmas", sa.Text(), nullable=False,
+                                               server_default=""))
+    else:
+        op.add_column("done_search", sa.Column("terms", sa.Text(), nullable=False,
+                                               server_default=""))
+        op.add_column("done_search", sa.Column("lemmas", sa.Text(), nullable=False,
+                                               server_default=""))
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.drop_column("search_docs", "lemmas")
+    else:
+        op.drop_column("done_search", "lemmas")
+        op.drop_column("done_search", "terms")
+    op.drop_table("search_meta")
