@@ -151,6 +151,10 @@ class Document:
 
     @classmethod
     def decode(cls, terms: str, lemmas: str, size: int) -> Document:
+        """The inverse of `encode` (a row written before lemmas were kept is read with
+        its terms as lemmas, until the index is rebuilt)."""
+        if lemmas.count(" ") != terms.count(" "):
+            lemmas = terms
         fields = []
         for term_field, lemma_field in zip(terms.split(FIELD_SEPARATOR),
                                            lemmas.split(FIELD_SEPARATOR), strict=True):
