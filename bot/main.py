@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations (also done on every start)")
+    from bot.expertise import cli as expertise_cli
+    expertise_cli.add_db_parsers(db_sub)
     resources_cli.add_parsers(sub)
     return parser
 
@@ -205,6 +207,10 @@ async def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.expertise.cli import DB_COMMANDS
+    if args.db_command in DB_COMMANDS:
+        return await DB_COMMANDS[args.db_command](args, settings)
+
     async def body(app: App) -> int:
         print(f"Database is up to date ({database_url(settings)}).")
         return 0

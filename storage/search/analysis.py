@@ -11,9 +11,8 @@ PostgreSQL's 'simple' configuration split a space-separated string of them ident
   acronym or product only in capitals; they become a marked term (`zzsend`) that ordinary
   words never produce.
 
-Beside each term the index keeps the word's *lemma* (inflections removed, nothing more), so
-ranking can tell the word as typed ("filtering" / "filters") from another word the stemmer
-happens to give the same stem ("animal" for "animation", "secure" for "Securly").
+A few words are kept whole (`unstemmed`): those whose stem would meet an unrelated word
+("connectivity"/"connect", a product such as "Securly"/"secure").
 
 What the analysis does is versioned (`Analyser.version`): the rules here, the stemmer's
 own version and the thesaurus's word rules. The index remembers the version it was built
@@ -78,9 +77,8 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
     """A lower-case word without its inflection: plural, -ed, -ing, then a final e and a
-    doubled final consonant, so "timetabling"/"timetable", "stopped"/"stop" and
-    "filters"/"filtering" meet while derivations ("animation"/"animal",
-    "computer"/"computing") stay apart. Compared only between words of the same stem."""
+    doubled final consonant ("helping"/"help", "tips"/"tip"): lighter than stemming, to
+    recognise the inflections of conversational framing words and nothing else."""
     w = word
     if len(w) > 4 and w.endswith("ies"):
         w = w[:-3] + "y"
@@ -119,20 +117,18 @@ def tokens(text: str) -> list[Token]:
 
 @dataclass(frozen=True)
 class FieldText:
-    """Terms of one field of an entry, part by part (a summary is one part, each tag one),
-    with each term's lemma beside it."""
+    """Terms of one field of an entry, part by part (a summary is one part, each tag one)."""
 
-    parts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
-    """(terms, lemmas) per part."""
+    parts: tuple[tuple[str, ...], ...] = ()
 
     def terms(self) -> Iterable[str]:
-        for terms, _ in self.parts:
+        for terms in self.parts:
             yield from terms
 
 
 @dataclass(frozen=True)
 class Document:
-    """An entry as the index holds it: its fields' terms and lemmas, and its size."""
+    """An entry as the index holds it: its fields' terms, and its size."""
 
     fields: tuple[FieldText, ...]
     size: int
@@ -141,28 +137,18 @@ class Document:
     def terms(self) -> list[str]:
         return [t for f in self.fields for t in f.terms()]
 
-    def encode(self) -> tuple[str, str]:
-        """(terms, lemmas) as stored: fields apart by FIELD_SEPARATOR, parts by
-        PART_SEPARATOR; as text, FTS5 and tsvector read only the terms from it."""
-        def join(index: int) -> str:
-            return FIELD_SEPARATOR.join(
-                PART_SEPARATOR.join(" ".join(p[index]) for p in f.parts) for f in self.fields)
-        return join(0), join(1)
+    def encode(self) -> str:
+        """The terms as stored: fields apart by FIELD_SEPARATOR, parts by PART_SEPARATOR;
+        as text, FTS5 and tsvector read only the terms from it."""
+        return FIELD_SEPARATOR.join(PART_SEPARATOR.join(" ".join(p) for p in f.parts)
+                                    for f in self.fields)
 
     @classmethod
-    def decode(cls, terms: str, lemmas: str, size: int) -> Document:
-        """The inverse of `encode` (a row written before lemmas were kept is read with
-        its terms as lemmas, until the index is rebuilt)."""
-        if lemmas.count(" ") != terms.count(" "):
-            lemmas = terms
-        fields = []
-        for term_field, lemma_field in zip(terms.split(FIELD_SEPARATOR),
-                                           lemmas.split(FIELD_SEPARATOR), strict=True):
-            fields.append(FieldText(tuple(
-                (tuple(t.split()), tuple(lm.split())) for t, lm in zip(
-                    term_field.split(PART_SEPARATOR), lemma_field.split(PART_SEPARATOR),
-                    strict=True))))
-        return cls(tuple(fields), size)
+    def decode(cls, terms: str, size: int) -> Document:
+        """The inverse of `encode`."""
+        return cls(tuple(FieldText(tuple(tuple(part.split())
+                                         for part in field.split(PART_SEPARATOR)))
+                         for field in terms.split(FIELD_SEPARATOR)), size)
 
 
 @dataclass
@@ -215,45 +201,36 @@ class Analyser:
         return _YZE.sub(r"\1ys\2", lower)
 
     def term(self, word: str) -> str:
-        """The index term for one word as written."""
-        return self.analyse(word)[0]
-
-    def analyse(self, word: str) -> tuple[str, str]:
-        """(term, lemma) for one word as written (remembered: words repeat a lot)."""
+        """The index term for one word as written (remembered: words repeat a lot)."""
         found = self._terms.get(word)
         if found is None:
             if len(self._terms) > 200_000:
                 self._terms.clear()
-            found = self._terms[word] = self._analyse(word)
+            found = self._terms[word] = self._term(word)
         return found
 
-    def _analyse(self, word: str) -> tuple[str, str]:
+    def _term(self, word: str) -> str:
         acronym = self.acronym(word)
         if acronym is not None:
-            marked = (ACRONYM_MARK + acronym)[:MAX_TERM_CHARS]
-            return marked, marked
+            return (ACRONYM_MARK + acronym)[:MAX_TERM_CHARS]
         lower = self.normalise(word.lower())
         if len(lower) > 2 and lower[-1] == "s" and not _VOWEL.search(lower[:-1]):
             lower = lower[:-1]  # an acronym's plural: "PDFs", "pdfs"
         if lower in self.unstemmed:
-            return lower[:MAX_TERM_CHARS], lower[:MAX_TERM_CHARS]
-        return stem(lower)[:MAX_TERM_CHARS], lemma(lower)[:MAX_TERM_CHARS]
+            return lower[:MAX_TERM_CHARS]
+        return stem(lower)[:MAX_TERM_CHARS]
 
-    def text_terms(self, text: str) -> tuple[list[str], list[str], int]:
-        """Terms, lemmas and meaningful-word count of one piece of text: each compound's
-        parts, then its joined form."""
+    def text_terms(self, text: str) -> tuple[list[str], int]:
+        """Terms and meaningful-word count of one piece of text: each compound's parts,
+        then its joined form."""
         terms: list[str] = []
-        lemmas: list[str] = []
         size = 0
         for token in tokens(text):
             words = [*token, "".join(token)] if len(token) > 1 else [token[0]]
-            for word in words:
-                term, lem = self.analyse(word)
-                terms.append(term)
-                lemmas.append(lem)
+            terms.extend(self.term(word) for word in words)
             if "".join(token).lower() not in STOPWORDS:
                 size += 1
-        return terms, lemmas, size
+        return terms, size
 
     def document(self, fields: Sequence[Sequence[str]], counted: int = 2) -> Document:
         """An entry's fields (each a list of parts: [summary], [tag, tag], ...) analysed;
@@ -263,9 +240,9 @@ class Analyser:
         for index, parts in enumerate(fields):
             analysed = []
             for part in parts:
-                terms, lemmas, words = self.text_terms(part)
+                terms, words = self.text_terms(part)
                 if terms:
-                    analysed.append((tuple(terms), tuple(lemmas)))
+                    analysed.append(tuple(terms))
                     if index < counted:
                         size += words
             out.append(FieldText(tuple(analysed)))
@@ -277,7 +254,7 @@ class Analyser:
         out: list[str] = []
         size = 0
         for text in texts:
-            terms, _, words = self.text_terms(text)
+            terms, words = self.text_terms(text)
             out.extend(terms)
             size += words
         return out, size
@@ -416,6 +393,28 @@ class Analysed:
 def analyse_document(text: str, tags: Sequence[str] | None = None) -> Analysed:
     terms, _size = shipped_analyser().document_terms([text, *(tags or [])])
     return Analysed(" ".join(terms))
+
+
+def highlight(text: str, terms: frozenset[str] | set[str],
+              analyser: Analyser | None = None) -> tuple[tuple[int, int], ...]:
+    """Character spans of the words in `text` whose index terms are among `terms` (a
+    search's matched terms), stopwords left plain, neighbouring spans joined: "why it
+    matched", shown on a result."""
+    analyser = analyser or shipped_analyser()
+    spans: list[tuple[int, int]] = []
+    if not terms:
+        return ()
+    for found in _TOKEN.finditer(text):
+        word = found.group()
+        parts = [p for p in _CONNECTOR.split(word.replace("'", "")) if p]
+        if word.lower() in STOPWORDS or not parts:
+            continue
+        if any(analyser.term(w) in terms for w in {*parts, "".join(parts)}):
+            start, end = found.span()
+            if spans and text[spans[-1][1]:start].strip(" -") == "":
+                start = spans.pop()[0]
+            spans.append((start, end))
+    return tuple(spans)
 
 
 def query_terms(query: str) -> list[str]:

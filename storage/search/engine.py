@@ -41,7 +41,6 @@ class DocRow:
     member_id: int
     terms: str
     """Encoded fields (`analysis.Document.encode`); as text, just the terms."""
-    lemmas: str
     term_list: tuple[str, ...]
     """The terms in order, for the engine's own index."""
 
@@ -54,7 +53,6 @@ class Candidate:
     entry_id: int
     member_id: int
     terms: str
-    lemmas: str
 
 
 Conjunction = tuple[frozenset[Alternative], ...]

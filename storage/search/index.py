@@ -89,8 +89,7 @@ class _People:
             if row.entry_id in self.seen:
                 continue
             self.seen.add(row.entry_id)
-            score = self.ranker.score(Document.decode(row.terms, row.lemmas,
-                                                      size_of(row.rank_key))).score
+            score = self.ranker.score(Document.decode(row.terms, size_of(row.rank_key))).score
             if score <= 0:
                 continue
             current = self.best.get(row.member_id)
@@ -304,9 +303,11 @@ class SearchIndex:
                 best = started
             if best is None:
                 break
-            rows = await self.engine.candidates(session, best.match, Filters(
-                filters.viewer, filters.regions), Page(best.after, BATCH))
+            rows = await self.engine.candidates(session, best.match, filters,
+                                                Page(best.after, BATCH))
             people.add(rows)
+            log.debug("tier %s after %d: %d rows, bound %d, threshold %s", best.shares,
+                      best.after, len(rows), best.bound, threshold)
             if len(rows) < BATCH:
                 best.done = True
             else:

@@ -79,6 +79,8 @@ _MODIFIER_START = frozenset("for in with at across over during within among with
                             .split())
 
 TYPED, SYNONYM, NARROWER, BROADER = 1000, 850, 650, 500
+PHRASE = 350
+"""Per mille of the lighter word's weight earned for two words side by side as typed."""
 """Per mille of a unit's weight for meeting it with the words as typed, a synonym, only a
 narrower term, or (a narrower term asked alone) what it is part of."""
 
@@ -105,9 +107,6 @@ class Unit:
     """Best first; each level's alternatives are not repeated in a later one."""
     weight: int = 0
     """Inverse document frequency, per mille."""
-    lemmas: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    """Typed term -> the lemmas that are the word as typed (another word with the same
-    stem is only a relative, see `ranking.RELATIVE`)."""
     elsewhere: frozenset[Alternative] = frozenset()
     """Phrases of other thesaurus groups that use this unit's words (see `competing`)."""
     position: int = 0
@@ -118,6 +117,8 @@ class Unit:
     """The thesaurus groups it stands for (two words naming one idea count once)."""
     above: frozenset[int] = frozenset()
     """The groups a narrower term it stands for is part of."""
+    plain: bool = False
+    """A single word taken as typed (two side by side also make a phrase unit)."""
 
     @property
     def alternatives(self) -> frozenset[Alternative]:
@@ -146,12 +147,14 @@ class Word:
     raw: str
     """As typed (case kept: acronyms depend on it)."""
     term: str
-    lemma: str
     framing: bool
     compound: int
     """Which written token it came from ("micro:bit" gives two words, one compound)."""
     spare: str = ""
     """The acronym or name a lower-case word may stand for ("send" -> SEND)."""
+    position: int = 0
+    """Where it is among the question's meaningful words (framing between two ideas does
+    not keep them apart: "green screen with ipads")."""
     role: int = 1000
     """Per mille: 1000 for the thing asked about, less for a qualifier or a follow-up."""
 
@@ -193,29 +196,31 @@ class QueryPlanner:
             for token in tokens(clause):
                 number += 1
                 for part in token:
-                    term, lem = self.analyser.analyse(part)
+                    term = self.analyser.term(part)
                     lower = part.lower()
                     marked = self.analyser.acronym(part) is not None
                     if lower in corrected:
-                        term = lem = corrected[lower]
+                        term = corrected[lower]
                     framing = not marked and (lower in FRAMING or lemma(lower) in _FRAMING_LEMMAS)
-                    clause_words.append(Word(part, term, lem, framing, number))
+                    clause_words.append(Word(part, term, framing, number))
             _roles(clause_words, follow_up=clause_number > 0 and any(not w.framing for w in words))
             words += clause_words
         words = words[:MAX_WORDS]
+        for position, w in zip(_meaningful_positions(words), words, strict=True):
+            w.position = position
         content = [w for w in words if not w.framing]
         for w in words:
             spare = self.analyser.marked(w.lower)
             if spare and w.lower in self.analyser.names:
                 # people capitalise the first word of a question, and write names in
                 # lower case: a name in a question is read both ways
-                w.term, w.lemma = self.analyser.analyse(w.lower)
+                w.term = self.analyser.term(w.lower)
                 w.spare = spare
             elif spare and spare != w.term:
                 w.spare = spare
         if len(content) == 1 and content[0].spare and content[0].lower in self.analyser.acronyms:
             # a lone lower-case acronym ("send") is read as the acronym only
-            content[0].term = content[0].lemma = content[0].spare
+            content[0].term = content[0].spare
             content[0].spare = ""
         return Reading(words, corrected)
 
@@ -282,11 +287,12 @@ class QueryPlanner:
                 continue
             frequency = _unit_frequency(levels, df, total)
             out.append(Unit(unit.label, levels, _weight(frequency, total) * unit.role // 1000,
-                            unit.lemmas, used(unit.elsewhere), unit.position, unit.role,
+                            used(unit.elsewhere), unit.position, unit.role,
                             unit.groups))
         out = _merge_duplicates(out)
         kept = set(sorted(range(len(out)), key=lambda k: (-out[k].weight, k))[:MAX_UNITS])
         out = [u for k, u in enumerate(out) if k in kept]
+        out += _phrases(out, df)
         terms = {t for u in out for a in u.alternatives | u.elsewhere for t in a}
         return Plan(tuple(out), total, {t: df.get(t, 0) for t in terms})
 
@@ -305,7 +311,6 @@ class QueryPlanner:
         consumed: set[int] = set()
         lookup, thesaurus = self.thesaurus.lookup, self.thesaurus
         i, n = 0, len(words)
-        meaningful = _meaningful_positions(words)
         while i < n:
             for length in range(min(thesaurus.longest, n - i), 0, -1):
                 span = words[i:i + length]
@@ -328,7 +333,6 @@ class QueryPlanner:
                 typed = set(itertools.islice(itertools.product(*({w.term} for w in span)), 16))
                 if length > 1:
                     typed.add((joined,))
-                lemmas = {w.term: frozenset({w.lemma}) for w in span} if length == 1 else {}
                 role = max(w.role for w in span)
                 above: set[int] = set()
                 if not groups:
@@ -344,8 +348,8 @@ class QueryPlanner:
                     Level(frozenset(typed), TYPED),
                     Level(synonyms - typed, SYNONYM),
                     Level(narrower - typed - synonyms, NARROWER),
-                    Level(broader - typed - synonyms - narrower, BROADER)), 0, lemmas,
-                    competing(thesaurus, synonyms | typed, groups | above), meaningful[i],
+                    Level(broader - typed - synonyms - narrower, BROADER)), 0,
+                    competing(thesaurus, synonyms | typed, groups | above), span[0].position,
                     role, frozenset(groups), frozenset(above)))
                 consumed.update(range(i, i + length))
                 i += length
@@ -359,7 +363,6 @@ class QueryPlanner:
         when run together ("teach meet") as one unit; a word that splits into two used
         words ("microbit") also as the phrase."""
         units: list[Unit] = []
-        positions = _meaningful_positions(leftovers)
         i = 0
         while i < len(leftovers):
             w = leftovers[i]
@@ -369,7 +372,7 @@ class QueryPlanner:
                          (self.analyser.term("".join(q.lower for q in group)),)}
                 units.append(Unit(" ".join(q.raw for q in group),
                                   (Level(frozenset(typed), TYPED),),
-                                  position=positions[i], role=max(q.role for q in group)))
+                                  position=w.position, role=max(q.role for q in group)))
                 i += len(group)
                 continue
             typed = {(w.term,)}
@@ -380,7 +383,7 @@ class QueryPlanner:
                 joined = self.analyser.term(w.lower + q.lower)
                 if q.compound != w.compound and known(joined) and joined != w.term:
                     units.append(Unit(f"{w.raw} {q.raw}", (Level(frozenset(
-                        {(joined,), (w.term, q.term)}), TYPED),), position=positions[i],
+                        {(joined,), (w.term, q.term)}), TYPED),), position=w.position,
                         role=max(w.role, q.role)))
                     i += 2
                     continue
@@ -390,8 +393,7 @@ class QueryPlanner:
                     typed.add((a, b))
                     break
             units.append(Unit(w.raw, (Level(frozenset(typed), TYPED),),
-                              lemmas={w.term: frozenset({w.lemma})}, position=positions[i],
-                              role=w.role))
+                              position=w.position, role=w.role, plain=len(typed) == 1))
             i += 1
         return units
 
@@ -456,9 +458,26 @@ def _share_groups(units: list[Unit], df: Mapping[str, int]) -> list[Unit]:
                     and not keep_group):
                 continue
             levels.append(Level(level.alternatives - typed, level.share))
-        out.append(Unit(unit.label, tuple(levels), unit.weight, unit.lemmas, unit.elsewhere,
+        out.append(Unit(unit.label, tuple(levels), unit.weight, unit.elsewhere,
                         unit.position, unit.role, unit.groups if keep_group else frozenset(),
                         unit.above))
+    return out
+
+
+def _phrases(units: list[Unit], df: Mapping[str, int]) -> list[Unit]:
+    """The phrase bonus, as units of its own: two plain words typed side by side ("dinner
+    hall", "stop taking cash") earn PHRASE of the lighter one's weight more when an entry
+    has them side by side too. (Being units, they bound tiers exactly like any other.)"""
+    out = []
+    for a, b in itertools.pairwise(units):
+        if not (a.plain and b.plain and b.position == a.position + 1):
+            continue
+        (x,), (y,) = a.levels[0].alternatives, b.levels[0].alternatives
+        phrase = (*x, *y)
+        if min(df.get(t, 0) for t in phrase) > 0:
+            out.append(Unit(f"{a.label} {b.label}", (Level(frozenset({phrase}), TYPED),),
+                            min(a.weight, b.weight) * PHRASE // 1000, position=a.position,
+                            role=min(a.role, b.role)))
     return out
 
 

@@ -41,7 +41,7 @@ and phrases seldom do (those that do are found by their words, then their positi
 _VISIBLE = """(d.privacy = 'network' OR (d.privacy = 'space' AND EXISTS (
         SELECT 1 FROM identities i WHERE i.member_id = d.member_id
         AND i.platform = :v_platform AND i.space_id = :v_space)))"""
-_COLUMNS = "d.rank_key, d.entry_id, d.member_id, d.terms, d.lemmas"
+_COLUMNS = "d.rank_key, d.entry_id, d.member_id, d.terms"
 
 
 class PostgresEngine:
@@ -77,13 +77,13 @@ class PostgresEngine:
             # members), so a search filters without joining every match to its member
             await connection.exec_driver_sql(
                 "INSERT INTO done_search(rank_key, entry_id, member_id, document, terms, "
-                "lemmas, privacy, region) SELECT u.k, u.e, u.m, CAST(u.d AS tsvector), u.t, "
-                "u.l, m.privacy, lower(m.region) FROM unnest($1::bigint[], $2::int[], "
-                "$3::int[], $4::text[], $5::text[], $6::text[]) AS u(k, e, m, d, t, l) "
+                "privacy, region) SELECT u.k, u.e, u.m, CAST(u.d AS tsvector), u.t, "
+                "m.privacy, lower(m.region) FROM unnest($1::bigint[], $2::int[], "
+                "$3::int[], $4::text[], $5::text[]) AS u(k, e, m, d, t) "
                 "JOIN members m ON m.id = u.m",
                 ([r.rank_key for r in chunk], [r.entry_id for r in chunk],
                  [r.member_id for r in chunk], [postgres_document(r.term_list) for r in chunk],
-                 [r.terms for r in chunk], [r.lemmas for r in chunk]))
+                 [r.terms for r in chunk]))
 
     async def delete(self, session: AsyncSession, entry_ids: Sequence[int]) -> list[str]:
         if not entry_ids:

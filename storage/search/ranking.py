@@ -3,7 +3,7 @@ of a score tier can. Pure Python, no database; both engines rank with it, so the
 
 An entry's score is BM25 with binary term frequency, over *units* instead of words:
 
-    score = L(size) * (sum over units met of  weight * share * field weight  +  proximity)
+    score = L(size) * sum over units met of  weight * share * field weight
 
 - `weight` is the unit's inverse document frequency, so matching two of three ideas beats
   one of three, and the rare idea beats the common one;
@@ -12,8 +12,8 @@ An entry's score is BM25 with binary term frequency, over *units* instead of wor
   when the words sit inside another idea's phrase ("digitised collection");
 - each field of an entry has its own weight (`FIELDS`): a tag counts a little less than the
   summary, and fields added later (what worked, what to do differently) less again;
-- ideas asked for side by side earn a bonus when the entry has them side by side, a smaller
-  one when near each other;
+- two words typed side by side earn a bonus when the entry has them side by side (a
+  phrase unit, see `planner.PHRASE`); a thesaurus phrase is already one unit;
 - L is BM25's length normalisation: among equals, the shorter, more focused entry first.
 
 A person's score is their best entry's; ties go to the shorter entry, then the older.
@@ -49,14 +49,8 @@ FIELDS: tuple[FieldSpec, ...] = (
 new analyser version, so the index is rebuilt) and the writer given its text."""
 TOP_FIELD = max(f.weight for f in FIELDS)
 
-RELATIVE = 700
-"""Per mille kept when the entry's word only shares the typed word's stem."""
 ELSEWHERE = 250
 """Per mille lost when the unit's words sit inside another idea's phrase."""
-ADJACENT, NEAR = 350, 150
-"""Per mille of the lighter of two ideas asked side by side, when an entry has them side by
-side (in order), or within NEAR_WINDOW words of each other."""
-NEAR_WINDOW = 3
 K1, B, TYPICAL_SIZE = 1.2, 0.3, 8
 """BM25's saturation and length normalisation, against a typical entry of 8 words."""
 MAX_SIZE = 0xFFFF
@@ -66,17 +60,6 @@ def length_factor(size: int) -> int:
     """BM25's length normalisation for a term met once, per mille."""
     size = min(max(size, 1), MAX_SIZE)
     return round(1000 * (K1 + 1) / (K1 * (1 - B + B * size / TYPICAL_SIZE) + 1))
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    unit: int
-    share: int
-    field: int
-    part: int
-    start: int
-    end: int
-    alternative: Alternative
 
 
 @dataclass(frozen=True)
@@ -102,81 +85,43 @@ class Ranker:
                         (index, level.share, alternative))
             for phrase in unit.elsewhere:
                 self._elsewhere.setdefault(phrase[0], []).append((index, phrase))
-        self._pairs = [(a, a + 1) for a in range(len(self.units) - 1)]
 
     def score(self, document: Document) -> Scored:
-        best: dict[int, Occurrence] = {}
-        spots: dict[int, list[Occurrence]] = {}
-        for f, (spec, text) in enumerate(zip(FIELDS, document.fields, strict=False)):
-            for p, (terms, lemmas) in enumerate(text.parts):
-                inside = self._inside(terms)
+        earned: dict[int, tuple[int, Alternative]] = {}
+        for spec, text in zip(FIELDS, document.fields, strict=False):
+            for terms in text.parts:
+                inside = self._inside(terms) if self._elsewhere else {}
                 for i, term in enumerate(terms):
                     for u, share, alternative in self._first.get(term, ()):
                         n = len(alternative)
                         if n > 1 and terms[i:i + n] != alternative:
                             continue
-                        earned = share * spec.weight // 1000
-                        if n == 1 and (typed := self.units[u].lemmas.get(term)) is not None \
-                                and lemmas[i] not in typed:
-                            earned = earned * RELATIVE // 1000
+                        got = share * spec.weight // 1000
                         if any(s <= i and i + n <= e for s, e in inside.get(u, ())):
-                            earned -= ELSEWHERE
-                        if earned <= 0:
-                            continue
-                        spot = Occurrence(u, earned, f, p, i, i + n, alternative)
-                        spots.setdefault(u, []).append(spot)
-                        if u not in best or earned > best[u].share:
-                            best[u] = spot
-        if not best:
+                            got -= ELSEWHERE
+                        if got > earned.get(u, (0,))[0]:
+                            earned[u] = (got, alternative)
+        if not earned:
             return Scored(0)
-        total = sum(self.units[u].weight * o.share for u, o in best.items()) // 1000
-        total += self._proximity(best, spots)
+        total = sum(self.units[u].weight * got for u, (got, _) in earned.items()) // 1000
         return Scored(length_factor(document.size) * total // 1000,
-                      frozenset(t for o in best.values() for t in o.alternative))
+                      frozenset(t for _, a in earned.values() for t in a))
 
     def _inside(self, terms: tuple[str, ...]) -> dict[int, list[tuple[int, int]]]:
         """Per unit, the spans of this part where another idea's phrase holds its words."""
         found: dict[int, list[tuple[int, int]]] = {}
-        if not self._elsewhere:
-            return found
         for i, term in enumerate(terms):
             for u, phrase in self._elsewhere.get(term, ()):
                 if terms[i:i + len(phrase)] == phrase:
                     found.setdefault(u, []).append((i, i + len(phrase)))
         return found
 
-    def _proximity(self, best: dict[int, Occurrence],
-                   spots: dict[int, list[Occurrence]]) -> int:
-        bonus = 0
-        for a, b in self._pairs:
-            if a not in best or b not in best:
-                continue
-            lighter = min(self.units[a].weight * best[a].share,
-                          self.units[b].weight * best[b].share) // 1000
-            found = 0
-            for x in spots[a]:
-                for y in spots[b]:
-                    if (x.field, x.part) != (y.field, y.part):
-                        continue
-                    if y.start == x.end:
-                        found = ADJACENT
-                    elif min(abs(y.start - x.end), abs(x.start - y.end)) < NEAR_WINDOW:
-                        found = max(found, NEAR)
-            bonus += lighter * found // 1000
-        return bonus
-
-    # -- bounds ------------------------------------------------------------------------------
     def ceiling(self, shares: Sequence[int], size: int) -> int:
         """The most an entry of at least `size` words can score meeting each unit at no
         more than `shares[u]` (0: not at all): `score` for the best such entry, so the
-        bound is tight (entries of equal score are ordered by rank key, see `tiers`)."""
-        earned = [s * TOP_FIELD // 1000 for s in shares]
-        total = sum(u.weight * e for u, e in zip(self.units, earned, strict=True)) // 1000
-        for a, b in self._pairs:
-            if earned[a] and earned[b]:
-                lighter = min(self.units[a].weight * earned[a],
-                              self.units[b].weight * earned[b]) // 1000
-                total += lighter * ADJACENT // 1000
+        bound is tight (entries of equal score are ordered by rank key)."""
+        total = sum(u.weight * (s * TOP_FIELD // 1000)
+                    for u, s in zip(self.units, shares, strict=True)) // 1000
         return length_factor(size) * total // 1000
 
 

@@ -59,9 +59,8 @@ class SqliteEngine:
         connection = await session.connection()
         # plain driver executemany: a bulk import indexes hundreds of thousands of rows
         await connection.exec_driver_sql(
-            "INSERT INTO search_docs(rank_key, entry_id, member_id, terms, lemmas) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(r.rank_key, r.entry_id, r.member_id, r.terms, r.lemmas) for r in rows])
+            "INSERT INTO search_docs(rank_key, entry_id, member_id, terms) VALUES (?, ?, ?, ?)",
+            [(r.rank_key, r.entry_id, r.member_id, r.terms) for r in rows])
         await connection.exec_driver_sql(
             "INSERT INTO done_search(rowid, terms) VALUES (?, ?)",
             [(r.rank_key, r.terms) for r in rows])
@@ -114,7 +113,7 @@ class SqliteEngine:
             region = " AND lower(m.region) IN :regions"
             params["regions"] = [r.lower() for r in filters.regions]
         statement = text(
-            "SELECT d.rank_key, d.entry_id, d.member_id, d.terms, d.lemmas "
+            "SELECT d.rank_key, d.entry_id, d.member_id, d.terms "
             "FROM done_search f JOIN search_docs d ON d.rank_key = f.rowid "
             "JOIN members m ON m.id = d.member_id "
             f"WHERE done_search MATCH :match AND f.rowid > :after AND {_VISIBLE}{region} "
@@ -128,7 +127,7 @@ class SqliteEngine:
         if not member_ids:
             return []
         rows = await session.execute(text(
-            "SELECT rank_key, entry_id, member_id, terms, lemmas FROM search_docs "
+            "SELECT rank_key, entry_id, member_id, terms FROM search_docs "
             "WHERE member_id IN :ids").bindparams(bindparam("ids", expanding=True)),
             {"ids": list(member_ids)})
         return [Candidate(*row) for row in rows]

@@ -1,7 +1,7 @@
 """Keeping the index in step with done entries, in the caller's transaction.
 
-Each entry is analysed in Python (`analysis.Analyser.document`) into its fields' terms and
-lemmas, written by the engine beside its full-text index, and counted in the vocabulary
+Each entry is analysed in Python (`analysis.Analyser.document`) into its fields' terms,
+written by the engine beside its full-text index, and counted in the vocabulary
 (how many entries hold each term: the ranking's weights and the typo corrector's words).
 """
 
@@ -57,9 +57,8 @@ class IndexWriter:
         out = []
         for e in entries:
             document = self.document(e)
-            terms, lemmas = document.encode()
-            out.append(DocRow(rank_key(e.id, document.size), e.id, e.member_id, terms, lemmas,
-                              tuple(document.terms())))
+            out.append(DocRow(rank_key(e.id, document.size), e.id, e.member_id,
+                              document.encode(), tuple(document.terms())))
         return out
 
     async def index(self, session: AsyncSession, entries: Sequence[IndexRow], *,

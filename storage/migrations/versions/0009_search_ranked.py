@@ -1,6 +1,7 @@
-"""Ranked search (issue 11): each indexed entry keeps its analysed fields and their lemmas
-beside its full-text terms, so candidates are scored in Python the same way on both
-engines; and the analyser's version is recorded with the index (`search_meta`).
+"""Ranked search (issue 11): each PostgreSQL index row keeps its entry's analysed fields as
+text beside its tsvector (SQLite's `search_docs` already does), so candidates are scored in
+Python the same way on both engines; and the analyser's version is recorded with the index
+(`search_meta`).
 
 The index is not rebuilt here: with no version recorded, the next start rebuilds it with
 the analyser of the code that runs (`SearchIndex.ensure_current`), as after any change of
@@ -26,20 +27,12 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_search_meta")),
     )
-    if op.get_bind().dialect.name == "sqlite":
-        op.add_column("search_docs", sa.Column("lemmas", sa.Text(), nullable=False,
-                                               server_default=""))
-    else:
+    if op.get_bind().dialect.name == "postgresql":
         op.add_column("done_search", sa.Column("terms", sa.Text(), nullable=False,
-                                               server_default=""))
-        op.add_column("done_search", sa.Column("lemmas", sa.Text(), nullable=False,
                                                server_default=""))
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.drop_column("search_docs", "lemmas")
-    else:
-        op.drop_column("done_search", "lemmas")
+    if op.get_bind().dialect.name == "postgresql":
         op.drop_column("done_search", "terms")
     op.drop_table("search_meta")
