@@ -32,7 +32,7 @@ from importlib import metadata, resources
 
 import snowballstemmer
 
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 """Bump when a change here alters the terms or lemmas a text is indexed with."""
 _STEMMER = snowballstemmer.stemmer("english")
 _TOKEN = re.compile(r"[0-9A-Za-z]+(?:[:\-.&'][0-9A-Za-z]+)*")
@@ -41,6 +41,8 @@ _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")
 _IZE = re.compile(r"^(.{3,})iz(e|es|ed|ing|er|ers|ation|ations|able)$")
 _YZE = re.compile(r"^(.{2,})yz(e|es|ed|ing|er|ers)$")
 _VOWEL = re.compile(r"[aeiouy]")
+_YEAR = re.compile(r"(?:y|yr|yrs|year)(\d{1,2})", re.IGNORECASE)
+_YEAR_WORDS = frozenset({"yr", "yrs"})
 ACRONYM_MARK = "zz"
 MAX_QUERY_CHARS = 500
 MAX_TERM_CHARS = 40
@@ -108,7 +110,11 @@ def tokens(text: str) -> list[Token]:
     out: list[Token] = []
     for match in _TOKEN.finditer(text):
         word = match.group()
-        if word.isalnum():
+        if (year := _YEAR.fullmatch(word)) is not None:
+            out += [("year",), (year.group(1),)]  # "Y7", "Yr7", "year7": "year 7"
+        elif word.lower() in _YEAR_WORDS:
+            out.append(("year",))
+        elif word.isalnum():
             out.append((word,))
         elif parts := tuple(p for p in _CONNECTOR.split(word.replace("'", "")) if p):
             out.append(parts)

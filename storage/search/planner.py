@@ -209,11 +209,12 @@ class QueryPlanner:
         for position, w in zip(_meaningful_positions(words), words, strict=True):
             w.position = position
         content = [w for w in words if not w.framing]
-        for w in words:
+        for index, w in enumerate(words):
             spare = self.analyser.marked(w.lower)
-            if spare and w.lower in self.analyser.names:
+            if spare and w.lower in self.analyser.names and (index == 0 or w.raw.islower()):
                 # people capitalise the first word of a question, and write names in
-                # lower case: a name in a question is read both ways
+                # lower case: there a name is read both ways (capitalised later on, it is
+                # the name)
                 w.term = self.analyser.term(w.lower)
                 w.spare = spare
             elif spare and spare != w.term:
@@ -288,7 +289,7 @@ class QueryPlanner:
             frequency = _unit_frequency(levels, df, total)
             out.append(Unit(unit.label, levels, _weight(frequency, total) * unit.role // 1000,
                             used(unit.elsewhere), unit.position, unit.role,
-                            unit.groups))
+                            unit.groups, unit.above, unit.plain))
         out = _merge_duplicates(out)
         kept = set(sorted(range(len(out)), key=lambda k: (-out[k].weight, k))[:MAX_UNITS])
         out = [u for k, u in enumerate(out) if k in kept]
@@ -460,7 +461,7 @@ def _share_groups(units: list[Unit], df: Mapping[str, int]) -> list[Unit]:
             levels.append(Level(level.alternatives - typed, level.share))
         out.append(Unit(unit.label, tuple(levels), unit.weight, unit.elsewhere,
                         unit.position, unit.role, unit.groups if keep_group else frozenset(),
-                        unit.above))
+                        unit.above, unit.plain))
     return out
 
 
