@@ -298,3 +298,9 @@ def test_modal_values_are_read_from_any_nesting(component: dict[str, Any]) -> No
 def test_attachments() -> None:
     message = render.render(Reply(attachment=Attachment("a.ics", b"BEGIN")))
     assert message.file is not None and message.file.filename == "a.ics"
+
+
+def test_marked_words_are_bold_with_their_own_markdown_escaped() -> None:
+    item = ListItem("Ann", "• Rolled out *Chromebooks* 1:1", marks=((2, 26),))
+    [embed] = render.render(Reply(blocks=(ItemList((item,)),))).embeds
+    assert embed.fields[0].value == "• **Rolled out \\*Chromebooks\\*** 1:1"
