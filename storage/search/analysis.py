@@ -169,7 +169,8 @@ class Analyser:
     name only when capitalised ("Teams", "Tapestry")."""
     unstemmed: frozenset[str] = frozenset()
     """Words whose stem would meet an unrelated word ("connectivity" -> "connect")."""
-    _terms: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    _terms: dict[str, str] = field(default_factory=dict, repr=False)
+    _texts: dict[str, tuple[tuple[str, ...], int]] = field(default_factory=dict, repr=False)
 
     @property
     def version(self) -> str:
@@ -226,9 +227,13 @@ class Analyser:
             return lower[:MAX_TERM_CHARS]
         return stem(lower)[:MAX_TERM_CHARS]
 
-    def text_terms(self, text: str) -> tuple[list[str], int]:
+    def text_terms(self, text: str) -> tuple[tuple[str, ...], int]:
         """Terms and meaningful-word count of one piece of text: each compound's parts,
-        then its joined form."""
+        then its joined form (remembered: entries and tags repeat, above all in an
+        import)."""
+        found = self._texts.get(text)
+        if found is not None:
+            return found
         terms: list[str] = []
         size = 0
         for token in tokens(text):
@@ -236,7 +241,10 @@ class Analyser:
             terms.extend(self.term(word) for word in words)
             if "".join(token).lower() not in STOPWORDS:
                 size += 1
-        return terms, size
+        if len(self._texts) > 20_000:
+            self._texts.clear()
+        found = self._texts[text] = (tuple(terms), size)
+        return found
 
     def document(self, fields: Sequence[Sequence[str]], counted: int = 2) -> Document:
         """An entry's fields (each a list of parts: [summary], [tag, tag], ...) analysed;
@@ -248,7 +256,7 @@ class Analyser:
             for part in parts:
                 terms, words = self.text_terms(part)
                 if terms:
-                    analysed.append(tuple(terms))
+                    analysed.append(terms)
                     if index < counted:
                         size += words
             out.append(FieldText(tuple(analysed)))
