@@ -169,6 +169,15 @@ def test_run_without_platform_points_to_console(url: str) -> None:
     assert "staffroom console" in result.stderr
 
 
+def test_db_reindex_rebuilds_the_search_index(url: str, tmp_path: Path) -> None:
+    staffroom("import", str(write_jsonl(tmp_path / "m.jsonl", MEMBERS)), url=url)
+    done = staffroom("db", "reindex", url=url)
+    assert done.returncode == 0, done.stderr
+    assert "Re-indexed 3 done entries" in done.stdout
+    found = staffroom("whodone", "chromebook rollout", "--json", url=url)
+    assert [r["handle"] for r in json.loads(found.stdout)] == ["m3", "m1"]
+
+
 def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new' / 'db.sqlite'}"
     for _ in range(2):
