@@ -79,10 +79,12 @@ class Filters:
 
 @dataclass(frozen=True)
 class Page:
-    """A candidate query's position: rank keys after `after`, `size` at a time."""
+    """A candidate query's position: rank keys after `after` (and before `before`, when
+    longer entries cannot score enough to matter), `size` at a time."""
 
     after: int = -1
     size: int = 40
+    before: int = 1 << 62
 
 
 class Engine(Protocol):

@@ -41,7 +41,7 @@ from storage.search.engine import (
 )
 from storage.search.planner import Plan, QueryPlanner
 from storage.search.postgres import PAIR, PostgresEngine, postgres_document
-from storage.search.ranking import Ranker, Tier, tiers
+from storage.search.ranking import MAX_SIZE, Ranker, Tier, tiers
 from storage.search.sqlite import SqliteEngine
 from storage.search.writer import IndexRow, IndexWriter, rank_key, size_of
 
@@ -303,8 +303,9 @@ class SearchIndex:
                 best = started
             if best is None:
                 break
+            before = _size_cap(lambda size, c=best: ceiling(c.shares, size), threshold[0])
             rows = await self.engine.candidates(session, best.match, filters,
-                                                Page(best.after, BATCH))
+                                                Page(best.after, BATCH, before))
             people.add(rows)
             log.debug("tier %s after %d: %d rows, bound %d, threshold %s", best.shares,
                       best.after, len(rows), best.bound, threshold)
@@ -341,6 +342,23 @@ class SearchIndex:
                                   tuple(e for *_, e, _ in entries),
                                   tuple(t for *_, t in entries)))
         return hits
+
+
+def _size_cap(ceiling: Callable[[int], int], threshold: int) -> int:
+    """The rank key below which an entry can still reach `threshold` (ceilings fall as
+    entries grow), so a query need not look further: impact ordering by size."""
+    if threshold <= 0:
+        return 1 << 62
+    low, high = 1, MAX_SIZE
+    if ceiling(high) >= threshold:
+        return 1 << 62
+    while low < high:  # the first size whose ceiling falls short
+        middle = (low + high) // 2
+        if ceiling(middle) >= threshold:
+            low = middle + 1
+        else:
+            high = middle
+    return rank_key(0, low)
 
 
 def _entries_and_members() -> Select[tuple[DoneEntry, Member]]:

@@ -120,7 +120,7 @@ class PostgresEngine:
         if not exact:
             return []
         params: dict[str, object] = {
-            "exact": exact, "after": page.after, "n": page.size,
+            "exact": exact, "after": page.after, "before": page.before, "n": page.size,
             "v_platform": filters.viewer.platform, "v_space": filters.viewer.space_id}
         region = ""
         if filters.regions:
@@ -143,7 +143,8 @@ class PostgresEngine:
             order = "d.rank_key + 0"
         rows = await session.execute(text(
             f"SELECT {_COLUMNS} FROM done_search d WHERE {where} AND d.rank_key > :after "
-            f"AND {_VISIBLE}{region} ORDER BY {order} LIMIT :n"), params)
+            f"AND d.rank_key < :before AND {_VISIBLE}{region} ORDER BY {order} LIMIT :n"),
+            params)
         return [Candidate(*row) for row in rows]
 
     async def documents(self, session: AsyncSession, member_ids: Sequence[int]

@@ -106,7 +106,7 @@ class SqliteEngine:
         if not expression:
             return []
         params: dict[str, object] = {
-            "match": expression, "after": page.after, "n": page.size,
+            "match": expression, "after": page.after, "before": page.before, "n": page.size,
             "v_platform": filters.viewer.platform, "v_space": filters.viewer.space_id}
         region = ""
         if filters.regions:
@@ -116,7 +116,8 @@ class SqliteEngine:
             "SELECT d.rank_key, d.entry_id, d.member_id, d.terms "
             "FROM done_search f JOIN search_docs d ON d.rank_key = f.rowid "
             "JOIN members m ON m.id = d.member_id "
-            f"WHERE done_search MATCH :match AND f.rowid > :after AND {_VISIBLE}{region} "
+            "WHERE done_search MATCH :match AND f.rowid > :after AND f.rowid < :before "
+            f"AND {_VISIBLE}{region} "
             "ORDER BY f.rowid LIMIT :n")
         if filters.regions:
             statement = statement.bindparams(bindparam("regions", expanding=True))
