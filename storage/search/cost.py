@@ -16,11 +16,13 @@ WALK_SKEW = 25
 WALK_COST = 1.0
 
 
-def walk_pays(matches: int, entries: int, wanted: int) -> bool:
-    """Whether walking the rank key beats looking `matches` rows up and sorting them."""
+def walk_pays(matches: int, entries: int, wanted: int, alternatives: int = 1) -> bool:
+    """Whether walking the rank key beats looking `matches` rows up and sorting them.
+    Each walked row is checked against the whole query, so a query of many alternatives
+    makes every step of the walk dearer."""
     matches = max(matches, 1)
     walked = WALK_SKEW * entries * wanted / matches
-    return walked * WALK_COST < matches
+    return walked * WALK_COST * max(alternatives, 1) < matches
 
 
 def estimate(frequencies: list[int], entries: int) -> int:
