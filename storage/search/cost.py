@@ -12,17 +12,25 @@ Pure arithmetic: no round trip to ask the planner.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 WALK_SKEW = 25
 WALK_COST = 1.0
+WANTED = 40
+"""Rows a walk is taken to need (visible, in the region asked) before it can stop."""
 
 
-def walk_pays(matches: int, entries: int, wanted: int, alternatives: int = 1) -> bool:
+def walk_pays(matches: int, entries: int, wanted: int,
+              alternatives: Sequence[tuple[str, ...]] = ((),)) -> bool:
     """Whether walking the rank key beats looking `matches` rows up and sorting them.
     Each walked row is checked against the whole query, so a query of many alternatives
-    makes every step of the walk dearer."""
+    makes every step dearer; and a phrase's count is only its rarest word's, so a query
+    with phrases is never walked on that guess."""
+    if any(len(a) > 1 for a in alternatives):
+        return False
     matches = max(matches, 1)
     walked = WALK_SKEW * entries * wanted / matches
-    return walked * WALK_COST * max(alternatives, 1) < matches
+    return walked * WALK_COST * max(len(alternatives), 1) < matches
 
 
 def estimate(frequencies: list[int], entries: int) -> int:

@@ -51,7 +51,10 @@ RARE_BUDGET = 400
 """Units whose entries number at most this many, together, are fetched whole at once."""
 MAX_TIER_UNITS = 4
 """Common units that define tiers (the heaviest); lighter ones are read as one remainder."""
-BATCH = 40
+def batch(limit: int) -> int:
+    """Rows a tier query reads at a time: a few more than the people wanted (one person
+    seldom has two entries on one idea); a region filter makes every extra row dear."""
+    return limit + limit // 2 + 2
 VERSION_KEY = "analyser"
 
 
@@ -282,6 +285,7 @@ class SearchIndex:
                 for u in defining if tier.levels[u] >= 0)
             return cursor((conjunction,), tier.shares)
 
+        page = batch(people.limit)
         pending = iter(tiers(units, defining, ceiling))
         upcoming = next(pending, None)
         active: list[_Cursor] = []
@@ -305,11 +309,11 @@ class SearchIndex:
                 break
             before = _size_cap(lambda size, c=best: ceiling(c.shares, size), threshold[0])
             rows = await self.engine.candidates(session, best.match, filters,
-                                                Page(best.after, BATCH, before))
+                                                Page(best.after, page, before))
             people.add(rows)
             log.debug("tier %s after %d: %d rows, bound %d, threshold %s", best.shares,
                       best.after, len(rows), best.bound, threshold)
-            if len(rows) < BATCH:
+            if len(rows) < page:
                 best.done = True
             else:
                 best.after = rows[-1].rank_key

@@ -126,8 +126,8 @@ class PostgresEngine:
         if filters.regions:
             region = " AND d.region = ANY(CAST(:regions AS text[]))"
             params["regions"] = [r.lower() for r in filters.regions]
-        alternatives = sum(len(a) for c in match.any_of for a in c)
-        if cost.walk_pays(match.estimate, match.entries, page.size, alternatives):
+        alternatives = [a for c in match.any_of for alts in c for a in alts]
+        if cost.walk_pays(match.estimate, match.entries, cost.WANTED, alternatives):
             # walk the rank key in order, checking each row (ts_match_vq, the function
             # behind @@, called by name: the planner cannot hand it to the GIN index)
             where = "ts_match_vq(d.document, CAST(:exact AS tsquery))"
