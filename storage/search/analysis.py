@@ -32,7 +32,7 @@ from importlib import metadata, resources
 
 import snowballstemmer
 
-RULES_VERSION = "4"
+RULES_VERSION = "5"
 """Bump when a change here alters the terms or lemmas a text is indexed with."""
 _STEMMER = snowballstemmer.stemmer("english")
 _TOKEN = re.compile(r"[0-9A-Za-z]+(?:[:\-.&'][0-9A-Za-z]+)*")

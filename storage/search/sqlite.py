@@ -4,6 +4,11 @@
 FTS5 indexes the document's terms (its separators are punctuation, which FTS5 skips) and
 keeps word positions, so a phrase is a native phrase query. FTS5 reads rowids in order, so
 a candidate query walks the rank key and stops at its LIMIT.
+
+Each document also ends with its member's region as one more term (`region_term`), so a
+search in a region is FTS5's own intersection instead of a join to every match's member;
+a trigger on members (migration 0009) rewrites the documents when a member's region
+changes.
 """
 
 from __future__ import annotations
@@ -25,6 +30,22 @@ from storage.search.planner import MAX_ALTERNATIVES, Alternative
 
 CHUNK = 900
 """Bound parameters per statement, under SQLite's limit."""
+REGION_SEPARATOR = " ;; "
+"""Before the region term at the end of a stored document (not an analysed field)."""
+REGION_MARK = "zz0r"
+"""A region term: never an analysed word's term (marked acronyms are letters)."""
+
+
+def region_term(region: str) -> str:
+    """The term a member's region is indexed as: its UTF-8 bytes in hex after lowering
+    ASCII letters, as the members trigger computes it with SQLite's lower() and hex()."""
+    lowered = "".join(c.lower() if c.isascii() else c for c in region)
+    return REGION_MARK + lowered.encode("utf-8").hex()
+
+
+def analysed_part(stored: str) -> str:
+    """A stored document without its region term."""
+    return stored.split(REGION_SEPARATOR, 1)[0]
 
 _VISIBLE = """(m.privacy = 'network' OR (m.privacy = 'space' AND EXISTS (
         SELECT 1 FROM identities i WHERE i.member_id = m.id
@@ -57,13 +78,23 @@ class SqliteEngine:
 
     async def insert(self, session: AsyncSession, rows: Sequence[DocRow]) -> None:
         connection = await session.connection()
+        members = sorted({r.member_id for r in rows})
+        regions: dict[int, str] = {}
+        for start in range(0, len(members), CHUNK):
+            chunk = members[start:start + CHUNK]
+            found = await connection.exec_driver_sql(
+                f"SELECT id, region FROM members WHERE id IN ({', '.join('?' * len(chunk))})",
+                tuple(chunk))
+            regions.update({i: r or "" for i, r in found})
+        stored = [(r, f"{r.terms}{REGION_SEPARATOR}{region_term(regions.get(r.member_id, ''))}")
+                  for r in rows]
         # plain driver executemany: a bulk import indexes hundreds of thousands of rows
         await connection.exec_driver_sql(
             "INSERT INTO search_docs(rank_key, entry_id, member_id, terms) VALUES (?, ?, ?, ?)",
-            [(r.rank_key, r.entry_id, r.member_id, r.terms) for r in rows])
+            [(r.rank_key, r.entry_id, r.member_id, t) for r, t in stored])
         await connection.exec_driver_sql(
             "INSERT INTO done_search(rowid, terms) VALUES (?, ?)",
-            [(r.rank_key, r.terms) for r in rows])
+            [(r.rank_key, t) for r, t in stored])
 
     async def delete(self, session: AsyncSession, entry_ids: Sequence[int]) -> list[str]:
         gone: list[str] = []
@@ -80,7 +111,7 @@ class SqliteEngine:
                     "VALUES ('delete', :k, :t)"), [{"k": k, "t": t} for k, t in rows])
                 await session.execute(text("DELETE FROM search_docs WHERE rank_key = :k"),
                                       [{"k": k} for k, _ in rows])
-            gone.extend(t for _, t in rows)
+            gone.extend(analysed_part(t) for _, t in rows)
         return gone
 
     async def count(self, session: AsyncSession, deltas: Mapping[str, int]) -> None:
@@ -105,12 +136,16 @@ class SqliteEngine:
         expression = fts_expression(match)
         if not expression:
             return []
+        region = ""
+        if filters.regions:
+            # FTS5 intersects with the region's term; the join re-checks it
+            terms = " OR ".join(sorted({region_term(r) for r in filters.regions}))
+            expression = f"({expression}) AND ({terms})"
+            region = " AND lower(m.region) IN :regions"
         params: dict[str, object] = {
             "match": expression, "after": page.after, "before": page.before, "n": page.size,
             "v_platform": filters.viewer.platform, "v_space": filters.viewer.space_id}
-        region = ""
         if filters.regions:
-            region = " AND lower(m.region) IN :regions"
             params["regions"] = [r.lower() for r in filters.regions]
         statement = text(
             "SELECT d.rank_key, d.entry_id, d.member_id, d.terms "
@@ -121,7 +156,8 @@ class SqliteEngine:
             "ORDER BY f.rowid LIMIT :n")
         if filters.regions:
             statement = statement.bindparams(bindparam("regions", expanding=True))
-        return [Candidate(*row) for row in await session.execute(statement, params)]
+        return [Candidate(k, e, m, analysed_part(t))
+                for k, e, m, t in await session.execute(statement, params)]
 
     async def documents(self, session: AsyncSession, member_ids: Sequence[int]
                         ) -> list[Candidate]:
@@ -131,7 +167,7 @@ class SqliteEngine:
             "SELECT rank_key, entry_id, member_id, terms FROM search_docs "
             "WHERE member_id IN :ids").bindparams(bindparam("ids", expanding=True)),
             {"ids": list(member_ids)})
-        return [Candidate(*row) for row in rows]
+        return [Candidate(k, e, m, analysed_part(t)) for k, e, m, t in rows]
 
     async def exclusive(self, session: AsyncSession) -> None:
         """SQLite: the writes that follow take the database's one write lock."""

@@ -131,6 +131,16 @@ async def test_region_filter(app: App) -> None:
             member.region = "Wales" if member.handle == "amy" else "Kent"
     assert await who(app, "broadband", regions=["wales"]) == ["amy"]
     assert sorted(await who(app, "broadband")) == ["amy", "ben"]
+    async with app.db.unit_of_work() as session:
+        for member in await session.scalars(select(Member)):
+            member.region = "Kent"
+    assert sorted(await who(app, "broadband", regions=["KENT"])) == ["amy", "ben"]
+    await load(app, {"amy": ["Upgraded school wifi"]})  # replaces amy's entries
+    assert await who(app, "broadband", regions=["kent"]) == ["ben"]
+    if app.db.is_sqlite:  # FTS5's index still matches the documents it was given
+        async with app.db.unit_of_work() as session:
+            await session.execute(text(
+                "INSERT INTO done_search(done_search) VALUES ('integrity-check')"))
 
 
 async def test_index_and_vocabulary_follow_every_write(app: App) -> None:
