@@ -117,10 +117,6 @@ class Engine(Protocol):
         """Entries meeting `match`, visible under `filters`, rank key after `page.after`,
         in rank-key order, at most `page.size`."""
 
-    async def documents(self, session: AsyncSession, member_ids: Sequence[int]
-                        ) -> list[Candidate]:
-        """Every indexed entry of these members (to show each with all it matched)."""
-
     async def exclusive(self, session: AsyncSession) -> None:
         """Hold off other writers of the index until this transaction ends."""
 

@@ -148,15 +148,6 @@ class PostgresEngine:
             params)
         return [Candidate(*row) for row in rows]
 
-    async def documents(self, session: AsyncSession, member_ids: Sequence[int]
-                        ) -> list[Candidate]:
-        if not member_ids:
-            return []
-        rows = await session.execute(text(
-            f"SELECT {_COLUMNS} FROM done_search d WHERE d.member_id = ANY(CAST(:ids AS int[]))"),
-            {"ids": list(member_ids)})
-        return [Candidate(*row) for row in rows]
-
     async def exclusive(self, session: AsyncSession) -> None:
         """One rebuild at a time: a transaction-scoped advisory lock."""
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REBUILD_LOCK})

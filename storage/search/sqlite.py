@@ -159,16 +159,6 @@ class SqliteEngine:
         return [Candidate(k, e, m, analysed_part(t))
                 for k, e, m, t in await session.execute(statement, params)]
 
-    async def documents(self, session: AsyncSession, member_ids: Sequence[int]
-                        ) -> list[Candidate]:
-        if not member_ids:
-            return []
-        rows = await session.execute(text(
-            "SELECT rank_key, entry_id, member_id, terms FROM search_docs "
-            "WHERE member_id IN :ids").bindparams(bindparam("ids", expanding=True)),
-            {"ids": list(member_ids)})
-        return [Candidate(k, e, m, analysed_part(t)) for k, e, m, t in rows]
-
     async def exclusive(self, session: AsyncSession) -> None:
         """SQLite: the writes that follow take the database's one write lock."""
 
