@@ -66,8 +66,10 @@ class App:
         return self.services.db
 
     async def open(self) -> None:
-        """Bring the schema up to date (migrations are applied on every start). A database
-        that is down, missing or refusing us is named as such (DatabaseUnavailable)."""
+        """Bring the schema up to date (migrations are applied on every start), and the
+        search index too, if it was built by another version of the text analysis. A
+        database that is down, missing or refusing us is named as such
+        (DatabaseUnavailable)."""
         try:
             await self.db.upgrade()
         except Exception as exc:
@@ -75,6 +77,7 @@ class App:
             if down is None:
                 raise
             raise down from None
+        await self.services.search.ensure_current(self.db)
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot import backups
 from bot.about import config_example, version
+from bot.expertise import cli as expertise_cli
 from bot.resources import cli as resources_cli
 from bot.teachmeets import cli as teachmeets_cli
 
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations (also done on every start)")
+    expertise_cli.add_db_parsers(db_sub)
     health = sub.add_parser("healthcheck", help="ask a running bot's /healthz; exit 0 when "
                                                 "healthy (for Docker and monitors)")
     health.add_argument("--url", help="the health address (default: from [http] host/port)")
@@ -225,6 +227,9 @@ async def cmd_whodone(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import with_app
+
+    if args.db_command in expertise_cli.DB_COMMANDS:
+        return await expertise_cli.DB_COMMANDS[args.db_command](args, settings)
 
     async def body(app: App) -> int:
         print(f"Database is up to date ({app.db.display_url}).")

@@ -60,6 +60,26 @@ class ListItem:
     title: str
     text: str = ""
     buttons: tuple[Button, ...] = ()
+    marks: tuple[tuple[int, int], ...] = ()
+    """(start, end) spans of `text` to emphasise, in order: the words a search matched, so
+    a reader sees at a glance why a result is there. Renderers escape the text as ever."""
+
+
+def segments(text: str, marks: tuple[tuple[int, int], ...]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, emphasised) by `marks`, for renderers."""
+    out: list[tuple[str, bool]] = []
+    last = 0
+    for start, end in marks:
+        start, end = max(start, last), min(end, len(text))
+        if start >= end:
+            continue
+        if start > last:
+            out.append((text[last:start], False))
+        out.append((text[start:end], True))
+        last = end
+    if last < len(text):
+        out.append((text[last:], False))
+    return out
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,16 @@ def test_run_without_platform_points_to_console(staffroom: Staffroom, url: str) 
     assert "staffroom console" in result.stderr
 
 
+def test_db_reindex_rebuilds_the_search_index(staffroom: Staffroom, url: str,
+                                              tmp_path: Path) -> None:
+    staffroom("import", str(write_jsonl(tmp_path / "m.jsonl", MEMBERS)), url=url)
+    done = staffroom("db", "reindex", url=url)
+    assert done.returncode == 0, done.stderr
+    assert "Re-indexed 3 done entries" in done.stdout
+    found = staffroom("whodone", "chromebook rollout", "--json", url=url)
+    assert [r["handle"] for r in json.loads(found.stdout)] == ["m3", "m1"]
+
+
 def test_db_upgrade_is_idempotent(staffroom: Staffroom, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new' / 'db.sqlite'}"
     for _ in range(2):
@@ -281,7 +291,7 @@ def _every_command(tmp_path: Path, members: Path) -> list[tuple[list[str], str]]
     """One invocation of every subcommand (and sub-action), with standard input."""
     out = tmp_path / "out"
     return [
-        (["db", "upgrade"], ""), (["import", str(members)], ""),
+        (["db", "upgrade"], ""), (["db", "reindex"], ""), (["import", str(members)], ""),
         (["export", str(out / "e.jsonl")], ""), (["whodone", "chromebook", "--json"], ""),
         (["whodone", "chromebook"], ""), (["console", "--as", "ann"], "help\nwhodone x\n"),
         (["run"], ""), (["calendar", str(out / "t.ics")], ""), (["when", "Thursday 4pm"], ""),

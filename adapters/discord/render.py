@@ -29,9 +29,11 @@ from bot.replies import (
     Form,
     FormField,
     ItemList,
+    ListItem,
     Reply,
     Section,
     Text,
+    segments,
 )
 
 log = logging.getLogger(__name__)
@@ -247,7 +249,7 @@ def _embeds(reply: Reply, build: _Embeds) -> list[_Action]:
             _put(embed, "title", build.take(block.title, MAX_TITLE))
             if not block.items:
                 _put(embed, "description", build.take(block.empty, MAX_DESCRIPTION))
-            shown = sum(build.add_field(embed, item.title, item.text, False)
+            shown = sum(build.add_field(embed, item.title, _marked(item), False)
                         for item in block.items)
             if shown < len(block.items):
                 build.add_footer(embed, f"showing {shown} of {len(block.items)}", note=True)
@@ -460,3 +462,10 @@ def notice(text: str, *, tone: str = "info") -> Message:
     """A short ephemeral line: an apology, "cancelled", "that button no longer works"."""
     return Message(embeds=[discord.Embed(description=cut(escape(text), MAX_DESCRIPTION),
                                          colour=COLOURS.get(tone))], ephemeral=True)
+
+
+def _marked(item: ListItem) -> str:
+    """An item's text with its marked words in bold (their own markdown escaped, so a
+    member's asterisks cannot unbalance it)."""
+    return "".join(f"**{discord.utils.escape_markdown(piece)}**" if marked and piece.strip()
+                   else piece for piece, marked in segments(item.text, item.marks))

@@ -33,6 +33,7 @@ from bot.replies import (
     Reply,
     Section,
     Text,
+    segments,
 )
 
 log = logging.getLogger(__name__)
@@ -317,7 +318,9 @@ def _section(block: Section, ids: _Ids) -> list[dict[str, Any]]:
 
 def _item_text(item: ListItem) -> str:
     head = f"*{escape(item.title)}*" if item.title.strip() else ""
-    return "\n".join(p for p in (head, escape(item.text)) if p.strip()) or "•"
+    body = "".join(f"*{escape(piece)}*" if marked and piece.strip() else escape(piece)
+                   for piece, marked in segments(item.text, item.marks))
+    return "\n".join(p for p in (head, body) if p.strip()) or "•"
 
 
 def _item_list(block: ItemList, ids: _Ids) -> list[dict[str, Any]]:

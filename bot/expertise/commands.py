@@ -55,7 +55,9 @@ class DoneArgs(Args):
 
 async def add_done(ctx: Context, args: DoneArgs) -> Reply:
     member = await ctx.member()
-    tags = list(dict.fromkeys(t.lstrip("#").lower() for t in args.tags))
+    # a tag keeps its case: "#SEND" is the acronym, found by `whodone SEND`
+    tags = list({t.lstrip("#").lower(): t.lstrip("#") for t in reversed(args.tags)}.values())
+    tags.reverse()
     entry = await ctx.directory.add_done(member, args.summary, tags=tags, year=args.year,
                                          link=args.link)
     return replies.logged(entry)

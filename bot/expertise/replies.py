@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.replies import Button, Context, Field, ItemList, ListItem, Reply, Section, Text
 from storage.models import DoneEntry, Interest, Member
 from storage.search import PersonHit
+from storage.search.analysis import highlight
 
 
 def entry_line(entry: DoneEntry) -> str:
@@ -49,12 +50,24 @@ def results(query: str, region: str | None, found: Sequence[PersonHit]) -> Reply
             Text(f"Nobody has logged “{query}”{where} yet."),
             Context("Try other words, or log your own with `done <what you did>`."),
         ))
-    items = tuple(ListItem(
-        member_title(f.member),
-        "\n".join(f"• {entry_line(e)}" for e in f.entries),
-        buttons=(Button("Profile", "profile", {"member": f.member.handle}),),
-    ) for f in found)
+    items = tuple(_result(f) for f in found)
     return Reply(blocks=(ItemList(items, title=f"Who's done “{query}”{where}"),))
+
+
+def _result(hit: PersonHit) -> ListItem:
+    """A person and the entries that matched, the matching words marked."""
+    lines: list[str] = []
+    marks: list[tuple[int, int]] = []
+    offset = 0
+    for index, entry in enumerate(hit.entries):
+        line = f"• {entry_line(entry)}"
+        matched = hit.matched[index] if index < len(hit.matched) else frozenset()
+        marks += [(offset + start, offset + end) for start, end in highlight(line, matched)]
+        lines.append(line)
+        offset += len(line) + 1
+    return ListItem(member_title(hit.member), "\n".join(lines),
+                    buttons=(Button("Profile", "profile", {"member": hit.member.handle}),),
+                    marks=tuple(marks))
 
 
 def profile(member: Member, entries: Sequence[DoneEntry], interests: Sequence[Interest],

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGETS = {"import_s": 30.0, "p99_ms": 30.0, "rss_mb": 250.0}
+TARGETS = {"import_s": 30.0, "p99_ms": 15.0, "rss_mb": 250.0}
 
 
 def find_generator(given: str | None) -> Path:

@@ -39,7 +39,7 @@ async def test_entry_fields_are_parsed(app, chat: FakeAdapter) -> None:
     async with app.db.sessions() as session:
         entry = await session.scalar(select(DoneEntry))
     assert entry.summary == "Set up a Moodle VLE"
-    assert entry.tags == ["vle", "moodle"]
+    assert entry.tags == ["vle", "Moodle"]  # as written: "#SEND" is the acronym
     assert entry.year == 2018
     assert entry.link == "https://example.org/vle"
 
@@ -199,3 +199,21 @@ async def test_first_contact_twice_at_once_makes_one_member(app, chat: FakeAdapt
     assert await count(app, Member) == 1
     assert await count(app, Identity) == 1
     assert await count(app, DoneEntry) == 4
+
+
+async def test_a_send_tag_keeps_its_meaning(app, chat: FakeAdapter) -> None:
+    await chat.say("done Switch access and eye-gaze for #SEND pupils", user="ann")
+    await chat.say("done Helped staff send the newsletter #send", user="bob")
+    async with app.db.sessions() as session:
+        tags = sorted(tuple(e.tags) for e in await session.scalars(select(DoneEntry)))
+    assert tags == [("SEND",), ("send",)]
+    assert names(await chat.say("whodone SEND", user="cat")) == ["ann"]
+    assert "#SEND" in (await chat.say("whodone SEND", user="cat")).plain_text()
+
+
+async def test_results_mark_the_words_that_matched(chat: FakeAdapter) -> None:
+    await chat.say("done Rolled out Chromebooks to year 7 and trained the staff", user="ann")
+    reply = await chat.say("whodone has anyone done a chromebook rollout?", user="cat")
+    [item] = next(b for b in reply.blocks if isinstance(b, ItemList)).items
+    marked = [item.text[start:end] for start, end in item.marks]
+    assert marked == ["Rolled out Chromebooks"]

@@ -44,7 +44,7 @@ async def test_search_rows_are_rebuilt_when_upgrading_past_0007(app: App) -> Non
     async with app.db.unit_of_work() as session:
         await DirectoryRepository(session, app.services.search).upsert_imported(
             members, default_privacy="network")
-    app.services.search.small_scan = 0  # the database's own ranking, as at scale
+    app.services.search.rare_budget = 0  # read tier by tier, as at scale
     postgres = not app.db.is_sqlite
 
     await migrate(app, command.downgrade, BEFORE_SEARCH_SPEED)
@@ -61,6 +61,7 @@ async def test_search_rows_are_rebuilt_when_upgrading_past_0007(app: App) -> Non
             assert {"privacy", "region"}.isdisjoint(columns)
     finally:  # later tests share this database
         await migrate(app, command.upgrade, "heads")
+        await app.services.search.ensure_current(app.db)  # as every start does
 
     assert await who(app, "digital leaders") == ["amy"]
     assert await who(app, "leaders", ("kent",)) == ["ben"]

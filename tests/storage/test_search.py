@@ -131,6 +131,16 @@ async def test_region_filter(app: App) -> None:
             member.region = "Wales" if member.handle == "amy" else "Kent"
     assert await who(app, "broadband", regions=["wales"]) == ["amy"]
     assert sorted(await who(app, "broadband")) == ["amy", "ben"]
+    async with app.db.unit_of_work() as session:
+        for member in await session.scalars(select(Member)):
+            member.region = "Kent"
+    assert sorted(await who(app, "broadband", regions=["KENT"])) == ["amy", "ben"]
+    await load(app, {"amy": ["Upgraded school wifi"]})  # replaces amy's entries
+    assert await who(app, "broadband", regions=["kent"]) == ["ben"]
+    if app.db.is_sqlite:  # FTS5's index still matches the documents it was given
+        async with app.db.unit_of_work() as session:
+            await session.execute(text(
+                "INSERT INTO done_search(done_search) VALUES ('integrity-check')"))
 
 
 async def test_index_and_vocabulary_follow_every_write(app: App) -> None:
@@ -167,3 +177,68 @@ async def test_hostile_queries_are_harmless(app: App) -> None:
     for query in hostile:
         assert isinstance(await who(app, query), list)
     assert await who(app, "microbit") == ["eve"]
+
+
+async def test_partial_matches_are_ranked_by_weighted_coverage(app: App) -> None:
+    await load(app, {
+        "amy": ["Rolled out WordPress for the primary school website"],   # all three ideas
+        "ben": ["WordPress blog for the science department"],              # the rare idea
+        "cy": ["Built the primary school website"],                        # two common ones
+        "di": ["Ran the primary school sports day"],                        # one common one
+        **{f"f{i}": [f"Primary school trip number {i}"] for i in range(12)},
+    })
+    found = await who(app, "wordpress for a small primary school website")
+    assert found[:3] == ["amy", "ben", "cy"]
+    assert found.index("di") > found.index("cy")
+
+
+async def test_framing_words_are_never_required(app: App) -> None:
+    await load(app)
+    for query in ("has anyone got experience of a teachmeet? any tips?",
+                  "Hi all - who has run teach meets, how did you get people to come?",
+                  "looking for someone who has organised a teachmeet"):
+        assert sorted(await who(app, query)) == ["fay", "ned"], query
+
+
+async def test_a_used_word_or_product_name_is_never_corrected(app: App) -> None:
+    await load(app, {"amy": ["Secure print release on every copier"],
+                     "ben": ["Rolled out Smoothwall filtering"],
+                     "cy": ["Digital leaders club"], "di": ["Netball team coach"],
+                     "ed": ["Moved the school onto Teams"]})
+    assert await who(app, "securly") == ["ben"]  # a filtering product, not "secure"
+    assert await who(app, "limits") == []  # not "digit" (digital)
+    assert await who(app, "switched to Teams") == ["ed"]  # the product, not a netball team
+    assert await who(app, "smoothwal") == ["ben"]  # a typo of a word someone used
+
+
+async def test_pruned_search_gives_the_exhaustive_ranking(app: App) -> None:
+    """Tier by tier with early stopping (as at scale) or everything at once: the same."""
+    directory = {f"m{i}": [s] for i, s in enumerate(
+        ["Office 365 rollout for staff", "Microsoft 365 migration for 7 schools",
+         "Moved the trust onto Microsoft Teams and SharePoint", "Google Workspace rollout",
+         "Rolled out Google Classroom to pupils", "Chromebook rollout in year 7",
+         "Migrated the MIS from SIMS to Arbor", "Staff training on Office 365 and Teams",
+         "Cloud migration of file servers", "Migrated shared drives to SharePoint Online"]
+        * 4)}
+    await load(app, directory)
+    search = app.services.search
+    for query in ("office 365 rollout", "google workspace rollout", "MIS migration",
+                  "sharepoint", "staff training", "rollout", "cloud migration teams"):
+        search.rare_budget = 10_000
+        everything = await who(app, query, limit=25)
+        search.rare_budget = 0
+        assert await who(app, query, limit=25) == everything, query
+        assert await who(app, query, limit=3) == everything[:3], query
+
+
+async def test_a_changed_analyser_rebuilds_the_index(app: App) -> None:
+    await load(app)
+    search = app.services.search
+    async with app.db.unit_of_work() as session:
+        assert await search.stored_version(session) == search.analyser.version
+        await search.engine.set_meta(session, "analyser", "rules 0; snowballstemmer 2.2.0")
+        await search.engine.clear(session)  # as if built by rules that no longer hold
+    assert await who(app, "microbit") == []
+    assert await search.ensure_current(app.db) == sum(len(d) for d in DIRECTORY.values())
+    assert await who(app, "microbit") == ["eve"]
+    assert await search.ensure_current(app.db) is None  # current: nothing to do

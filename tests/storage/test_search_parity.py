@@ -63,7 +63,7 @@ async def both(request: pytest.FixtureRequest, database_url: str, _sqlite_templa
     apps = [await _open(f"sqlite:///{sqlite_path}"), await _open(database_url)]
     if request.param == "ranked in the database":
         for app in apps:
-            app.services.search.small_scan = 0
+            app.services.search.rare_budget = 0
     try:
         for app in apps:
             members = [ImportedMember(handle=h, name=h.title(),

@@ -337,3 +337,9 @@ def test_a_value_longer_than_its_box_is_never_sent_as_the_default() -> None:
     assert inputs["learn"]["placeholder"].startswith("Too long to show here")
     assert inputs["bio"]["value"] == "b" * 1500  # what fits is shown as it is
     assert "value" not in inputs["name"] and inputs["name"]["required"] is False
+
+
+def test_marked_words_are_bold_with_their_own_markdown_escaped() -> None:
+    item = ListItem("Ann", "• Rolled out *Chromebooks* 1:1", marks=((2, 26),))
+    [embed] = render.render(Reply(blocks=(ItemList((item,)),))).embeds
+    assert embed.fields[0].value == "• **Rolled out \\*Chromebooks\\*** 1:1"

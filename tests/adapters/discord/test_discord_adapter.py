@@ -456,7 +456,7 @@ async def test_several_servers_share_one_directory(discord_bot: Harness) -> None
                             **ALICE)
     found = await discord_bot.slash("whodone", options={"query": "microbit"},
                                     guild_id=fd.OTHER_GUILD_ID, **BOB)
-    assert "alice" in text_of(found) and "micro:bit club" in text_of(found)
+    assert "alice" in text_of(found) and "**micro:bit** club" in text_of(found)  # marked
 
 
 async def test_slash_commands_in_a_dm_are_the_same_member(discord_bot: Harness) -> None:

@@ -171,3 +171,13 @@ def test_modal_values_and_errors() -> None:
         "name": "Only moderators can."}
     assert render.form_errors(Reply(), view) == {}
     assert render.read_metadata({"private_metadata": '{"v": 9, "c": "x"}'}) is None
+
+
+def test_marked_words_are_bold_and_everything_still_escaped() -> None:
+    text = "• Rolled out <Chromebooks> & *laptops*"
+    item = ListItem("Ann", text, marks=((2, 12), (13, 26)))
+    rendered = json.dumps(render.message(Reply(blocks=(ItemList((item,)),))).blocks)
+    assert "*Rolled out*" in rendered
+    assert "*&lt;Chromebooks&gt;*" in rendered
+    assert "&amp; *laptops*" in rendered  # unmarked text unchanged but escaped
+    assert "<Chromebooks>" not in rendered
