@@ -30,6 +30,9 @@ class TextMessage:
 
     caller: Caller
     text: str
+    forms: bool = True
+    """Whether the platform can show a reply's form (a modal). Where it cannot (the
+    console), the core asks the form's fields one at a time instead."""
 
 
 @dataclass(frozen=True)

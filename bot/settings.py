@@ -191,6 +191,16 @@ class ConsoleSettings(Section):
     """Console handles with moderator rights (the operator at the terminal, by default)."""
 
 
+class ConversationSettings(Section):
+    """Answers in conversation: a `yes`, `no`, number or word typed after the bot asks."""
+
+    answer_minutes: float = Field(default=5.0, gt=0, le=1440)
+    """How long a question ("Delete everything? yes/no", a choice, a form's next field,
+    `more`) waits for its typed answer; after that, `yes` means nothing."""
+    page_size: int = Field(default=10, ge=3, le=50)
+    """How many items one page of a listing shows (`done list`, `audit`, `help all`...)."""
+
+
 class SchedulerSettings(Section):
     enabled: bool = True
     poll_seconds: float = Field(default=30.0, gt=0)
@@ -232,6 +242,9 @@ class IntroductionsSettings(Section):
     meet_monthly_limit: int = Field(default=3, ge=1)
     """Most meet requests one expert receives in a calendar month (UTC)."""
     meet_choices: int = Field(default=5, ge=1, le=25)
+    meet_later_days: float = Field(default=3.0, gt=0, le=60)
+    """After "Not now", the expert is reminded of the request once, this many days later
+    (the request stays open at least a day past the reminder)."""
     pairing_enabled: bool = True
     pairing_every: Literal["week", "fortnight", "month"] = "month"
     pairing_hour: int = Field(default=9, ge=0, le=23)
@@ -368,6 +381,7 @@ class Settings(BaseSettings):
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     introductions: IntroductionsSettings = Field(default_factory=IntroductionsSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)

@@ -122,7 +122,8 @@ class ConsoleAdapter(AdapterBase):
     async def ask(self, text: str) -> Reply:
         """The core's answer, as this terminal's one reader sees it (the channel's part and
         their own are both shown here)."""
-        return (await self.core.answer(TextMessage(self.caller, text))).seen_by_caller()
+        return (await self.core.answer(TextMessage(self.caller, text, forms=False))
+                ).seen_by_caller()
 
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")

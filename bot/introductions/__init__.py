@@ -32,7 +32,7 @@ CAPABILITY = Capability(
                       '[bio="..."] [learn="...; ..."] [timezone=Europe/London]',
                 description="With nothing after it, opens a form. Otherwise give the details "
                             "to change as key=value; quote values with spaces. `learn` lists "
-                            "what you want to learn, separated by `;`.",
+                            "what you want to learn, separated by `;` or `,`.",
                 examples=('intro name="Ceri Jones" role="Computing lead" region=Camden',
                           'intro learn="podcasting; VR in science" timezone=Europe/London')),
         Command(name="say-hello", handler=profiles.hello, args=profiles.HelloArgs, hidden=True,

@@ -18,6 +18,7 @@ from bot.replies import (
     Reply,
     Section,
     Text,
+    confirm,
 )
 from storage.models import AuditEntry, Pin
 from storage.models.resources import REASON_MAX
@@ -147,11 +148,14 @@ def show(pin: Pin, *, moderator: bool) -> Reply:
 
 
 def confirm_unpin(pin: Pin) -> Reply:
+    button = unpin_button(pin)
     return Reply(blocks=(
         Text(f"Remove #{pin.id} “{pin.title}” from the library? Nothing has been changed "
-             f"yet; press Unpin (or type `unpin {pin.id} confirm=yes`) to remove it."),
-        _actions([unpin_button(pin)]),
-    ), tone="warning")
+             "yet."),
+        _actions([button]),
+        Context("Reply `yes` to remove it, or `no` to keep it."),
+    ), tone="warning", question=confirm(f"Remove #{pin.id} “{pin.title}” from the library?",
+                                        button, no=f"OK, #{pin.id} stays in the library."))
 
 
 def unpinned(pin: Pin) -> Reply:

@@ -20,6 +20,7 @@ from bot.replies import (
     Reply,
     Section,
     Text,
+    confirm,
 )
 from storage.models import Member, TeachMeet, TeachMeetTalk
 
@@ -251,12 +252,20 @@ def updated_notice(meet: TeachMeet, tz: str, changes: Sequence[str]) -> Reply:
 
 def confirm_cancel(meet: TeachMeet, reason: str, attendees: int) -> Reply:
     args = {"id": meet.id, "confirm": True, **({"reason": reason} if reason else {})}
+    button = Button("Yes, cancel it", "teachmeet cancel", args, style="danger",
+                    confirm=f"Cancel “{meet.title}” for everyone?")
+    told = (f"{_people(attendees)} who signed up will be told, and no reminders will go out."
+            if attendees else "Nobody has signed up yet; no reminders will go out.")
     return Reply(blocks=(
-        Text(f"Cancel teach-meet #{meet.id} {meet.title}? {attendees} people who signed up "
-             "will be told, and no reminders will go out."),
-        Actions((Button("Yes, cancel it", "teachmeet cancel", args, style="danger",
-                        confirm=f"Cancel “{meet.title}” for everyone?"),)),
-    ), tone="warning")
+        Text(f"Cancel teach-meet #{meet.id} {meet.title}? {told}"),
+        Actions((button,)),
+        Context("Reply `yes` to cancel it, or `no` to keep it."),
+    ), tone="warning", question=confirm(f"Cancel teach-meet #{meet.id} {meet.title}?", button,
+                                        no=f"OK, #{meet.id} is still on."))
+
+
+def _people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"
 
 
 def create_form(defaults: dict[str, str]) -> Form:
