@@ -195,7 +195,7 @@ def test_console_reads_one_command_a_line(staffroom: Staffroom, url: str) -> Non
     assert "what I can do" in out
     assert "Logged #1: Ran a TeachMeet for 40 teachers (2019) #teachmeet" in out
     assert "ann (@ann)" in out
-    assert "! I don't know the command 'nonsense'" in out
+    assert "! Sorry, I didn't understand “nonsense words”." in out
     assert "Traceback" not in out + result.stderr
 
 

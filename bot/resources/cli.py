@@ -132,7 +132,7 @@ async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
         print("--limit must be between 1 and 10000", file=sys.stderr)
         return 2
     from bot.app import with_app
-    from bot.resources.replies import describe_change
+    from bot.audit import describe_change
     from storage.repositories.audit import AuditRepository
 
     async def body(app: App) -> int:

@@ -134,7 +134,7 @@ async def test_bad_input_changes_nothing(app, chat: FakeAdapter) -> None:
         "whodone " + "q" * 400: "too long",
         'done "unclosed quote': "never closed",
         "profile nobody-here": "can't find",
-        "frobnicate": "don't know the command",
+        "frobnicate": "didn't understand",
     }
     for text, expected in cases.items():
         reply = await chat.say(text, user="ann")

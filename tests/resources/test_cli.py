@@ -60,6 +60,7 @@ async def test_audit_lists_newest_first_and_filters(app: App, chat: FakeAdapter,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     await chat.say("pin https://example.org/a First", user="U-MOD")
     await chat.say("pins edit 1 Second title", user="U-MOD")
+    await chat.say('intro name="Ann Jones"', user="ann")
     await chat.say("unpin 1 confirm=yes", user="ann")  # refused, and recorded
     assert await run(app, "audit") == 0
     lines = [line for line in capsys.readouterr().out.splitlines()
@@ -76,7 +77,12 @@ async def test_audit_lists_newest_first_and_filters(app: App, chat: FakeAdapter,
     assert await run(app, "audit", "--limit", "0") == 2
     # moderators read the same log in chat
     chat_view = (await chat.say("audit pin.", user="U-MOD")).plain_text()
-    assert "pin.edit" in chat_view and "refused" not in chat_view
+    assert "edited pin #1 “Second title”" in chat_view and "refused" not in chat_view
+    assert "pinned pin #1 “First”" in chat_view
+    everything = (await chat.say("audit", user="U-MOD")).plain_text()
+    assert "Ann Jones (@ann) was refused `unpin`\n    with confirm yes, id 1" in everything
+    for raw in ("fake:T-TEST", "None", "[", "{", "'"):
+        assert raw not in everything, raw
 
 
 async def test_digest_preview(app: App, chat: FakeAdapter, clock: FakeClock,
