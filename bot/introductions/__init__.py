@@ -10,13 +10,20 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.commands import Args, Capability, Command
 from bot.introductions import introduce, meet, pairing, privacy, profiles, welcomes
 from scheduled import Scheduler
-from storage.repositories.introductions import MEET_EXPIRY_KIND, NUDGE_KIND, PAIRING_KIND
+from storage.repositories.introductions import (
+    MEET_EXPIRY_KIND,
+    MEET_LATER_KIND,
+    NUDGE_KIND,
+    PAIRING_KIND,
+)
 
 
 def schedule(scheduler: Scheduler) -> None:
     scheduler.handle(NUDGE_KIND, welcomes.deliver_nudge, grace=timedelta(days=7))
     # An expiry must still be told to the asker after downtime, however late.
     scheduler.handle(MEET_EXPIRY_KIND, meet.expire, grace=timedelta(days=365))
+    # a late reminder is still worth sending while the request is open (it checks that)
+    scheduler.handle(MEET_LATER_KIND, meet.remind_later, grace=timedelta(days=60))
     scheduler.handle(PAIRING_KIND, pairing.run_round, grace=timedelta(days=3))
     scheduler.every("introductions-pairing-planner", IntervalTrigger(hours=1),
                     pairing.plan_round)
@@ -52,6 +59,9 @@ CAPABILITY = Capability(
                 summary="Send a meet request to one person."),
         Command(name="meet-answer", handler=meet.answer, args=meet.AnswerArgs, hidden=True,
                 summary="Accept, decline or put off a meet request."),
+        Command(name="meet requests", handler=meet.requests, args=meet.RequestsArgs,
+                summary="Meet requests waiting for your answer, and yours still open.",
+                usage="meet requests [page=N]", examples=("meet requests",)),
         Command(name="meet pause", handler=meet.pause, args=Args,
                 summary="Stop receiving meet requests until you resume."),
         Command(name="meet resume", handler=meet.resume, args=Args,

@@ -258,8 +258,8 @@ def confirm_cancel(meet: TeachMeet, reason: str, attendees: int) -> Reply:
             if attendees else "Nobody has signed up yet; no reminders will go out.")
     return Reply(blocks=(
         Text(f"Cancel teach-meet #{meet.id} {meet.title}? {told}"),
-        Actions((button,)),
         Context("Reply `yes` to cancel it, or `no` to keep it."),
+        Actions((button,)),
     ), tone="warning", question=confirm(f"Cancel teach-meet #{meet.id} {meet.title}?", button,
                                         no=f"OK, #{meet.id} is still on."))
 
