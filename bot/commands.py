@@ -242,7 +242,7 @@ class CommandRegistry:
 
     def resolve(self, words: Sequence[str]) -> tuple[Command, int] | None:
         """The command named by the longest prefix of `words`, and how many words it used."""
-        lowered = tuple(w.lower() for w in words)
+        lowered = tuple(w.lower().rstrip("!?.,;:") or w.lower() for w in words)  # "help!"
         for size in range(min(len(lowered), 4), 0, -1):
             command = self._names.get(lowered[:size])
             if command is not None:

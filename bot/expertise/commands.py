@@ -188,6 +188,8 @@ _WHO = (r"(?:who(?:'s|s| has| have)?|has anyone|have any of you|anyone(?: who ha
 
 CAPABILITY = Capability(
     name="expertise",
+    title="Who's done what",
+    topics=("people", "expertise", "finding"),
     completions={"regions": complete_regions},
     commands=[
         Command(name="done add", aliases=("done",), handler=add_done, args=DoneArgs,

@@ -31,6 +31,8 @@ def schedule(scheduler: Scheduler) -> None:
 
 CAPABILITY = Capability(
     name="introductions",
+    title="Introductions, meeting people and privacy",
+    topics=("introductions", "meeting", "introducing", "pairing"),
     commands=[
         Command(name="intro", handler=profiles.intro, args=profiles.IntroArgs,
                 aliases=("introduce myself",),

@@ -376,6 +376,8 @@ async def audit(ctx: Context, args: AuditArgs) -> Reply:
 
 CAPABILITY = Capability(
     name="resources",
+    title="The resource library",
+    topics=("library", "resources", "pins"),
     schedule=schedule,
     digest=digest_section,
     forget=forget_pins,

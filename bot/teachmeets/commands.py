@@ -466,6 +466,8 @@ async def digest(request: DigestRequest) -> list[Block]:
 _ID = "<id>"
 CAPABILITY = Capability(
     name="teachmeets",
+    title="Teach-meets",
+    topics=("teachmeets", "teachmeet", "teach-meets", "events"),
     forget=forget_teachmeets,
     export=export_teachmeets,
     commands=[
