@@ -16,13 +16,12 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import Arg, Args, Capability, Command
+from bot.commands import Args, Capability, Command
 from bot.context import Context
 from bot.intents import INTENTS
 from bot.replies import (
@@ -337,11 +336,6 @@ class Conversation:
 
 
 # -- the capability: greetings, and pending questions in `mydata` / `forgetme` ----------------
-class SmallTalkArgs(Args):
-    words: Annotated[str | None, Arg(help="anything else said with it", rest=True),
-                     Field(max_length=500)] = None
-
-
 async def _three_things(ctx: Context) -> Text:
     member = await ctx.directory.find_by_identity(ctx.caller.platform, ctx.caller.space_id,
                                                   ctx.caller.user_id)
@@ -353,7 +347,7 @@ async def _three_things(ctx: Context) -> Text:
                 "• `teachmeet list` — teach-meets coming up")
 
 
-async def hello(ctx: Context, _args: SmallTalkArgs) -> Reply:
+async def hello(ctx: Context, _args: Args) -> Reply:
     """"hi", "hello", "what can you do?": a short friendly answer."""
     name = ctx.caller.display_name.strip()
     greeting = f"Hello, {name}!" if name else "Hello!"
@@ -366,7 +360,7 @@ async def hello(ctx: Context, _args: SmallTalkArgs) -> Reply:
     ))
 
 
-async def thanks(ctx: Context, _args: SmallTalkArgs) -> Reply:
+async def thanks(ctx: Context, _args: Args) -> Reply:
     return Reply(blocks=(Text("You're welcome!"), await _three_things(ctx),
                          SmallPrint("Say `help` for everything I can do.")))
 
@@ -393,9 +387,9 @@ CAPABILITY = Capability(
     forget=forget_questions,
     export=export_questions,
     commands=[
-        Command(name="hello", aliases=("hi", "hey"), handler=hello, args=SmallTalkArgs,
-                hidden=True, summary="Say hello: what I do, and three things to try."),
-        Command(name="thanks", aliases=("thank you", "cheers"), handler=thanks,
-                args=SmallTalkArgs, hidden=True, summary="You're welcome."),
+        Command(name="hello", aliases=("hi", "hey"), handler=hello, hidden=True,
+                summary="Say hello: what I do, and three things to try."),
+        Command(name="thanks", aliases=("thank you", "cheers"), handler=thanks, hidden=True,
+                summary="You're welcome."),
     ],
 )

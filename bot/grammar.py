@@ -111,7 +111,15 @@ def parse(registry: CommandRegistry, text: str) -> Parsed:
         not tokens[0].quoted else None
     if found is not None:
         command, used = found
-        return Parsed(command, parse_args(command, tokens[used:]))
+        try:
+            return Parsed(command, parse_args(command, tokens[used:]))
+        except GrammarError:
+            # a command word leading a sentence ("hi all, has anyone used X?"): the
+            # sentence, if the intents understand it; else what was wrong with the command
+            intended = registry.match_intent(text)
+            if intended is None:
+                raise
+            return Parsed(intended[0], {k: v.strip() for k, v in intended[1].items()})
     patterned = registry.match_pattern(text.rstrip("?!. ").strip())
     if patterned is None:
         patterned = registry.match_intent(text)

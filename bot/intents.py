@@ -80,7 +80,7 @@ _TOPIC = r"(?P<topic>.+?)"
 _ABOUT = r"(?:about|of|on|with|for|regarding|around|in|re)"
 _ADVICE = (r"(?:advice|tips|experience|recommendations|thoughts|ideas|pointers|"
            r"suggestions|help|guidance|knowledge|expertise|insight|insights|views|info|"
-           r"information|resources|examples|feedback)")
+           r"information|feedback)")
 _DONE = (r"(?:used|use|using|tried|try|trying|done|doing|implemented|implementing|"
          r"worked with|working with|work with|set up|setting up|rolled out|rolling out|"
          r"deployed|introduced|run|ran|running|led|built|launched|adopted|taught|"
@@ -188,7 +188,8 @@ INTENTS: tuple[Intent, ...] = (
                r"pending |waiting |open )?(?:meet |meeting |introduction )?requests"),
             _p(r"(?:who|anyone|has anyone|does anyone) (?:wants?|asked|has asked|want) to "
                r"(?:meet|talk to|speak to|chat with|hear from) me"),
-            _p(r"(?:any |my )?(?:pending |open )?requests(?: for me)?"),
+            _p(r"(?:(?:show|list|see|check|view|get)(?: me)? )?(?:any |my )?(?:new |pending |"
+               r"open |waiting )?requests(?: for me)?"),
         )),
     Intent(
         name="upcoming teach-meets",
@@ -240,14 +241,16 @@ INTENTS: tuple[Intent, ...] = (
                r"appreciated|appreciate it|appreciated|diolch|merci|nice one|legend|you are"
                r" a star|youre a star|star)(?: (?:so much|very much|a lot|a million|again|"
                r"for that|for the help|for your help|staffroom|bot|mate|all|loads|heaps|"
-               r"muchly|lots|x|xx|very|much|indeed))*(?: (?:that|this) (?:is|was|s)? ?"
-               r"(?:great|helpful|perfect|brilliant|useful|lovely))?"),
+               r"muchly|lots|x|xx|very|much|indeed))*(?: (?:that is|thats|that was|this is|"
+               r"its|it is|it was|that helps|that helped)(?: (?:really|very|so|super|"
+               r"really very))?(?: (?:great|helpful|perfect|brilliant|useful|lovely|"
+               r"amazing|ace|handy|kind|good))?)?"),
         )),
 )
 
 
 # -- normalising ----------------------------------------------------------------------------
-_EDGE = "\"'“”‘’()[]{}<>,.!?;:…*_~`"
+_EDGE = "\"'“”‘’()[]{}<>,.!?;:…*_~`-–—"
 _FOLD_PAIRS = {("any", "one"): "anyone", ("any", "body"): "anyone", ("some", "one"): "someone",
                ("some", "body"): "someone", ("every", "one"): "everyone",
                ("every", "body"): "everyone", ("teach", "meet"): "teachmeet",
@@ -271,6 +274,7 @@ _FOLD_WORDS = {"anybody": "anyone", "any1": "anyone", "ne1": "anyone", "anyon": 
                "hellooo": "hello", "helllo": "hello", "thankss": "thanks",
                "thanksss": "thanks", "yess": "yes", "pleas": "please"}
 _KEEP = re.compile(r"#?\d+|[a-z]{1,3}")
+MAX_CHARS = 400
 
 
 def _clean_word(word: str) -> str:
@@ -298,7 +302,7 @@ class Normalised:
             return ""
         first = self.spans[covered[0]][0]
         last = self.spans[covered[-1]][1]
-        return " ".join(self.original[first:last + 1]).strip(_EDGE + " ")
+        return " ".join(self.original[first:last + 1]).strip(_EDGE + " ").lstrip("#")
 
 
 class Matcher:
@@ -355,6 +359,8 @@ class Matcher:
     def match(self, registry: CommandRegistry, text: str
               ) -> tuple[Command, dict[str, str]] | None:
         """The command and raw arguments a plain-language message asks for, if any."""
+        if len(text) > MAX_CHARS:  # plain-language asks are a sentence or two
+            return None
         said = self.normalise(text)
         if not said.text:
             return None

@@ -201,7 +201,7 @@ CAPABILITY = Capability(
                 summary="List what you have logged.", usage="done list [page=N]"),
         Command(name="done remove", handler=remove_done, args=RemoveArgs,
                 summary="Remove one of your entries.", examples=("done remove 12",)),
-        Command(name="whodone", aliases=("who", "who's done", "who has done"), handler=whodone,
+        Command(name="whodone", aliases=("who's done", "who has done"), handler=whodone,
                 args=WhodoneArgs, summary="Find people who have done something.",
                 usage="whodone <query> [in <region>] [page=N]",
                 patterns=(rf"{_WHO}\s+(?P<query>.+)",),
