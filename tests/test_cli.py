@@ -217,6 +217,23 @@ def test_run_without_platform_points_to_console(staffroom: Staffroom, url: str) 
     assert "staffroom console" in result.stderr
 
 
+@pytest.mark.parametrize(("env", "named"), [
+    ({"STAFFROOM_SLACK__BOT_TOKEN": "xoxb-1"}, "no signing secret"),
+    ({"STAFFROOM_SLACK__BOT_TOKEN": "xoxb-1", "STAFFROOM_SLACK__MODE": "socket"},
+     "STAFFROOM_SLACK__APP_TOKEN"),
+    ({"STAFFROOM_SLACK__SIGNING_SECRET": "abc"}, "STAFFROOM_SLACK__BOT_TOKEN"),
+    ({"STAFFROOM_SLACK__BOT_TOKEN": "xapp-1-A", "STAFFROOM_SLACK__SIGNING_SECRET": "abc"},
+     "an app-level token"),
+    ({"STAFFROOM_DISCORD__APPLICATION_ID": "123"}, "STAFFROOM_DISCORD__TOKEN"),
+])
+def test_run_names_what_a_half_configured_platform_lacks(
+        staffroom: Staffroom, url: str, env: dict[str, str], named: str) -> None:
+    result = staffroom("run", url=url, stdin="", env=env)
+    assert result.returncode == 2
+    assert "No chat platform is configured" not in result.stderr
+    assert "partly set up" in result.stderr and named in result.stderr, result.stderr
+
+
 def test_db_upgrade_is_idempotent(staffroom: Staffroom, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new' / 'db.sqlite'}"
     for _ in range(2):

@@ -46,6 +46,43 @@ async def test_moderators_add_list_remove(app: App, chat: FakeAdapter,
     assert removed.before == {"platform": "fake", "space": SPACE, "user_id": "dan"}
 
 
+async def test_moderators_add_says_where_it_would_not_work(
+        app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    # the console's one space is `local`: anything else would never match anyone
+    assert await run(app, "moderators", "add", "--platform", "console", "--space", "console",
+                     "jo") == 2
+    assert "The console's space is always `local`: use --space local" in \
+        capsys.readouterr().err
+    assert await run(app, "moderators", "add", "--platform", "slak", "--space", "T1",
+                     "U1") == 2
+    assert "--platform must be slack, discord or console" in capsys.readouterr().err
+    assert await run(app, "moderators", "add", "--platform", "slack", "--space", "camden",
+                     "jo") == 2
+    err = capsys.readouterr().err
+    assert "is not a Slack team ID" in err and "is not a Slack user ID" in err
+    assert await run(app, "moderators", "add", "--platform", "discord", "--space", "T1",
+                     "U1") == 2
+    assert "is not a Discord server ID" in capsys.readouterr().err
+    assert await run(app, "moderators", "add", "--platform", "fake", "--space", "T-OTHER",
+                     "jo") == 2
+    assert "the configured fake spaces are: T-TEST (Test space)" in capsys.readouterr().err
+    assert await audit_rows(app) == []
+    assert await run(app, "moderators", "add", "--platform", "fake", "--space", "T-OTHER",
+                     "jo", "--force") == 0
+    assert await run(app, "moderators", "add", "--platform", "console", "--space", "local",
+                     "jo") == 0
+    assert "jo in console:local is now a moderator" in capsys.readouterr().out
+
+
+async def test_moderators_list_shows_console_and_configured_moderators(
+        app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await run(app, "moderators", "list", "--platform", "console") == 0
+    assert "console\tlocal\tme\t(config file, [console] moderators)" in \
+        capsys.readouterr().out
+    assert await run(app, "moderators", "list", "--platform", "slack") == 0
+    assert "No moderators match" in capsys.readouterr().out
+
+
 async def test_moderators_bad_arguments(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     assert await run(app, "moderators", "add", "--platform", "Slack!", "--space", "T1",
                      "U1") == 2

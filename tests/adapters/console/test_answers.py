@@ -36,3 +36,16 @@ async def test_a_form_is_asked_one_field_at_a_time(app: App) -> None:
         ann = await session.scalar(select(Member).where(Member.handle == "ann"))
     assert ann is not None and (ann.name, ann.role, ann.region) == (
         "Ann Jones", "Computing lead", "Camden")
+
+
+async def test_the_first_run_says_where_the_data_is_and_how_to_moderate(app: App) -> None:
+    me = ConsoleAdapter(app.core, handle="me")
+    first = await me.welcome()
+    assert app.db.display_url in first
+    assert "You are a moderator here ([console] moderators lists @me)" in first
+    assert "staffroom moderators add --platform console --space local HANDLE" in first
+    guest = await ConsoleAdapter(app.core, handle="guest").welcome()
+    assert "To be a moderator here" in guest and "--as guest" in guest
+    await converse(app, "done Ran a code club\n", handle="me")
+    again = await me.welcome()
+    assert app.db.display_url not in again and again.startswith("Staffroom console")
