@@ -36,7 +36,7 @@ from bot.replies import (
     Text,
 )
 from bot.replies import Context as SmallPrint
-from storage.models import Identity
+from storage.models import Identity, Member
 from storage.repositories.conversation import Account, ConversationRepository
 
 if TYPE_CHECKING:
@@ -371,7 +371,13 @@ async def _accounts(session: AsyncSession, member_id: int) -> list[Account]:
 
 
 async def forget_questions(session: AsyncSession, member_id: int) -> None:
-    await ConversationRepository(session).forget(await _accounts(session, member_id))
+    """The member's own open questions, and any asked of others that name them ("Will you
+    talk with Ann Jones about ...?", a choice of whom to ask)."""
+    repo = ConversationRepository(session)
+    await repo.forget(await _accounts(session, member_id))
+    member = await session.get(Member, member_id)
+    if member is not None:
+        await repo.forget_mentioning([member.handle, member.name])
 
 
 async def export_questions(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:

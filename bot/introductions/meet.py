@@ -98,16 +98,20 @@ async def meet(ctx: Context, args: MeetArgs) -> Reply:
     if not found:
         raise UserError(f"Everyone who has done “{topic}” is not available right now. Try "
                         "again later, or `whodone` to read what they did.")
+    asks = [Button(f"Ask {f.member.name}", "meet-ask",
+                   {"member": f.member.handle, "topic": topic}, style="primary")
+            for f in found]
     items = tuple(ListItem(
         member_title(f.member), "\n".join(f"• {entry_line(e)}" for e in f.entries),
-        buttons=(Button(f"Ask {f.member.name}", "meet-ask",
-                        {"member": f.member.handle, "topic": topic}, style="primary"),))
-        for f in found)
+        buttons=(ask,)) for f, ask in zip(found, asks, strict=True))
+    pick = ("Say its number or the name" if len(asks) > 1 else "Say `1` or the name")
     return Reply(blocks=(
         ItemList(items, title=f"Who could tell you about “{topic}”"),
-        SmallPrint("Pick one: I'll ask them privately, and open a conversation only if they "
-                   "accept."),
-    ))
+        SmallPrint(f"Pick one ({pick.lower()}): I'll ask them privately, and open a "
+                   "conversation only if they accept."),
+    ), question=choose(f"Whom shall I ask about {topic}?", asks, words={
+        i: (f.member.name, f.member.handle, f.member.name.split()[0])
+        for i, f in enumerate(found)}))
 
 
 async def ask(ctx: Context, args: AskArgs) -> Reply:
@@ -172,11 +176,18 @@ ANSWERS = (("Accept", "accept", "primary",
              "ask me later", "busy", "snooze", "not yet")))
 
 
+def introduced(member: Member) -> str:
+    """"Ann Jones, a computing lead in Camden," (the closing comma, when there is a
+    description, so a sentence can go on after it)."""
+    described = describe(member)
+    return described + ("," if described != member.name else "")
+
+
 def request_message(request: MeetRequest, asker: Member, expert: Member, settings: Settings,
                     *, now: datetime, reminder: bool = False) -> Reply:
     """What the expert is asked (and reminded of): the buttons, and the same answers by
     typing, for as long as the request is open."""
-    who = describe(asker) + ("," if describe(asker) != asker.name else "")
+    who = introduced(asker)
     buttons = tuple(Button(label, "meet-answer", {"request": request.id, "answer": answer},
                            style=style) for label, answer, style, _ in ANSWERS)
     lead = "A reminder: " if reminder else ""
@@ -336,7 +347,7 @@ async def requests(ctx: Context, args: RequestsArgs) -> Reply:
             asker = others[request.asker_id]
             items.append(ListItem(
                 f"From {asker.name}: “{request.topic}”",
-                f"{describe(asker)} would like to hear about it; open until {until}.",
+                f"{introduced(asker)} would like to hear about it; open until {until}.",
                 buttons=tuple(Button(label, "meet-answer",
                                      {"request": request.id, "answer": answer}, style=style)
                               for label, answer, style, _ in ANSWERS)))

@@ -218,4 +218,5 @@ async def digest(request: DigestRequest) -> list[Block]:
         hello = Button("Say hello", "say-hello", {"member": member.handle})
         items.append(ListItem(member_title(member), "\n".join(lines), buttons=(hello,)))
     return [ItemList(tuple(items), title="New introductions"),
-            SmallPrint(f"{len(members)} new member(s) introduced themselves.")]
+            SmallPrint("1 new member introduced themselves." if len(members) == 1 else
+                       f"{len(members)} new members introduced themselves.")]

@@ -324,9 +324,11 @@ async def _apply(ctx: Context, meet: TeachMeet, args: EditArgs) -> Reply:
         await notify_members(ctx, tell, lambda tz: replies.updated_notice(meet, tz, shown))
     card = await services.card(ctx, meet)
     verb = "Moved" if "starts_at" in changed else "Updated"
-    return Reply(blocks=(Text(f"{verb} #{meet.id}; {len(tell)} people who signed up have been "
-                              "told." if tell and ("starts_at" in changed or shown_any(changed))
-                              else f"{verb} #{meet.id}."), *card.blocks), tone="success")
+    told = ("1 person who signed up has" if len(tell) == 1 else
+            f"{replies.people_count(len(tell))} who signed up have")
+    return Reply(blocks=(Text(f"{verb} #{meet.id}; {told} been told." if tell and (
+        "starts_at" in changed or shown_any(changed)) else f"{verb} #{meet.id}."),
+        *card.blocks), tone="success")
 
 
 _LABELS = {"duration_minutes": "length", "venue": "venue", "online_url": "online link",
@@ -367,9 +369,12 @@ async def cancel(ctx: Context, args: CancelArgs) -> Reply:
     channel = services.channel_of(meet)
     if channel is not None:
         ctx.notify(channel, replies.cancelled_notice(meet, meet.timezone))
-    return Reply(blocks=(Text(f"Cancelled #{meet.id} {meet.title}. {len(tell)} people who "
-                              f"signed up have been told; {stopped} reminders will not go "
-                              "out."),), tone="success")
+    told = ("Nobody else had signed up" if not tell else "1 person who signed up has been "
+            "told" if len(tell) == 1 else f"{len(tell)} people who signed up have been told")
+    stop = ("no reminders were due" if not stopped else "1 reminder will not go out"
+            if stopped == 1 else f"{stopped} reminders will not go out")
+    return Reply(blocks=(Text(f"Cancelled #{meet.id} {meet.title}. {told}; {stop}."),),
+                 tone="success")
 
 
 def _answer(value: Any) -> Any:

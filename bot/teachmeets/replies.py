@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 ANSWER_WORDS = {"going": "going", "maybe": "maybe", "not_going": "not going",
                 "waitlist": "on the waitlist"}
+YOUR_ANSWER = {"going": "You're going.", "maybe": "You said maybe.",
+               "not_going": "You said you can't come.", "waitlist": "You're on the waitlist."}
 
 
 def when(meet: TeachMeet, tz: str) -> str:
@@ -90,7 +92,11 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
          now: datetime, details_url: str = "") -> Reply:
     """The event card; `details_url` (its web page, when there is one) adds a link."""
     going = people.with_answer("going")
-    places = f"{len(going)}" + (f" of {meet.capacity}" if meet.capacity else "")
+    if going:
+        places = f"{len(going)}" + (f" of {meet.capacity}" if meet.capacity else "")
+        going_text = f"{places}: {_names(going, viewer_id)}"
+    else:
+        going_text = "nobody yet" + (f" ({meet.capacity} places)" if meet.capacity else "")
     organiser = people.members.get(meet.organiser_id)
     fields = [
         Field("When", f"{when(meet, tz)}" + ("" if tz == meet.timezone
@@ -99,7 +105,7 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
         Field("Where", where(meet)),
         Field("Region", meet.region or "—"),
         Field("Organiser", f"{organiser.name} (@{organiser.handle})" if organiser else "—"),
-        Field("Going", f"{places}: {_names(going, viewer_id)}", inline=False),
+        Field("Going", going_text, inline=False),
     ]
     maybe, waiting = people.with_answer("maybe"), people.with_answer("waitlist")
     if maybe:
@@ -117,7 +123,7 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
                                               {"id": meet.id}),)
     else:
         title = f"#{meet.id} {meet.title}"
-        footer = f"You are {ANSWER_WORDS[mine]}." if mine else "Will you come?"
+        footer = YOUR_ANSWER[mine] if mine else "Will you come?"
         buttons = rsvp_buttons(meet)
     if details_url:
         buttons = (*buttons, Button("Details", url=details_url))
@@ -165,9 +171,11 @@ def rsvp_done(meet: TeachMeet, answer: str, *, unchanged: bool = False,
                    + (f" (number {position})" if position else "")
                    + ". I'll tell you if a place opens up.")
     else:
-        message = f"You are {ANSWER_WORDS[answer]} to #{meet.id} {meet.title}."
+        message = {"going": f"You're going to #{meet.id} {meet.title}.",
+                   "maybe": f"Noted: you might come to #{meet.id} {meet.title}.",
+                   "not_going": f"Noted: you can't come to #{meet.id} {meet.title}."}[answer]
     if unchanged:
-        message = f"Already noted: {message[0].lower()}{message[1:]}"
+        message = f"Already noted: {message.removeprefix('Noted: ')}"
     return Reply(blocks=(Text(message),), tone="info" if unchanged else "success")
 
 
@@ -175,7 +183,7 @@ def promoted(meet: TeachMeet, tz: str) -> Reply:
     return Reply(blocks=(
         Text(f"Good news: a place opened up at teach-meet #{meet.id} {meet.title} "
              f"({when(meet, tz)}). You're off the waitlist and going."),
-        Section(title=meet.title, buttons=(
+        Actions((
             Button("Can't come now", "teachmeet rsvp", {"id": meet.id, "answer": "not_going"}),
             Button("Add to calendar", "teachmeet ics", {"id": meet.id})))))
 
@@ -254,7 +262,7 @@ def confirm_cancel(meet: TeachMeet, reason: str, attendees: int) -> Reply:
     args = {"id": meet.id, "confirm": True, **({"reason": reason} if reason else {})}
     button = Button("Yes, cancel it", "teachmeet cancel", args, style="danger",
                     confirm=f"Cancel “{meet.title}” for everyone?")
-    told = (f"{_people(attendees)} who signed up will be told, and no reminders will go out."
+    told = (f"{people_count(attendees)} who signed up will be told, and no reminders will go out."
             if attendees else "Nobody has signed up yet; no reminders will go out.")
     return Reply(blocks=(
         Text(f"Cancel teach-meet #{meet.id} {meet.title}? {told}"),
@@ -264,7 +272,7 @@ def confirm_cancel(meet: TeachMeet, reason: str, attendees: int) -> Reply:
                                         no=f"OK, #{meet.id} is still on."))
 
 
-def _people(count: int) -> str:
+def people_count(count: int) -> str:
     return "1 person" if count == 1 else f"{count} people"
 
 

@@ -8,6 +8,7 @@ it matched, and only that one acts on it.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
@@ -84,5 +85,19 @@ class ConversationRepository:
             delete(PendingQuestion).where(
                 tuple_(PendingQuestion.platform, PendingQuestion.space_id,
                        PendingQuestion.user_id).in_(list(accounts)))
+            .execution_options(synchronize_session=False))
+        return result.rowcount or 0
+
+    async def forget_mentioning(self, needles: Sequence[str]) -> int:
+        """Delete questions whose text or answers mention any of `needles` (a member being
+        forgotten, named in a question asked of someone else)."""
+        wanted = [n.lower() for n in needles if n]
+        doomed = [row_id for row_id, question in await self.session.execute(
+            select(PendingQuestion.id, PendingQuestion.question))
+                  if any(n in json.dumps(question, ensure_ascii=False).lower() for n in wanted)]
+        if not doomed:
+            return 0
+        result = await self.session.execute(
+            delete(PendingQuestion).where(PendingQuestion.id.in_(doomed))
             .execution_options(synchronize_session=False))
         return result.rowcount or 0

@@ -303,3 +303,17 @@ async def test_an_expert_who_cannot_be_messaged_is_never_counted_as_asked(app, c
     again = await chat.press(ask.command, dict(ask.args), user="ann")
     assert "I've asked Bob Smith privately" in again.plain_text()
     assert await count(app, MeetRequest) == 1
+
+
+async def test_the_asker_picks_by_number_or_name(app, chat) -> None:
+    await _setup(chat)
+    await chat.say("done Ran a Chromebook rollout for a MAT", user="cat")
+    listing = await chat.say(f"meet {TOPIC}", user="ann")
+    assert "say its number or the name" in listing.plain_text()
+    first = buttons(listing)[0].args["member"]
+    asked = await chat.say("1", user="ann")
+    assert not asked.is_error and "I've asked" in asked.plain_text()
+    assert chat.sent[-1][0].user_id == first
+    await chat.say(f"meet {TOPIC}", user="dan")
+    by_name = await chat.say("Bob please", user="dan")
+    assert "I've asked Bob Smith privately" in by_name.plain_text()
