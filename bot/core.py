@@ -135,7 +135,8 @@ class Core:
         if parsed is None:
             assert problem is not None
             return await self._not_understood(event, text, problem, asked)
-        answer = await self._run(event.caller, parsed.command, parsed.args)
+        answer = await self._run(event.caller, parsed.command, parsed.args,
+                                 ask=event.conversational)
         if answer.reply.form is not None and not event.forms and not answer.reply.is_error:
             return await self._ask_fields(event.caller, answer)
         return answer
@@ -272,16 +273,17 @@ class Core:
         """What the caller is shown for a button, form or typed option, as one reply."""
         return (await self.answer(invocation)).seen_by_caller()
 
-    async def _run(self, caller: Caller, command: Command, raw: dict[str, Any]) -> Answer:
+    async def _run(self, caller: Caller, command: Command, raw: dict[str, Any], *,
+                   ask: bool = True) -> Answer:
         started = time.perf_counter()
-        outcome, answer = await self._execute(caller, command, raw)
+        outcome, answer = await self._execute(caller, command, raw, ask=ask)
         metrics = self.services.metrics
         metrics.commands.labels(command.name, outcome).inc()
         metrics.command_seconds.labels(command.name).observe(time.perf_counter() - started)
         return answer
 
-    async def _execute(self, caller: Caller, command: Command,
-                       raw: dict[str, Any]) -> tuple[str, Answer]:
+    async def _execute(self, caller: Caller, command: Command, raw: dict[str, Any], *,
+                       ask: bool = True) -> tuple[str, Answer]:
         """The answer, and how the command ended (for the commands metric)."""
         try:
             args = command.args.model_validate(raw)
@@ -292,7 +294,7 @@ class Core:
             if command.moderator_only:
                 await ctx.require_moderator(f"use `{command.name}`")
             reply = await command.handler(ctx, args)
-            await self._record_questions(ctx, reply)
+            await self._record_questions(ctx, reply, ask=ask)
             await ctx.finish(commit=True)
         except NotAllowed as exc:
             # end this unit of work first: on SQLite it may hold the one write lock that
@@ -319,10 +321,11 @@ class Core:
                         args.model_dump(mode="json", exclude_unset=True))
         return "ok", await self._deliver(ctx, answer)
 
-    async def _record_questions(self, ctx: Context, reply: Reply) -> None:
+    async def _record_questions(self, ctx: Context, reply: Reply, *, ask: bool) -> None:
         """Questions asked by the reply (of the caller) and by the messages the command
         sends (of each recipient), in the command's unit of work: both exist, or neither."""
-        if reply.question is not None and not reply.is_error and reply.question.form is None:
+        if ask and reply.question is not None and not reply.is_error and \
+                reply.question.form is None:
             await self.conversation.ask(ctx.session, account_of(ctx.caller), reply.question)
         for notice in ctx.outbox:
             question, to = notice.reply.question, notice.destination

@@ -273,3 +273,15 @@ async def test_a_button_press_answers_only_its_own_question(app: App, chat: Fake
     await chat.say("forgetme", user="ann")
     await app.core.answer(CommandInvocation(chat.caller("ann"), "done list", {}))
     assert await count(app, PendingQuestion) == 1
+
+
+async def test_a_view_nobody_answers_asks_nothing(app: App, chat: FakeAdapter) -> None:
+    """Slack's App Home runs commands to fill a view: their questions (a listing's `more`)
+    must not replace the one the member is answering."""
+    for n in range(12):
+        await chat.say(f"done Thing number {n} worth logging", user="ann")
+    await chat.say("forgetme", user="ann")
+    home = await app.core.answer(TextMessage(chat.caller("ann"), "done list",
+                                             conversational=False))
+    assert home.reply.question is not None  # it has a next page...
+    assert (await chat.say("no", user="ann")).plain_text() == "OK, nothing was deleted."
