@@ -156,13 +156,6 @@ def describe_choices(question: Question) -> str:
     return f"Say {', '.join(said[:-1])} or {said[-1]}."
 
 
-def typed_answer(question: Question, option: Option, number: int) -> str:
-    """What to type for this option, shown next to its button in text."""
-    if question.numbered:
-        return str(number)
-    return option.words[0] if option.words else option.label.lower()
-
-
 # -- forms asked field by field ------------------------------------------------------------------
 def field_prompt(form: Form, index: int, values: Mapping[str, Any]) -> str:
     spec = form.fields[index]

@@ -233,13 +233,11 @@ class Core:
             try:
                 meant = parse(self.registry, suggestion)
                 meant.command.args.model_validate(meant.args)
-            except (GrammarError, ValidationError):
-                command = self.registry.get(suggestion) or self.registry.resolve(
-                    suggestion.split())
-                found = command if isinstance(command, Command) else (
-                    command[0] if command else None)
-                if found is not None and f"`{found.usage_line()}`" not in usages:
-                    usages.append(f"`{found.usage_line()}`")
+            except (GrammarError, ValidationError):  # it needs more: show how it is used
+                resolved = self.registry.resolve(suggestion.split())
+                usage = f"`{resolved[0].usage_line()}`" if resolved else ""
+                if usage and usage not in usages:
+                    usages.append(usage)
                 continue
             offered.append(Button(suggestion, meant.command.name, meant.args))
         shown = clean(text)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -440,7 +440,3 @@ def suggestions(registry: CommandRegistry, text: str, *, limit: int = 3) -> list
                  if registry.get(cmd.split()[0]) is not None]
     return found[:limit]
 
-
-def vocabulary(intents: Iterable[Intent]) -> frozenset[str]:
-    """The words the phrasings are written in (tests: what typos can be corrected to)."""
-    return Matcher(tuple(intents)).vocabulary
