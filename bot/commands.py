@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.context import Context, Services
     from bot.events import MemberJoined
     from bot.http import HttpServer
+    from bot.intents import Intent, Matcher
     from bot.replies import Block, Reply
     from scheduled import Scheduler
 
@@ -175,6 +176,12 @@ class Capability:
     """Autocomplete sources by name, for `Arg(complete=name)` on any capability's commands."""
     http: HttpRoutes | None = None
     """Adds the capability's routes to the HTTP server, before it starts."""
+    intents: Sequence[Intent] = ()
+    """How people ask for the registry's commands in their own words (`bot.intents`)."""
+    title: str = ""
+    """The capability as `help` groups it ("Who's done what"); empty: not a help topic."""
+    topics: tuple[str, ...] = ()
+    """Words `help <topic>` knows the capability by ("people", "whodone")."""
 
 
 @dataclass
@@ -186,6 +193,10 @@ class CommandRegistry:
     forgetters: list[ForgetHook] = field(default_factory=list)
     exporters: dict[str, ExportHook] = field(default_factory=dict)
     completions: dict[str, CompletionSource] = field(default_factory=dict)
+    intents: list[Intent] = field(default_factory=list)
+    groups: list[Capability] = field(default_factory=list)
+    """Capabilities with commands and a help title, in order: `help`'s topics."""
+    _matcher: Matcher | None = None
 
     @classmethod
     def from_capabilities(cls, capabilities: Iterable[Capability]) -> CommandRegistry:
@@ -193,6 +204,9 @@ class CommandRegistry:
         for capability in capabilities:
             for command in capability.commands:
                 registry.add(command)
+            registry.intents.extend(capability.intents)
+            if capability.title and capability.commands:
+                registry.groups.append(capability)
             registry.join_hooks.extend(capability.on_member_joined)
             if capability.forget is not None:
                 registry.forgetters.append(capability.forget)
@@ -226,12 +240,25 @@ class CommandRegistry:
 
     def resolve(self, words: Sequence[str]) -> tuple[Command, int] | None:
         """The command named by the longest prefix of `words`, and how many words it used."""
-        lowered = tuple(w.lower() for w in words)
+        lowered = tuple(w.lower().rstrip("!?.,;:") or w.lower() for w in words)  # "help!"
         for size in range(min(len(lowered), 4), 0, -1):
             command = self._names.get(lowered[:size])
             if command is not None:
                 return command, size
         return None
+
+    def match_intent(self, text: str) -> tuple[Command, dict[str, str]] | None:
+        """A command asked for in plain words ("can anyone help with SIMS?")."""
+        if not self.intents:
+            return None
+        if self._matcher is None:
+            from bot.intents import Matcher
+
+            self._matcher = Matcher(self.intents)
+        return self._matcher.match(self, text)
+
+    def group_of(self, command: Command) -> Capability | None:
+        return next((g for g in self.groups if command in g.commands), None)
 
     def match_pattern(self, text: str) -> tuple[Command, dict[str, str]] | None:
         for pattern, command in self._patterns:

@@ -4,22 +4,42 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from bot.commands import MAX_COMPLETIONS, Command, CommandRegistry
 from bot.context import Context, Notice, Services, actor_label
+from bot.conversation import (
+    Conversation,
+    Open,
+    account_of,
+    answer_field,
+    describe_choices,
+    field_prompt,
+    looks_like_an_answer,
+    match_option,
+)
 from bot.errors import NotAllowed, UserError
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
-from bot.grammar import GrammarError, parse, strip_mention
+from bot.grammar import GrammarError, UnknownCommand, clean, parse, strip_mention
+from bot.intents import suggestions
 from bot.logs import error_reference
 from bot.notifier import Destination, Undeliverable
-from bot.replies import Answer, Reply, Text, error
+from bot.replies import Actions, Answer, Block, Button, Question, Reply, Text, choose, error
+from bot.replies import Context as SmallPrint
 from storage.models import AuditEntry
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+STALE_ANSWER = ("That answer no longer leads anywhere (the bot has changed since it asked). "
+                "Please run the command again; `help` lists them.")
+
+
+def stale_answer() -> Reply:
+    return Reply(blocks=(Text(STALE_ANSWER),), tone="warning")
 
 APOLOGY = ("Sorry, something went wrong on our side and I couldn't do that. It has been "
            "logged; please try again in a moment.")
@@ -76,24 +96,172 @@ class Core:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.conversation = Conversation(services)
 
     @property
     def registry(self) -> CommandRegistry:
         return self.services.registry
 
     async def answer(self, event: TextMessage | CommandInvocation) -> Answer:
-        """Resolve the command (parsing typed text), validate its arguments, run it in one
-        unit of work, deliver what it queued, and decide who sees the reply."""
+        """Resolve the command (parsing typed text, or taking it as the answer to the
+        member's open question), validate its arguments, run it in one unit of work,
+        deliver what it queued, and decide who sees the reply."""
         if isinstance(event, TextMessage):
-            try:
-                parsed = parse(self.registry, strip_mention(event.text))
-            except GrammarError as exc:
-                return Answer(error(str(exc)))
-            return await self._run(event.caller, parsed.command, parsed.args)
+            return await self._answer_text(event)
         command = self.registry.get(event.command)
         if command is None:
             return Answer(error(f"I don't know the command {event.command[:40]!r}."))
-        return await self._run(event.caller, command, dict(event.args))
+        answer = await self._run(event.caller, command, dict(event.args))
+        if not answer.reply.is_error and not event.from_form:
+            await self._guarded(self.conversation.settle(event.caller, command.name,
+                                                         event.args), "settling a question")
+        return answer
+
+    async def _answer_text(self, event: TextMessage) -> Answer:
+        text = strip_mention(event.text)
+        parsed, problem = None, None
+        try:
+            parsed = parse(self.registry, text)
+        except GrammarError as exc:
+            problem = exc
+        asked = None
+        if parsed is None or not event.forms:  # where forms can't be shown, a form's
+            asked = await self._guarded(  # next field takes whatever is typed
+                self.conversation.open_question(event.caller), "reading an open question")
+            if asked is not None:
+                followed = await self._follow(event, asked, text)
+                if followed is not None:
+                    return followed
+        if parsed is None:
+            assert problem is not None
+            return await self._not_understood(event, text, problem, asked)
+        answer = await self._run(event.caller, parsed.command, parsed.args,
+                                 ask=event.conversational)
+        if answer.reply.form is not None and not event.forms and not answer.reply.is_error:
+            return await self._ask_fields(event.caller, answer)
+        return answer
+
+    async def _guarded(self, work: Awaitable[T], what: str) -> T | None:
+        """Conversation bookkeeping never costs the member their answer: a failure is
+        logged and read as "no open question"."""
+        try:
+            return await work
+        except Exception:
+            log.exception("conversation: %s failed", what)
+            self.services.metrics.errors.labels("conversation").inc()
+            return None
+
+    # -- answers in conversation -------------------------------------------------------------
+    async def _follow(self, event: TextMessage, asked: Open, text: str) -> Answer | None:
+        """The typed text as the answer to the open question; None when it isn't one."""
+        question = asked.question
+        if question.form is not None:
+            return await self._next_field(event.caller, asked, text)
+        option = match_option(question, text)
+        if option is None or not await self.conversation.take(asked):
+            return None
+        if not option.command:
+            return Answer(Reply(blocks=(Text(option.said or "OK."),)))
+        command = self.registry.get(option.command)
+        if command is None:
+            return Answer(stale_answer())
+        return await self._run(event.caller, command, dict(option.args))
+
+    async def _ask_fields(self, caller: Caller, answer: Answer) -> Answer:
+        """A form where forms can't be shown: ask its fields one at a time."""
+        form = answer.reply.form
+        assert form is not None
+        question = Question(prompt=form.title, form=form)
+        await self.conversation.ask_now(account_of(caller), question)
+        intro = Text(f"{form.title}: I'll ask for each detail in turn "
+                     f"({len(form.fields)} in all).")
+        reply = replace(answer.reply, form=None, question=question, blocks=(
+            *answer.reply.blocks, intro, Text(field_prompt(form, 0, {}))))
+        return replace(answer, reply=reply)
+
+    async def _next_field(self, caller: Caller, asked: Open, text: str) -> Answer | None:
+        form = asked.question.form
+        assert form is not None
+        step = answer_field(form, asked.index, asked.values, text)
+        if not await self.conversation.take(asked):
+            return None
+        if step.stop:
+            return Answer(Reply(blocks=(Text("OK, I've stopped: nothing was saved."),)))
+        if step.problem or step.index < len(form.fields):
+            await self.conversation.ask_now(account_of(caller), asked.question,
+                                            values=step.values, index=step.index)
+            blocks = [Text(step.problem)] if step.problem else []
+            blocks.append(Text(field_prompt(form, step.index, step.values)))
+            return Answer(Reply(blocks=tuple(blocks), question=asked.question,
+                                tone="warning" if step.problem else "info"), form.command)
+        if not step.values:
+            return Answer(Reply(blocks=(Text("You didn't give any details, so nothing "
+                                             "changed."),)), form.command)
+        command = self.registry.get(form.command)
+        if command is None:
+            return Answer(stale_answer())
+        answer = await self._run(caller, command, {**form.hidden, **step.values})
+        wrong = [i for i, f in enumerate(form.fields) if f.name in answer.reply.field_errors]
+        if wrong:
+            index = wrong[0]
+            values = {k: v for k, v in step.values.items() if k != form.fields[index].name}
+            await self.conversation.ask_now(account_of(caller), asked.question,
+                                            values=values, index=index)
+            reply = replace(answer.reply, question=asked.question, blocks=(
+                *answer.reply.blocks, Text(field_prompt(form, index, values))))
+            return replace(answer, reply=reply)
+        return answer
+
+    async def _not_understood(self, event: TextMessage, text: str, problem: GrammarError,
+                              asked: Open | None) -> Answer:
+        """Say what was not understood, and what the member might have meant."""
+        if not isinstance(problem, UnknownCommand):
+            return Answer(error(str(problem)))
+        minutes = self.services.settings.conversation.answer_minutes
+        waiting = asked is not None and asked.question.form is None
+        if looks_like_an_answer(text):
+            if waiting:
+                assert asked is not None
+                return Answer(error(f"That doesn't answer my question. {asked.question.prompt}"
+                                    f" {describe_choices(asked.question)}"))
+            return Answer(error(
+                f"There's nothing waiting for an answer just now (questions lapse after "
+                f"{minutes:g} minutes). Say `help` to see what I can do."))
+        offered: list[Button] = []
+        usages: list[str] = []
+        for suggestion in suggestions(self.registry, clean(text)):
+            try:
+                meant = parse(self.registry, suggestion)
+                meant.command.args.model_validate(meant.args)
+            except (GrammarError, ValidationError):  # it needs more: show how it is used
+                resolved = self.registry.resolve(suggestion.split())
+                usage = f"`{resolved[0].usage_line()}`" if resolved else ""
+                if usage and usage not in usages:
+                    usages.append(usage)
+                continue
+            offered.append(Button(suggestion, meant.command.name, meant.args))
+        shown = clean(text)
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
+        if not offered and not usages:
+            return Answer(error(f"Sorry, I didn't understand “{shown}”. Say `help` to see "
+                                "what I can do."))
+        question = choose("Did you mean one of these?", offered) if offered else None
+        if question is not None and not waiting:
+            await self._guarded(self.conversation.ask_now(account_of(event.caller), question),
+                                "offering suggestions")
+        blocks: list[Block] = [Text(f"Sorry, I didn't understand “{shown}”. Did you mean:")]
+        if offered:
+            blocks.append(Actions(tuple(offered)))
+        if usages:
+            blocks.append(Text("\n".join(f"• {usage}" for usage in usages)))
+        blocks.append(SmallPrint(("Say the number to run it, or" if offered else "Or say")
+                                 + " `help` to see what I can do."))
+        if waiting:
+            assert asked is not None
+            blocks.append(SmallPrint(f"Still waiting on: {asked.question.prompt} "
+                                     f"{describe_choices(asked.question)}"))
+        return Answer(Reply(blocks=tuple(blocks), tone="error",
+                            question=None if waiting else question))
 
     async def handle_text(self, message: TextMessage) -> Reply:
         """What the caller is shown for typed text, as one reply (terminal, tests)."""
@@ -103,16 +271,17 @@ class Core:
         """What the caller is shown for a button, form or typed option, as one reply."""
         return (await self.answer(invocation)).seen_by_caller()
 
-    async def _run(self, caller: Caller, command: Command, raw: dict[str, Any]) -> Answer:
+    async def _run(self, caller: Caller, command: Command, raw: dict[str, Any], *,
+                   ask: bool = True) -> Answer:
         started = time.perf_counter()
-        outcome, answer = await self._execute(caller, command, raw)
+        outcome, answer = await self._execute(caller, command, raw, ask=ask)
         metrics = self.services.metrics
         metrics.commands.labels(command.name, outcome).inc()
         metrics.command_seconds.labels(command.name).observe(time.perf_counter() - started)
         return answer
 
-    async def _execute(self, caller: Caller, command: Command,
-                       raw: dict[str, Any]) -> tuple[str, Answer]:
+    async def _execute(self, caller: Caller, command: Command, raw: dict[str, Any], *,
+                       ask: bool = True) -> tuple[str, Answer]:
         """The answer, and how the command ended (for the commands metric)."""
         try:
             args = command.args.model_validate(raw)
@@ -123,6 +292,7 @@ class Core:
             if command.moderator_only:
                 await ctx.require_moderator(f"use `{command.name}`")
             reply = await command.handler(ctx, args)
+            await self._record_questions(ctx, reply, ask=ask)
             await ctx.finish(commit=True)
         except NotAllowed as exc:
             # end this unit of work first: on SQLite it may hold the one write lock that
@@ -150,6 +320,18 @@ class Core:
         answer = Answer(reply, "channel" if channel else "caller", command.name,
                         args.model_dump(mode="json", exclude_unset=True))
         return "ok", await self._deliver(ctx, answer)
+
+    async def _record_questions(self, ctx: Context, reply: Reply, *, ask: bool) -> None:
+        """Questions asked by the reply (of the caller) and by the messages the command
+        sends (of each recipient), in the command's unit of work: both exist, or neither."""
+        if ask and reply.question is not None and not reply.is_error and \
+                reply.question.form is None:
+            await self.conversation.ask(ctx.session, account_of(ctx.caller), reply.question)
+        for notice in ctx.outbox:
+            question, to = notice.reply.question, notice.destination
+            if question is not None and question.form is None and to.user_id:
+                await self.conversation.ask(ctx.session, (to.platform, to.space_id,
+                                                          to.user_id), question)
 
     async def complete(self, caller: Caller, source: str, typed: str) -> list[str]:
         """Autocomplete suggestions from a capability's named source; [] when there is none

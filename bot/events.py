@@ -30,6 +30,12 @@ class TextMessage:
 
     caller: Caller
     text: str
+    forms: bool = True
+    """Whether the platform can show a reply's form (a modal). Where it cannot (the
+    console), the core asks the form's fields one at a time instead."""
+    conversational: bool = True
+    """False for text run to fill a view nobody replies to (Slack's App Home): questions
+    in its answer are not recorded, so they cannot replace one the member is answering."""
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,25 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _KEY_VALUE = re.compile(r"([a-z_][a-z0-9_]*)=(.*)", re.DOTALL)
 _KEY_ONLY = re.compile(r"[a-z_][a-z0-9_]*=")
 _MENTION_PREFIX = re.compile(r"^\s*(?:<@[!&]?[A-Za-z0-9]+>|@staffroom\b)[\s,:]*", re.IGNORECASE)
+_BEFORE_YEAR = frozenset({"in", "during", "back", "since", "from", "around", "circa",
+                          "c."})
+PAGE = "page"
+"""The option every listing understands (`page=2`)."""
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
 class GrammarError(ValueError):
     """The text could not be understood; the message says what to type instead."""
+
+
+class UnknownCommand(GrammarError):
+    """The text names no command and asks for none in words the bot knows."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        first = text.split()[0] if text.split() else text
+        super().__init__(f"I don't know the command {first[:40]!r}. Say `help` to see what I "
+                         "can do.")
 
 
 @dataclass(frozen=True)
@@ -97,14 +111,22 @@ def parse(registry: CommandRegistry, text: str) -> Parsed:
         not tokens[0].quoted else None
     if found is not None:
         command, used = found
-        return Parsed(command, parse_args(command, tokens[used:]))
+        try:
+            return Parsed(command, parse_args(command, tokens[used:]))
+        except GrammarError:
+            # a command word leading a sentence ("hi all, has anyone used X?"): the
+            # sentence, if the intents understand it; else what was wrong with the command
+            intended = registry.match_intent(text)
+            if intended is None:
+                raise
+            return Parsed(intended[0], {k: v.strip() for k, v in intended[1].items()})
     patterned = registry.match_pattern(text.rstrip("?!. ").strip())
+    if patterned is None:
+        patterned = registry.match_intent(text)
     if patterned is not None:
         command, groups = patterned
         return Parsed(command, {k: v.strip() for k, v in groups.items()})
-    first = tokens[0].text if tokens else text
-    raise GrammarError(f"I don't know the command {first[:40]!r}. Say `help` to see what I "
-                       "can do.")
+    raise UnknownCommand(text)
 
 
 def parse_args(command: Command, tokens: list[Token]) -> dict[str, Any]:
@@ -129,6 +151,10 @@ def parse_args(command: Command, tokens: list[Token]) -> dict[str, Any]:
         if key_value and key_value.group(1) in names:
             key, value = key_value.groups()
             values[key] = value
+        elif key_value and key_value.group(1) == PAGE:
+            # the shared paging option: never a region, a topic or a title
+            raise GrammarError(f"`{command.name}` shows everything at once, so it has no "
+                               f"pages: leave out {token.text[:20]!r}.")
         elif tag_field and not token.quoted and token.text.startswith("#") and \
                 len(token.text) > 1:
             values.setdefault(tag_field, []).append(token.text[1:])
@@ -139,6 +165,10 @@ def parse_args(command: Command, tokens: list[Token]) -> dict[str, Any]:
     if year_field and year_field not in values and remaining and not remaining[-1].quoted \
             and _YEAR.fullmatch(remaining[-1].text) and len(remaining) > 1:
         values[year_field] = remaining.pop().text
+        # "... in 2023": the year says when, so its "in" is not part of the sentence
+        while len(remaining) > 1 and not remaining[-1].quoted and \
+                remaining[-1].text.lower() in _BEFORE_YEAR:
+            remaining.pop()
 
     positional = [(n, m, info) for n, m, info in specs
                   if not (m.tags or m.after or m.year) and n not in values]

@@ -93,6 +93,13 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import with_app
 
     async def body(app: App) -> int:
+        problems = settings.platform_problems()
+        if problems:  # refused at the start, not found out from the first member's message
+            print("Not starting: a chat platform is only partly set up.\n"
+                  + "\n".join(f"- {p}" for p in problems)
+                  + "\n(See the Slack and Discord sections of the README; `staffroom console` "
+                  "tries the bot locally.)", file=sys.stderr)
+            return 2
         adapters = platform_adapters(settings, app.core)
         if not adapters:
             print("No chat platform is configured (no Slack or Discord credentials): set them "

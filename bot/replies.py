@@ -6,7 +6,7 @@ decides how headings and labels look on its platform.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -130,6 +130,80 @@ class Form:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One answer a question accepts. Typed (one of `words`, or its number when the
+    question is numbered) or pressed (a button with the same `command` and `args`), it does
+    the same thing: runs `command` with `args` as the member, or, with no command, just says
+    `said` ("OK, nothing was changed.")."""
+
+    label: str
+    command: str = ""
+    args: Mapping[str, Any] = field(default_factory=dict)
+    words: tuple[str, ...] = ()
+    said: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a reply asks its reader, so that what they type next is understood as the
+    answer (in the console, a DM or a mention; by any running copy of the bot): a
+    confirmation, a choice between offered options, "more" for the next page, or a form
+    asked one field at a time where forms cannot be shown. The core records it for the
+    caller (or, on a message it sends, for the recipient) and it lapses after `minutes`
+    (default: `[conversation] answer_minutes`). Build one with `confirm`, `choose` or
+    `more_of`."""
+
+    prompt: str
+    options: tuple[Option, ...] = ()
+    numbered: bool = False
+    """Options can be answered by their number (1, 2, ...), as listed."""
+    form: Form | None = None
+    minutes: float | None = None
+
+    def option_for(self, button: Button) -> Option | None:
+        """The option a button stands for (same command and arguments), if any."""
+        return next((o for o in self.options if o.command and o.command == button.command
+                     and dict(o.args) == dict(button.args)), None)
+
+
+YES_WORDS = ("yes", "y", "yeah", "yea", "yep", "yup", "ya", "yes please", "sure", "ok",
+             "okay", "k", "go ahead", "go on", "do it", "confirm", "confirmed", "please do",
+             "definitely", "absolutely", "of course", "correct", "affirmative", "aye",
+             "yes do it", "yes go ahead", "yes i am sure", "i am sure", "im sure")
+NO_WORDS = ("no", "n", "nope", "nah", "no thanks", "no thank you", "cancel", "stop",
+            "dont", "do not", "never mind", "nevermind", "leave it", "abort", "no dont",
+            "not really", "keep it", "changed my mind")
+MORE_WORDS = ("more", "next", "next page", "show more", "more please", "keep going",
+              "continue", "and the rest", "the rest", "see more", "m")
+NOTHING_CHANGED = "OK, nothing was changed."
+
+
+def confirm(prompt: str, yes: Button, *, no: str = NOTHING_CHANGED,
+            minutes: float | None = None) -> Question:
+    """A yes/no question: `yes` does what the button does; `no` changes nothing."""
+    return Question(prompt=prompt, minutes=minutes, options=(
+        Option(yes.label, yes.command, dict(yes.args), YES_WORDS),
+        Option("No", words=NO_WORDS, said=no)))
+
+
+def choose(prompt: str, buttons: Sequence[Button], *, minutes: float | None = None,
+           words: Mapping[int, Sequence[str]] | None = None) -> Question:
+    """A choice between the buttons, answered by number (in order) or by label; `words`
+    adds other ways to say option i (0-based)."""
+    extra = words or {}
+    return Question(prompt=prompt, numbered=True, minutes=minutes, options=tuple(
+        Option(b.label, b.command, dict(b.args), (b.label, *extra.get(i, ())))
+        for i, b in enumerate(buttons)))
+
+
+def more_of(button: Button) -> Question:
+    """A listing's next page: `more` (or `next`) does what its More button does."""
+    return Question(prompt="Say `more` for the next page.",
+                    options=(Option(button.label, button.command, dict(button.args),
+                                    MORE_WORDS),))
+
+
+@dataclass(frozen=True)
 class Attachment:
     filename: str
     content: bytes
@@ -145,6 +219,8 @@ class Reply:
     attachment: Attachment | None = None
     field_errors: Mapping[str, str] = field(default_factory=dict)
     """For a rejected form submission: per-field messages to show inside the form."""
+    question: Question | None = None
+    """What a typed answer to this reply would mean (see `Question`)."""
 
     @property
     def is_error(self) -> bool:

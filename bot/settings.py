@@ -191,6 +191,16 @@ class ConsoleSettings(Section):
     """Console handles with moderator rights (the operator at the terminal, by default)."""
 
 
+class ConversationSettings(Section):
+    """Answers in conversation: a `yes`, `no`, number or word typed after the bot asks."""
+
+    answer_minutes: float = Field(default=5.0, gt=0, le=1440)
+    """How long a question ("Delete everything? yes/no", a choice, a form's next field,
+    `more`) waits for its typed answer; after that, `yes` means nothing."""
+    page_size: int = Field(default=10, ge=3, le=50)
+    """How many items one page of a listing shows (`done list`, `audit`, `help all`...)."""
+
+
 class SchedulerSettings(Section):
     enabled: bool = True
     poll_seconds: float = Field(default=30.0, gt=0)
@@ -238,6 +248,9 @@ class IntroductionsSettings(Section):
     meet_monthly_limit: int = Field(default=3, ge=1)
     """Most meet requests one expert receives in a calendar month (UTC)."""
     meet_choices: int = Field(default=5, ge=1, le=25)
+    meet_later_days: float = Field(default=3.0, gt=0, le=60)
+    """After "Not now", the expert is reminded of the request once, this many days later
+    (the request stays open at least a day past the reminder)."""
     pairing_enabled: bool = True
     pairing_every: Literal["week", "fortnight", "month"] = "month"
     pairing_hour: int = Field(default=9, ge=0, le=23)
@@ -309,6 +322,41 @@ class SlackSettings(Section):
         secret = self.app_token if self.mode == "socket" else self.signing_secret
         return has_token and bool(secret)
 
+    def problems(self) -> list[str]:
+        """What keeps Slack from starting although some of it is set, in the operator's
+        words (which setting, which variable, where Slack shows the value)."""
+        found = []
+        for workspace in self.workspaces:
+            if workspace.bot_token_env and not workspace.token():
+                found.append(f"Slack workspace {workspace.team_id}: its token variable "
+                             f"{workspace.bot_token_env} is not set.")
+        if self.bot_token and not self.bot_token.startswith("xoxb-"):
+            kind = ("an app-level token (xapp-...)" if self.bot_token.startswith("xapp-")
+                    else "not a bot token")
+            found.append(f"Slack: [slack] bot_token is {kind}; the bot token starts with "
+                         "xoxb- (OAuth & Permissions → Bot User OAuth Token).")
+        has_token = bool(self.bot_token) or any(w.token() for w in self.workspaces)
+        secret_set = bool(self.signing_secret or self.app_token)
+        if has_token and self.mode == "http" and not self.signing_secret:
+            found.append("Slack: a bot token is set but no signing secret, which HTTP mode "
+                         "needs to check that requests come from Slack: set "
+                         "STAFFROOM_SLACK__SIGNING_SECRET (Basic Information → App "
+                         "Credentials), or use Socket Mode ([slack] mode = \"socket\" with "
+                         "STAFFROOM_SLACK__APP_TOKEN).")
+        elif has_token and self.mode == "socket" and not self.app_token:
+            found.append("Slack: Socket Mode needs an app-level token (xapp-...): set "
+                         "STAFFROOM_SLACK__APP_TOKEN (Basic Information → App-Level Tokens, "
+                         "with the connections:write scope).")
+        elif secret_set and not has_token:
+            what = "a signing secret" if self.signing_secret else "an app-level token"
+            found.append(f"Slack: {what} is set but no bot token: set "
+                         "STAFFROOM_SLACK__BOT_TOKEN (xoxb-..., OAuth & Permissions → Bot "
+                         "User OAuth Token).")
+        if self.app_token and not self.app_token.startswith("xapp-"):
+            found.append("Slack: [slack] app_token should start with xapp- (an app-level "
+                         "token).")
+        return found
+
 
 class HttpSettings(Section):
     """The bot's one HTTP server: health, metrics, calendar feeds, web pages, Slack events."""
@@ -374,6 +422,7 @@ class Settings(BaseSettings):
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     introductions: IntroductionsSettings = Field(default_factory=IntroductionsSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
@@ -397,6 +446,17 @@ class Settings(BaseSettings):
     def platforms_configured(self) -> bool:
         """Whether `staffroom run` has a chat platform to start."""
         return bool(self.discord.token) or self.slack.configured
+
+    def platform_problems(self) -> list[str]:
+        """Platforms set up halfway: what is missing for each, to say instead of "no chat
+        platform is configured"."""
+        found = self.slack.problems()
+        discord = self.discord
+        if not discord.token and (discord.application_id or discord.guild_ids
+                                  or discord.group_channel):
+            found.append("Discord: settings are there but no bot token: set "
+                         "STAFFROOM_DISCORD__TOKEN (Developer Portal → Bot → Reset Token).")
+        return found
 
     def space(self, platform: str, space_id: str) -> SpaceSettings | None:
         return next((s for s in self.spaces if s.platform == platform and s.id == space_id), None)

@@ -195,7 +195,7 @@ def test_console_reads_one_command_a_line(staffroom: Staffroom, url: str) -> Non
     assert "what I can do" in out
     assert "Logged #1: Ran a TeachMeet for 40 teachers (2019) #teachmeet" in out
     assert "ann (@ann)" in out
-    assert "! I don't know the command 'nonsense'" in out
+    assert "! Sorry, I didn't understand “nonsense words”." in out
     assert "Traceback" not in out + result.stderr
 
 
@@ -225,6 +225,23 @@ def test_db_reindex_rebuilds_the_search_index(staffroom: Staffroom, url: str,
     assert "Re-indexed 3 done entries" in done.stdout
     found = staffroom("whodone", "chromebook rollout", "--json", url=url)
     assert [r["handle"] for r in json.loads(found.stdout)] == ["m3", "m1"]
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"STAFFROOM_SLACK__BOT_TOKEN": "xoxb-1"}, "no signing secret"),
+    ({"STAFFROOM_SLACK__BOT_TOKEN": "xoxb-1", "STAFFROOM_SLACK__MODE": "socket"},
+     "STAFFROOM_SLACK__APP_TOKEN"),
+    ({"STAFFROOM_SLACK__SIGNING_SECRET": "abc"}, "STAFFROOM_SLACK__BOT_TOKEN"),
+    ({"STAFFROOM_SLACK__BOT_TOKEN": "xapp-1-A", "STAFFROOM_SLACK__SIGNING_SECRET": "abc"},
+     "an app-level token"),
+    ({"STAFFROOM_DISCORD__APPLICATION_ID": "123"}, "STAFFROOM_DISCORD__TOKEN"),
+])
+def test_run_names_what_a_half_configured_platform_lacks(
+        staffroom: Staffroom, url: str, env: dict[str, str], named: str) -> None:
+    result = staffroom("run", url=url, stdin="", env=env)
+    assert result.returncode == 2
+    assert "No chat platform is configured" not in result.stderr
+    assert "partly set up" in result.stderr and named in result.stderr, result.stderr
 
 
 def test_db_upgrade_is_idempotent(staffroom: Staffroom, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from bot.features import build_registry
 from bot.grammar import GrammarError, Token, clean, parse, tokenize
 
 REGISTRY = build_registry()
+BEFORE_YEAR = {"in", "during", "back", "since", "from", "around", "circa", "c."}
 
 # Words without quotes, white space, '#' or '=': they pass through the grammar untouched.
 plain_word = st.text(
@@ -68,7 +69,7 @@ def test_quoted_text_is_one_token_exactly_as_written(before: str, inside: str,
 
 @settings(max_examples=200, deadline=None)
 @given(summary=st.lists(plain_word.filter(lambda w: not w.isdigit()), min_size=2,
-                        max_size=6),
+                        max_size=6).filter(lambda words: words[-1].lower() not in BEFORE_YEAR),
        tags=st.lists(plain_word, max_size=4),
        year=st.integers(min_value=1950, max_value=2026))
 def test_done_reads_tags_and_a_trailing_year(summary: list[str], tags: list[str],
@@ -112,3 +113,16 @@ def test_whodone_keeps_the_query_words(query: str) -> None:
     kept = parsed.args.get("query", "")
     assert kept == kept.strip()
     assert all(w in words for w in kept.split())
+
+
+@pytest.mark.parametrize(("text", "summary"), [
+    ("done Ran a coding club (KS2) in 2023", "Ran a coding club (KS2)"),
+    ("done Moved the school to Google Classroom back in 2019", "Moved the school to Google "
+                                                                "Classroom"),
+    ("done Led a MAT-wide Teams rollout during 2021 #teams", "Led a MAT-wide Teams rollout"),
+    ('done Spoke at "the show in" 2020', "Spoke at the show in"),
+])
+def test_a_year_takes_its_preposition_with_it(text: str, summary: str) -> None:
+    parsed = parse(REGISTRY, text)
+    assert parsed.args["summary"] == summary
+    assert parsed.args["year"] in {"2019", "2020", "2021", "2023"}

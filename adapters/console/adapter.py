@@ -20,6 +20,7 @@ from bot.core import Core
 from bot.events import Caller, TextMessage
 from bot.notifier import AdapterBase, Destination
 from bot.replies import Attachment, Reply
+from storage.repositories.directory import DirectoryRepository
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,8 @@ class ConsoleAdapter(AdapterBase):
     async def ask(self, text: str) -> Reply:
         """The core's answer, as this terminal's one reader sees it (the channel's part and
         their own are both shown here)."""
-        return (await self.core.answer(TextMessage(self.caller, text))).seen_by_caller()
+        return (await self.core.answer(TextMessage(self.caller, text, forms=False))
+                ).seen_by_caller()
 
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -139,12 +141,39 @@ class ConsoleAdapter(AdapterBase):
         except EOFError:
             return ""
 
+    async def welcome(self) -> str:
+        """The greeting at a terminal; the first time this handle uses this database, also
+        where the data is kept and how moderator rights work here."""
+        services = self.core.services
+        settings = services.settings
+        lines = [f"{settings.network.name} console — you are @{self.handle}. Type `help` (Tab "
+                 "completes commands, Up recalls earlier ones), or `quit`."]
+        try:
+            async with services.db.sessions() as session:
+                known = await DirectoryRepository(session, services.search).find_by_identity(
+                    self.platform, SPACE_ID, self.handle)
+        except Exception as exc:  # a greeting is never worth failing over
+            log.warning("console: could not check for a first run: %s", type(exc).__name__)
+            return lines[0]
+        if known is not None:
+            return lines[0]
+        lines.append(f"First time here: your data is kept in {services.db.display_url} "
+                     "(set STAFFROOM_DATABASE_URL or [database] url to use another).")
+        how = (f"`staffroom moderators add --platform console --space {SPACE_ID} HANDLE` (the "
+               f"console's space is `{SPACE_ID}`), or list the handle in [console] moderators "
+               "in the config file")
+        if self.handle in settings.console.moderators:
+            lines.append(f"You are a moderator here ([console] moderators lists "
+                         f"@{self.handle}). To make another handle one: {how}.")
+        else:
+            lines.append(f"To be a moderator here (pins queue, audit...): {how}, then run "
+                         f"`staffroom console --as {self.handle}` again.")
+        return "\n".join(lines)
+
     async def _loop(self) -> None:
         if self.interactive:
             self._start_line_editing()
-            name = self.core.services.settings.network.name
-            self._print(f"{name} console — you are @{self.handle}. Type `help` (Tab completes "
-                        "commands, Up recalls earlier ones), or `quit`.")
+            self._print(await self.welcome())
         try:
             await self._converse()
         finally:

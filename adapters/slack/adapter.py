@@ -416,8 +416,8 @@ class SlackAdapter(ChatAdapter):
     async def publish_home(self, team_id: str, user_id: str) -> None:
         """App Home, composed of the replies of core commands run as the member."""
         caller = await self._caller(Origin(team_id, user_id))
-        parts = [(part.heading,
-                  (await self.answer(TextMessage(caller, part.text))).seen_by_caller())
+        parts = [(part.heading, (await self.answer(TextMessage(
+            caller, part.text, conversational=False))).seen_by_caller())
                  for part in home_parts(self.core.registry)]
         await self._client(team_id).views_publish(user_id=user_id, view=render.home(parts))
 

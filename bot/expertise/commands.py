@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.expertise import replies
 from bot.expertise.privacy import export_entries, forget_entries
 from bot.members import resolve_member
+from bot.paging import PageArg, window
 from bot.replies import Reply
 from storage.models.directory import LINK_MAX, SUMMARY_MAX
 from storage.search import PersonHit, Viewer
@@ -21,12 +22,28 @@ from storage.search import PersonHit, Viewer
 MAX_TAGS = 10
 TAG_MAX = 40
 QUERY_MAX = 300
+SEARCH_DEPTH = 200
+"""How far down the ranking `whodone` pages."""
+
+
+_BARE_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+                        r"(?::\d{1,5})?(?:[/?#][^\s<>\"]*)?", re.IGNORECASE)
+
+
+def with_scheme(value: str) -> str:
+    """"example.org/guide" or "www.example.org" as people paste them: https:// added."""
+    value = value.strip()
+    if value and "://" not in value and _BARE_HOST.fullmatch(value):
+        return f"https://{value}"
+    return value
 
 
 def check_link(value: str) -> str:
-    """Only web links: javascript:, file: and the like are refused."""
+    """Only web links: javascript:, file: and the like are refused; an address written
+    without its https:// gets it."""
+    value = with_scheme(value)
     if value and not re.fullmatch(r"https?://[^\s<>\"]+\.[^\s<>\"]+", value, re.IGNORECASE):
-        raise ValueError("must be a web address starting with http:// or https://")
+        raise ValueError("must be a web address such as https://example.org/page")
     return value
 
 
@@ -63,9 +80,15 @@ async def add_done(ctx: Context, args: DoneArgs) -> Reply:
     return replies.logged(entry)
 
 
-async def list_done(ctx: Context, _args: Args) -> Reply:
+class ListArgs(Args):
+    page: PageArg = 1
+
+
+async def list_done(ctx: Context, args: ListArgs) -> Reply:
     member = await ctx.member()
-    return replies.my_entries(await ctx.directory.done_for(member.id))
+    at = window(args.page, ctx.settings.conversation.page_size)
+    entries = await ctx.directory.done_for(member.id)
+    return replies.my_entries(entries[at.offset:at.offset + at.size], at, total=len(entries))
 
 
 class RemoveArgs(Args):
@@ -89,8 +112,9 @@ class WhodoneArgs(Args):
     region: Annotated[str | None, Arg(help="only people in this region (or say `in <region>`)",
                                       complete="regions"),
                       Field(max_length=200)] = None
-    limit: Annotated[int | None, Arg(help="how many people to show"),
+    limit: Annotated[int | None, Arg(help="how many people to show at a time"),
                      Field(ge=1, le=25)] = None
+    page: PageArg = 1
 
 
 async def split_region(ctx: Context, query: str) -> tuple[str, str | None]:
@@ -114,9 +138,14 @@ async def whodone(ctx: Context, args: WhodoneArgs) -> Reply:
     query, region = tidy_query(args.query), args.region
     if region is None:
         query, region = await split_region(ctx, query)
-    limit = args.limit or ctx.settings.search.default_limit
-    found = await find(ctx, query, region, limit)
-    return replies.results(query, region, found)
+    at = window(args.page, args.limit or ctx.settings.search.default_limit)
+    if at.offset >= SEARCH_DEPTH:
+        raise UserError(f"I show at most the best {SEARCH_DEPTH} people; try fewer pages or "
+                        "more precise words.", field="page")
+    found = await find(ctx, query, region, at.offset + at.size + 1)
+    more = {"query": query, "region": region, "limit": args.limit}
+    return replies.results(query, region, found[at.offset:at.offset + at.size], at,
+                           more=len(found) > at.offset + at.size, args=more)
 
 
 async def find(ctx: Context, query: str, region: str | None,
@@ -132,14 +161,17 @@ async def find(ctx: Context, query: str, region: str | None,
 class ProfileArgs(Args):
     member: Annotated[str | None, Arg(help="a handle, @mention or name; yours if left out",
                                       rest=True), Field(max_length=200)] = None
+    page: PageArg = 1
 
 
 async def show_profile(ctx: Context, args: ProfileArgs) -> Reply:
     me = await ctx.member()
     member = await resolve_member(ctx, args.member) if args.member else me
     directory = ctx.directory
+    at = window(args.page, ctx.settings.conversation.page_size)
     return replies.profile(member, await directory.done_for(member.id),
-                           await directory.interests_for(member.id), is_self=member.id == me.id)
+                           await directory.interests_for(member.id), is_self=member.id == me.id,
+                           at=at, ref=args.member)
 
 
 async def complete_regions(ctx: Context, typed: str) -> list[str]:
@@ -158,6 +190,8 @@ _WHO = (r"(?:who(?:'s|s| has| have)?|has anyone|have any of you|anyone(?: who ha
 
 CAPABILITY = Capability(
     name="expertise",
+    title="Who's done what",
+    topics=("people", "expertise", "finding"),
     completions={"regions": complete_regions},
     commands=[
         Command(name="done add", aliases=("done",), handler=add_done, args=DoneArgs,
@@ -165,19 +199,19 @@ CAPABILITY = Capability(
                 usage="done <summary> [#tags] [year] [link=https://...]",
                 examples=("done Ran a TeachMeet for 40 teachers #teachmeet 2019",
                           "done Rolled out Chromebooks 1:1 in year 7 link=https://example.org")),
-        Command(name="done list", handler=list_done, args=Args,
-                summary="List what you have logged."),
+        Command(name="done list", handler=list_done, args=ListArgs,
+                summary="List what you have logged.", usage="done list [page=N]"),
         Command(name="done remove", handler=remove_done, args=RemoveArgs,
                 summary="Remove one of your entries.", examples=("done remove 12",)),
-        Command(name="whodone", aliases=("who", "who's done", "who has done"), handler=whodone,
+        Command(name="whodone", aliases=("who's done", "who has done"), handler=whodone,
                 args=WhodoneArgs, summary="Find people who have done something.",
-                usage="whodone <query> [in <region>]",
+                usage="whodone <query> [in <region>] [page=N]",
                 patterns=(rf"{_WHO}\s+(?P<query>.+)",),
                 examples=("whodone chromebooks in Wales", "who's done VR?",
                           "whodone office 365 region=Camden limit=10")),
         Command(name="profile", handler=show_profile, args=ProfileArgs,
                 summary="Show a member's profile and what they have done.",
-                usage="profile [member]", examples=("profile", "profile @m000123")),
+                usage="profile [member] [page=N]", examples=("profile", "profile @m000123")),
     ],
     forget=forget_entries,
     export=export_entries,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from bot.paging import Window, page_of
 from bot.replies import Button, Context, Field, ItemList, ListItem, Reply, Section, Text
 from storage.models import DoneEntry, Interest, Member
 from storage.search import PersonHit
@@ -32,26 +34,30 @@ def logged(entry: DoneEntry) -> Reply:
     ), tone="success")
 
 
-def my_entries(entries: Sequence[DoneEntry]) -> Reply:
+def my_entries(entries: Sequence[DoneEntry], at: Window, *, total: int) -> Reply:
     items = tuple(ListItem(
         f"#{e.id} {entry_line(e)}",
         buttons=(Button("Remove", "done remove", {"id": e.id}, style="danger",
                         confirm=f"Remove “{e.summary[:80]}”?"),)) for e in entries)
-    return Reply(blocks=(ItemList(items, title="What you have done",
-                                  empty="You haven't logged anything yet. Try "
-                                        "`done Ran a TeachMeet for 40 teachers #teachmeet "
-                                        "2019`."),))
+    page = page_of(items, at, total=total, title="What you have done", command="done list",
+                   empty="You haven't logged anything yet. Try `done Ran a TeachMeet for 40 "
+                         "teachers #teachmeet 2019`.")
+    return Reply(blocks=page.blocks, question=page.question)
 
 
-def results(query: str, region: str | None, found: Sequence[PersonHit]) -> Reply:
+def results(query: str, region: str | None, found: Sequence[PersonHit], at: Window, *,
+            more: bool, args: Mapping[str, Any]) -> Reply:
     where = f" in {region}" if region else ""
-    if not found:
+    if not found and at.page == 1:
         return Reply(blocks=(
             Text(f"Nobody has logged “{query}”{where} yet."),
             Context("Try other words, or log your own with `done <what you did>`."),
         ))
     items = tuple(_result(f) for f in found)
-    return Reply(blocks=(ItemList(items, title=f"Who's done “{query}”{where}"),))
+    page = page_of(items, at, total=None if more else at.offset + len(found), more=more,
+                   title=f"Who's done “{query}”{where}", empty="", command="whodone",
+                   args=args, noun="people")
+    return Reply(blocks=page.blocks, question=page.question)
 
 
 def _result(hit: PersonHit) -> ListItem:
@@ -71,7 +77,9 @@ def _result(hit: PersonHit) -> ListItem:
 
 
 def profile(member: Member, entries: Sequence[DoneEntry], interests: Sequence[Interest],
-            *, is_self: bool) -> Reply:
+            *, is_self: bool, at: Window | None = None, ref: str | None = None) -> Reply:
+    """The profile card, then a page of what they have done (the first, unless `at`)."""
+    at = at or Window(1, len(entries) or 1)
     fields = [Field(label, value) for label, value in (
         ("Role", member.role), ("Organisation", member.organisation),
         ("Region", member.region), ("Time zone", member.timezone)) if value]
@@ -79,9 +87,12 @@ def profile(member: Member, entries: Sequence[DoneEntry], interests: Sequence[In
         fields.append(Field("Privacy", member.privacy))
     blocks: list = [Section(title=f"{member.name} (@{member.handle})", text=member.bio,
                             fields=tuple(fields))]
-    blocks.append(ItemList(tuple(ListItem(entry_line(e)) for e in entries),
-                           title="Has done", empty="Nothing logged yet."))
-    if interests:
+    shown = entries[at.offset:at.offset + at.size]
+    page = page_of(tuple(ListItem(entry_line(e)) for e in shown), at, total=len(entries),
+                   title="Has done", empty="Nothing logged yet.", command="profile",
+                   args={"member": ref} if ref else {})
+    blocks.extend(page.blocks)
+    if interests and at.page == 1:
         blocks.append(ItemList(tuple(ListItem(i.text) for i in interests),
                                title="Wants to learn"))
-    return Reply(blocks=tuple(blocks))
+    return Reply(blocks=tuple(blocks), question=page.question)

@@ -10,13 +10,20 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.commands import Args, Capability, Command
 from bot.introductions import introduce, meet, pairing, privacy, profiles, welcomes
 from scheduled import Scheduler
-from storage.repositories.introductions import MEET_EXPIRY_KIND, NUDGE_KIND, PAIRING_KIND
+from storage.repositories.introductions import (
+    MEET_EXPIRY_KIND,
+    MEET_LATER_KIND,
+    NUDGE_KIND,
+    PAIRING_KIND,
+)
 
 
 def schedule(scheduler: Scheduler) -> None:
     scheduler.handle(NUDGE_KIND, welcomes.deliver_nudge, grace=timedelta(days=7))
     # An expiry must still be told to the asker after downtime, however late.
     scheduler.handle(MEET_EXPIRY_KIND, meet.expire, grace=timedelta(days=365))
+    # a late reminder is still worth sending while the request is open (it checks that)
+    scheduler.handle(MEET_LATER_KIND, meet.remind_later, grace=timedelta(days=60))
     scheduler.handle(PAIRING_KIND, pairing.run_round, grace=timedelta(days=3))
     scheduler.every("introductions-pairing-planner", IntervalTrigger(hours=1),
                     pairing.plan_round)
@@ -24,6 +31,8 @@ def schedule(scheduler: Scheduler) -> None:
 
 CAPABILITY = Capability(
     name="introductions",
+    title="Introductions, meeting people and privacy",
+    topics=("introductions", "meeting", "introducing", "pairing"),
     commands=[
         Command(name="intro", handler=profiles.intro, args=profiles.IntroArgs,
                 aliases=("introduce myself",),
@@ -32,7 +41,7 @@ CAPABILITY = Capability(
                       '[bio="..."] [learn="...; ..."] [timezone=Europe/London]',
                 description="With nothing after it, opens a form. Otherwise give the details "
                             "to change as key=value; quote values with spaces. `learn` lists "
-                            "what you want to learn, separated by `;`.",
+                            "what you want to learn, separated by `;` or `,`.",
                 examples=('intro name="Ceri Jones" role="Computing lead" region=Camden',
                           'intro learn="podcasting; VR in science" timezone=Europe/London')),
         Command(name="say-hello", handler=profiles.hello, args=profiles.HelloArgs, hidden=True,
@@ -52,6 +61,9 @@ CAPABILITY = Capability(
                 summary="Send a meet request to one person."),
         Command(name="meet-answer", handler=meet.answer, args=meet.AnswerArgs, hidden=True,
                 summary="Accept, decline or put off a meet request."),
+        Command(name="meet requests", handler=meet.requests, args=meet.RequestsArgs,
+                summary="Meet requests waiting for your answer, and yours still open.",
+                usage="meet requests [page=N]", examples=("meet requests",)),
         Command(name="meet pause", handler=meet.pause, args=Args,
                 summary="Stop receiving meet requests until you resume."),
         Command(name="meet resume", handler=meet.resume, args=Args,

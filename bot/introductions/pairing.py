@@ -144,7 +144,7 @@ async def _status(ctx: Context, me: Member, repo: IntroductionsRepository) -> Re
         state = "on"
     matches = await repo.matches(me.id)
     return Reply(blocks=(Text(f"Peer pairing: {state}."),
-                         SmallPrint(f"You have been paired {len(matches)} time(s).")))
+                         SmallPrint(times_paired(len(matches)))))
 
 
 # -- matching -------------------------------------------------------------------------------------
@@ -383,3 +383,9 @@ def pairing_message(others: Sequence[Member], reason: str) -> Reply:
         Text(f"Why: {reason}"),
         SmallPrint("`pairing pause <date>` or `pairing off` if now isn't a good time."),
     ))
+
+
+def times_paired(count: int) -> str:
+    if count == 0:
+        return "You haven't been paired yet."
+    return "You have been paired once." if count == 1 else f"You have been paired {count} times."

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import Arg, Args
 from bot.context import Context, actor_label
-from bot.replies import Actions, Attachment, Button, Reply, Text
+from bot.replies import Actions, Attachment, Button, Reply, Text, confirm
 from bot.replies import Context as SmallPrint
 from storage.models import AuditEntry, Member
 from storage.repositories.introductions import IntroductionsRepository
@@ -161,21 +161,24 @@ async def mydata(ctx: Context, _args: Args) -> Reply:
 
 
 class ForgetArgs(Args):
-    confirm: Annotated[bool, Arg(help="yes, to really delete everything")] = False
+    confirm: Annotated[bool, Arg(help="confirm=yes deletes without asking again")] = False
 
 
 async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
     me = await ctx.member()
     if not args.confirm:
+        delete = Button("Delete everything about me", "forgetme", {"confirm": True},
+                        style="danger", confirm="Delete everything about you? This can't be "
+                                                "undone.")
         return Reply(blocks=(
             Text("This deletes your profile, everything you have logged, what you want to "
                  "learn, your accounts, sign-ups and pending requests — for good. The audit "
                  "log keeps only an anonymous record of actions."),
-            Actions((Button("Delete everything about me", "forgetme", {"confirm": True},
-                            style="danger", confirm="Delete everything about you? This "
-                            "can't be undone."),)),
-            SmallPrint("In text: `forgetme confirm=yes`. `mydata` first, if you want a copy."),
-        ), tone="warning")
+            Actions((delete,)),
+            SmallPrint("Reply `yes` to delete it all, or `no` to keep it. `mydata` first, if "
+                       "you want a copy."),
+        ), tone="warning", question=confirm("Delete everything about you, for good?", delete,
+                                            no="OK, nothing was deleted."))
     identities = await ctx.directory.identities(me.id)
     own = [actor_label(ctx.caller), *(actor_label(i) for i in identities)]
     needles = [me.handle, me.name, f"member:{me.id}", *own]

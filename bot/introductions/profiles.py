@@ -54,8 +54,10 @@ def check_timezone(value: str | None) -> str | None:
 
 
 def split_learn(text: str) -> list[str]:
-    """"podcasts; VR in science" -> ["podcasts", "VR in science"] (; or new lines)."""
-    return list(dict.fromkeys(p.strip() for p in re.split(r"[;\n]", text) if p.strip()))
+    """"podcasts; VR in science" -> ["podcasts", "VR in science"]: separated by ; or new
+    lines, or, when neither is used, by commas ("podcasts, VR")."""
+    separators = r"[;\n]" if re.search(r"[;\n]", text) else ","
+    return list(dict.fromkeys(p.strip() for p in re.split(separators, text) if p.strip()))
 
 
 class IntroArgs(Args):
@@ -70,7 +72,7 @@ class IntroArgs(Args):
                       Field(max_length=SHORT_MAX)] = None
     bio: Annotated[str | None, Arg(help="a few words about you"),
                    Field(max_length=BIO_MAX)] = None
-    learn: Annotated[str | None, Arg(help="what you want to learn, separated by ;"),
+    learn: Annotated[str | None, Arg(help="what you want to learn, separated by ; or ,"),
                      Field(max_length=LEARN_MAX)] = None
     timezone: Annotated[str | None, Arg(help="your time zone, e.g. Europe/London"),
                         Field(max_length=64)] = None
@@ -216,4 +218,5 @@ async def digest(request: DigestRequest) -> list[Block]:
         hello = Button("Say hello", "say-hello", {"member": member.handle})
         items.append(ListItem(member_title(member), "\n".join(lines), buttons=(hello,)))
     return [ItemList(tuple(items), title="New introductions"),
-            SmallPrint(f"{len(members)} new member(s) introduced themselves.")]
+            SmallPrint("1 new member introduced themselves." if len(members) == 1 else
+                       f"{len(members)} new members introduced themselves.")]

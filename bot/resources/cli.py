@@ -30,9 +30,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     for action, text in (("add", "give a user moderator rights in one space"),
                          ("remove", "take them away again")):
         parser = actions.add_parser(action, help=text)
-        parser.add_argument("--platform", required=True, help="slack, discord, ...")
-        parser.add_argument("--space", required=True, help="Slack team ID or Discord guild ID")
-        parser.add_argument("user_id", help="the platform's user ID")
+        parser.add_argument("--platform", required=True, help="slack, discord or console")
+        parser.add_argument("--space", required=True,
+                            help="Slack team ID (T...), Discord server ID, or `local` for "
+                                 "the console")
+        parser.add_argument("user_id", help="the platform's user ID (U... on Slack, a number "
+                                            "on Discord, the handle in the console)")
+        if action == "add":
+            parser.add_argument("--force", action="store_true",
+                                help="add it even for a space the config file does not list")
     listing = actions.add_parser("list", help="every moderator, from the config and the "
                                               "database")
     listing.add_argument("--platform")
@@ -71,8 +77,11 @@ async def cmd_moderators(args: argparse.Namespace, settings: Settings) -> int:
     for name, value in (("--space", args.space), ("USER_ID", args.user_id)):
         if not value.strip() or len(value) > ID_MAX:
             problems.append(f"{name} must be 1 to {ID_MAX} characters")
+    if not problems and args.moderators_command == "add":
+        problems = where_problems(settings, args.platform, args.space, args.user_id,
+                                  force=args.force)
     if problems:
-        print("; ".join(problems), file=sys.stderr)
+        print("\n".join(problems), file=sys.stderr)
         return 2
 
     async def body(app: App) -> int:
@@ -105,10 +114,54 @@ async def cmd_moderators(args: argparse.Namespace, settings: Settings) -> int:
     return await with_app(settings, body)
 
 
+SPACE_FORMATS = {"slack": (r"[TE][A-Z0-9]{1,20}", "a Slack team ID such as T0123ABCD"),
+                 "discord": (r"\d{15,21}", "a Discord server ID (a long number)")}
+USER_FORMATS = {"slack": (r"[UW][A-Z0-9]{1,20}", "a Slack user ID such as U0456EFGH "
+                                                  "(Profile → ⋮ → Copy member ID)"),
+                "discord": (r"\d{15,21}", "a Discord user ID (a long number: Developer "
+                                           "Mode, then right-click → Copy User ID)")}
+
+
+def where_problems(settings: Settings, platform: str, space: str, user_id: str, *,
+                   force: bool = False) -> list[str]:
+    """Why a moderator could not take effect there, in the operator's terms; [] if it can."""
+    from adapters.console.adapter import SPACE_ID as CONSOLE_SPACE
+
+    configured = [s for s in settings.spaces if s.platform == platform]
+    known = {"console", "slack", "discord"} | {s.platform for s in settings.spaces}
+    if platform not in known:
+        return [f"--platform must be slack, discord or console (got {platform!r})."]
+    if platform == "console":
+        if space != CONSOLE_SPACE:
+            return [f"The console's space is always `{CONSOLE_SPACE}`: use --space "
+                    f"{CONSOLE_SPACE} (got {space!r}). Handles in [console] moderators are "
+                    "moderators too."]
+        return []
+    problems = []
+    space_format = SPACE_FORMATS.get(platform)
+    if space_format and not re.fullmatch(space_format[0], space):
+        problems.append(f"--space {space!r} is not {space_format[1]}.")
+    user_format = USER_FORMATS.get(platform)
+    if user_format and not re.fullmatch(user_format[0], user_id):
+        problems.append(f"USER_ID {user_id!r} is not {user_format[1]}.")
+    listed = {s.id for s in configured}
+    if platform == "slack":
+        listed |= {w.team_id for w in settings.slack.workspaces}
+    if not problems and configured and space not in listed and not force:
+        names = ", ".join(f"{s.id}" + (f" ({s.name})" if s.name else "") for s in configured)
+        problems.append(f"No [[spaces]] entry is {platform} space {space!r}; the configured "
+                        f"{platform} spaces are: {names}. Check the ID, or add --force to add "
+                        "the moderator anyway.")
+    return problems
+
+
 async def _list_moderators(app: App, args: argparse.Namespace) -> int:
+    from adapters.console.adapter import SPACE_ID as CONSOLE_SPACE
     from storage.repositories.directory import ModeratorRepository
 
-    rows: list[tuple[str, str, str, str]] = []
+    rows: list[tuple[str, str, str, str]] = [
+        ("console", CONSOLE_SPACE, handle, "config file, [console] moderators")
+        for handle in app.services.settings.console.moderators]
     for space in app.services.settings.spaces:
         rows += [(space.platform, space.id, user, "config file") for user in space.moderators]
         rows += [(space.platform, space.id, f"group {group}", "config file")
@@ -119,8 +172,10 @@ async def _list_moderators(app: App, args: argparse.Namespace) -> int:
     rows = [r for r in rows if (not args.platform or r[0] == args.platform)
             and (not args.space or r[1] == args.space)]
     if not rows:
-        print("No moderators configured. Add one with `staffroom moderators add --platform P "
-              "--space S USER_ID`, or in the config file's [[spaces]] moderators.")
+        print("No moderators" + (" match" if args.platform or args.space else " configured")
+              + ". Add one with `staffroom moderators add --platform P --space S USER_ID` "
+              "(the console's space is `local`), or in the config file: [[spaces]] "
+              "moderators, or [console] moderators for console handles.")
         return 0
     for platform, space, user, source in rows:
         print(f"{platform}\t{space}\t{user}\t({source})")
@@ -132,7 +187,7 @@ async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
         print("--limit must be between 1 and 10000", file=sys.stderr)
         return 2
     from bot.app import with_app
-    from bot.resources.replies import describe_change
+    from bot.audit import describe_change
     from storage.repositories.audit import AuditRepository
 
     async def body(app: App) -> int:

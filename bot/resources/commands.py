@@ -13,19 +13,22 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.audit import lines as audit_lines
 from bot.commands import Arg, Args, Capability, Command
 from bot.context import Context, actor_label
 from bot.errors import UserError
 from bot.notifier import Destination, Undeliverable
+from bot.paging import PageArg, window
 from bot.replies import Reply, Text
 from bot.resources import replies
 from bot.resources.privacy import export_pins, forget_pins
 from bot.resources.services import digest_section, schedule
 from bot.resources.urls import BadURL, clean_url, url_key
 from bot.web import links
-from storage.models import Pin
+from storage.models import Member, Pin
 from storage.models.resources import (
     PIN_DESCRIPTION_MAX,
     PIN_TAG_MAX,
@@ -37,7 +40,8 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.resources import PinRepository
 
 QUERY_MAX = 300
-QUEUE_SHOWN = 20
+DEAD_SHOWN = 5
+"""Dead links shown under the queue (`pins dead` pages through them all)."""
 _TAG = re.compile(r"[^\s|#,\"'<>]+")
 
 
@@ -140,27 +144,26 @@ class PinsArgs(TaggedArgs):
                                      rest=True), Field(max_length=QUERY_MAX)] = None
     tags: Annotated[list[Tag], Arg(help="only pins with these #tags", tags=True),
                     Field(max_length=5)] = Field(default_factory=list)
-    page: Annotated[int, Arg(help="page=2 for the next page of the newest"),
-                    Field(ge=1, le=1000)] = 1
+    page: PageArg = 1
 
 
 
 async def browse(ctx: Context, args: PinsArgs) -> Reply:
     repo = PinRepository(ctx.session)
-    size = ctx.settings.resources.page_size
+    at = window(args.page, ctx.settings.resources.page_size)
     query = (args.query or "").strip()
     web_url = links.library_url(ctx.settings, query, args.tags)
-    if query:
-        found = await repo.search(query, tags=args.tags, limit=size)
-        return replies.library(found, total=len(found), offset=0, query=query,
-                               tags=args.tags, next_args=None, web_url=web_url)
-    offset = (args.page - 1) * size
-    page = await repo.browse(tags=args.tags, limit=size, offset=offset)
-    more = None
-    if offset + len(page.pins) < page.total:
-        more = {"page": args.page + 1, **({"tags": list(args.tags)} if args.tags else {})}
-    return replies.library(page.pins, total=page.total, offset=offset, query="",
-                           tags=args.tags, next_args=more, web_url=web_url)
+    carried = {"query": query, "tags": list(args.tags)}
+    if query:  # ranked: one more than a page says whether there is a next one
+        found = await repo.search(query, tags=args.tags, limit=at.size + 1, offset=at.offset)
+        more = len(found) > at.size
+        shown = found[:at.size]
+        return replies.library(shown, at, total=None if more else at.offset + len(shown),
+                               more=more, query=query, tags=args.tags, carried=carried,
+                               web_url=web_url)
+    page = await repo.browse(tags=args.tags, limit=at.size, offset=at.offset)
+    return replies.library(page.pins, at, total=page.total, more=None, query="",
+                           tags=args.tags, carried=carried, web_url=web_url)
 
 
 class IdArgs(Args):
@@ -253,10 +256,22 @@ async def unpin(ctx: Context, args: UnpinArgs) -> Reply:
     return replies.unpinned(item)
 
 
-async def queue(ctx: Context, _args: Args) -> Reply:
+class PageArgs(Args):
+    page: PageArg = 1
+
+
+async def queue(ctx: Context, args: PageArgs) -> Reply:
     repo = PinRepository(ctx.session)
-    return replies.queue(await repo.pending(limit=QUEUE_SHOWN), await repo.dead(limit=10),
-                         pending_total=await repo.count_pending())
+    at = window(args.page, ctx.settings.conversation.page_size)
+    pending = await repo.pending(limit=at.size, offset=at.offset)
+    dead = await repo.dead(limit=DEAD_SHOWN) if at.page == 1 else []
+    ids = [p.added_by_member_id for p in pending if p.added_by_member_id]
+    members = {m.id: m for m in await ctx.session.scalars(
+        select(Member).where(Member.id.in_(ids)))} if ids else {}
+    names = {p.id: f"{m.name} (@{m.handle})" for p in pending
+             if (m := members.get(p.added_by_member_id or 0)) is not None}
+    return replies.queue(pending, at, pending_total=await repo.count_pending(), dead=dead,
+                         dead_total=await repo.count_dead() if dead else 0, names=names)
 
 
 async def _pending(ctx: Context, pin_id: int) -> Pin:
@@ -321,8 +336,12 @@ async def reject(ctx: Context, args: RejectArgs) -> Reply:
     return replies.rejected(item, told=to is not None)
 
 
-async def dead(ctx: Context, _args: Args) -> Reply:
-    return Reply(blocks=(replies.dead_list(await PinRepository(ctx.session).dead(limit=50)),))
+async def dead(ctx: Context, args: PageArgs) -> Reply:
+    repo = PinRepository(ctx.session)
+    at = window(args.page, ctx.settings.conversation.page_size)
+    found = await repo.dead(limit=at.size, offset=at.offset)
+    page = replies.dead_page(found, at, total=await repo.count_dead())
+    return Reply(blocks=page.blocks, question=page.question)
 
 
 async def keep(ctx: Context, args: IdArgs) -> Reply:
@@ -341,16 +360,24 @@ class AuditArgs(Args):
     action: Annotated[str | None, Arg(help="only this action (pin.reject), or a prefix "
                                            "ending in . (pin.)"),
                       Field(max_length=64)] = None
-    limit: Annotated[int, Arg(help="how many entries (limit=50)"), Field(ge=1, le=100)] = 20
+    limit: Annotated[int | None, Arg(help="how many entries a page (limit=20)"),
+                     Field(ge=1, le=100)] = None
+    page: PageArg = 1
 
 
 async def audit(ctx: Context, args: AuditArgs) -> Reply:
-    entries = await AuditRepository(ctx.session).recent(limit=args.limit, action=args.action)
-    return replies.audit(entries, action=args.action)
+    repo = AuditRepository(ctx.session)
+    at = window(args.page, args.limit or ctx.settings.conversation.page_size)
+    entries = await repo.recent(limit=at.size, action=args.action, offset=at.offset)
+    return replies.audit(await audit_lines(ctx.session, entries), at,
+                         total=await repo.count(action=args.action), action=args.action,
+                         limit=args.limit)
 
 
 CAPABILITY = Capability(
     name="resources",
+    title="The resource library",
+    topics=("library", "resources", "pins"),
     schedule=schedule,
     digest=digest_section,
     forget=forget_pins,
@@ -380,9 +407,9 @@ CAPABILITY = Capability(
                 moderator_only=True, summary="Remove a resource from the library.",
                 usage="unpin <id> [confirm=yes]",
                 examples=("unpin 12", "unpin 12 confirm=yes")),
-        Command(name="pins queue", handler=queue, args=Args, moderator_only=True,
+        Command(name="pins queue", handler=queue, args=PageArgs, moderator_only=True,
                 summary="Suggestions waiting for review, and dead links.",
-                examples=("pins queue",)),
+                usage="pins queue [page=N]", examples=("pins queue",)),
         Command(name="pins approve", handler=approve, args=IdArgs, moderator_only=True,
                 summary="Approve a suggestion into the library.",
                 examples=("pins approve 14",)),
@@ -390,15 +417,15 @@ CAPABILITY = Capability(
                 summary="Reject a suggestion, telling the member why.",
                 usage="pins reject <id> [reason]",
                 examples=("pins reject 14 We already have a better guide on this",)),
-        Command(name="pins dead", handler=dead, args=Args, moderator_only=True,
+        Command(name="pins dead", handler=dead, args=PageArgs, moderator_only=True,
                 summary="Pinned links the link checker found dead.",
-                examples=("pins dead",)),
+                usage="pins dead [page=N]", examples=("pins dead",)),
         Command(name="pins keep", handler=keep, args=IdArgs, moderator_only=True,
                 summary="Keep a pin the link checker flagged (its link is fine).",
                 examples=("pins keep 12",)),
         Command(name="audit", aliases=("pins audit",), handler=audit, args=AuditArgs,
                 moderator_only=True, summary="Recent moderation actions (the audit log).",
-                usage="audit [action] [limit=N]",
+                usage="audit [action] [limit=N] [page=N]",
                 examples=("audit", "audit pin.reject", "audit refused limit=50")),
     ],
 )

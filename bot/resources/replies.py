@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.audit import Line
+from bot.paging import Page, Window, page_of
 from bot.replies import (
     Actions,
     Block,
@@ -18,8 +20,9 @@ from bot.replies import (
     Reply,
     Section,
     Text,
+    confirm,
 )
-from storage.models import AuditEntry, Pin
+from storage.models import Pin
 from storage.models.resources import REASON_MAX
 
 DESCRIPTION_PREVIEW = 200
@@ -118,8 +121,9 @@ def _actions(buttons: Sequence[Button]) -> Block:
     return Actions(tuple(buttons))
 
 
-def library(pins: Sequence[Pin], *, total: int, offset: int, query: str, tags: Sequence[str],
-            next_args: dict[str, Any] | None, web_url: str = "") -> Reply:
+def library(pins: Sequence[Pin], at: Window, *, total: int | None, more: bool | None,
+            query: str, tags: Sequence[str], carried: Mapping[str, Any],
+            web_url: str = "") -> Reply:
     """A page of the library; `web_url` (the same view on the web pages) adds a link."""
     about = " ".join([*([f"“{query}”"] if query else []), *(f"#{t}" for t in tags)])
     if query:
@@ -131,15 +135,16 @@ def library(pins: Sequence[Pin], *, total: int, offset: int, query: str, tags: S
     empty = (f"Nothing in the library matches {about}. Try other words, or suggest a "
              "resource with `pin <url> <title>`." if about else
              "The library is empty so far. Suggest a resource with `pin <url> <title>`.")
-    blocks: list[Block] = [ItemList(items, title=title, empty=empty)]
-    if pins and not query:
-        blocks.append(Context(f"Showing {offset + 1}-{offset + len(pins)} of {total}."))
-    buttons = [Button("More", "pins", next_args)] if next_args is not None else []
+    page = page_of(items, at, total=total, more=more, title=title, empty=empty,
+                   command="pins", args=carried, noun="resources")
+    blocks = list(page.blocks)
     if web_url and pins:
-        buttons.append(Button("See all on the web", url=web_url))
-    if buttons:
-        blocks.append(_actions(buttons))
-    return Reply(blocks=tuple(blocks))
+        web = Button("See all on the web", url=web_url)
+        if page.more is not None:  # one row: More, then the web page
+            blocks[-1] = _actions([page.more, web])
+        else:
+            blocks.append(_actions([web]))
+    return Reply(blocks=tuple(blocks), question=page.question)
 
 
 def show(pin: Pin, *, moderator: bool) -> Reply:
@@ -147,11 +152,14 @@ def show(pin: Pin, *, moderator: bool) -> Reply:
 
 
 def confirm_unpin(pin: Pin) -> Reply:
+    button = unpin_button(pin)
     return Reply(blocks=(
         Text(f"Remove #{pin.id} “{pin.title}” from the library? Nothing has been changed "
-             f"yet; press Unpin (or type `unpin {pin.id} confirm=yes`) to remove it."),
-        _actions([unpin_button(pin)]),
-    ), tone="warning")
+             "yet."),
+        _actions([button]),
+        Context("Reply `yes` to remove it, or `no` to keep it."),
+    ), tone="warning", question=confirm(f"Remove #{pin.id} “{pin.title}” from the library?",
+                                        button, no=f"OK, #{pin.id} stays in the library."))
 
 
 def unpinned(pin: Pin) -> Reply:
@@ -164,31 +172,47 @@ def edited(pin: Pin, changed: Sequence[str]) -> Reply:
                  tone="success")
 
 
-def queue(pending: Sequence[Pin], dead: Sequence[Pin], *, pending_total: int) -> Reply:
-    items = tuple(ListItem(pin_title(p), _suggestion_text(p), buttons=review_buttons(p))
-                  for p in pending)
-    blocks: list[Block] = [ItemList(items, title="Suggestions waiting for review",
-                                    empty="No suggestions are waiting for review.")]
-    if pending_total > len(pending):
-        blocks.append(Context(f"Showing the oldest {len(pending)} of {pending_total}."))
+def queue(pending: Sequence[Pin], at: Window, *, pending_total: int, dead: Sequence[Pin],
+          dead_total: int, names: Mapping[int, str] | None = None) -> Reply:
+    """A page of suggestions (oldest first) and, on the first page, the first dead links."""
+    items = tuple(ListItem(pin_title(p), _suggestion_text(p, (names or {}).get(p.id, "")),
+                           buttons=review_buttons(p)) for p in pending)
+    page = page_of(items, at, total=pending_total, title="Suggestions waiting for review",
+                   empty="No suggestions are waiting for review.", command="pins queue",
+                   noun="suggestions")
+    blocks: list[Block] = list(page.blocks)
     if dead:
         blocks.append(dead_list(dead))
-    return Reply(blocks=tuple(blocks))
+        if dead_total > len(dead):
+            blocks.append(Context(f"Showing {len(dead)} of {dead_total} dead links; "
+                                  "`pins dead` lists them all."))
+    return Reply(blocks=tuple(blocks), question=page.question)
 
 
-def _suggestion_text(pin: Pin) -> str:
-    who = pin.added_by_user or "unknown"
+def _suggestion_text(pin: Pin, name: str = "") -> str:
+    who = name or "a member"
     return f"{pin_summary(pin)}\nsuggested by {who} on {pin.created_at:%d %b %Y}"
 
 
-def dead_list(dead: Sequence[Pin]) -> ItemList:
-    items = tuple(ListItem(
+def _dead_items(dead: Sequence[Pin]) -> tuple[ListItem, ...]:
+    return tuple(ListItem(
         pin_title(p),
         f"{p.url}\n{_link_problem(p)}",
         buttons=(Button("Keep", "pins keep", {"id": p.id}), unpin_button(p)),
     ) for p in dead)
-    return ItemList(items, title="Links that look dead",
-                    empty="No dead links found by the link checker.")
+
+
+DEAD_TITLE = "Links that look dead"
+NO_DEAD = "No dead links found by the link checker."
+
+
+def dead_list(dead: Sequence[Pin]) -> ItemList:
+    return ItemList(_dead_items(dead), title=DEAD_TITLE, empty=NO_DEAD)
+
+
+def dead_page(dead: Sequence[Pin], at: Window, *, total: int) -> Page:
+    return page_of(_dead_items(dead), at, total=total, title=DEAD_TITLE, empty=NO_DEAD,
+                   command="pins dead", noun="dead links")
 
 
 def _link_problem(pin: Pin) -> str:
@@ -238,30 +262,13 @@ def kept(pin: Pin) -> Reply:
                               "until the next check says otherwise."),), tone="success")
 
 
-def audit(entries: Sequence[AuditEntry], *, action: str | None) -> Reply:
-    items = tuple(ListItem(
-        f"{e.at:%Y-%m-%d %H:%M} UTC · {e.action} · {e.target or '-'}",
-        f"by {e.actor}" + (f"\n{change}" if (change := describe_change(e)) else ""))
-        for e in entries)
+def audit(lines: Sequence[Line], at: Window, *, total: int, action: str | None,
+          limit: int | None) -> Reply:
+    """A page of the audit log in plain words: when, who did what, and what changed."""
+    items = tuple(ListItem(f"{line.when:%d %b %Y %H:%M} UTC — {line.what}", line.change)
+                  for line in lines)
     title = "Audit log" + (f": {action}" if action else "") + " (newest first)"
-    return Reply(blocks=(ItemList(items, title=title, empty="Nothing recorded yet."),))
-
-
-def describe_change(entry: AuditEntry) -> str:
-    """"field: old → new" for what changed; the after-values when nothing came before."""
-    before, after = entry.before or {}, entry.after or {}
-    parts = []
-    for key in dict.fromkeys([*before, *after]):
-        old, new = before.get(key), after.get(key)
-        if key == "id" or old == new:
-            continue
-        if key in before and key in after:
-            parts.append(f"{key}: {_short(old)} → {_short(new)}")
-        elif key in after:
-            parts.append(f"{key}: {_short(new)}")
-    return "; ".join(parts)
-
-
-def _short(value: Any) -> str:
-    shown = repr(value) if not isinstance(value, str) else f"“{value}”"
-    return shown if len(shown) <= 80 else shown[:79] + "…"
+    empty = (f"Nothing recorded for “{action}”." if action else "Nothing recorded yet.")
+    page = page_of(items, at, total=total, title=title, empty=empty, command="audit",
+                   args={"action": action, "limit": limit}, noun="entries")
+    return Reply(blocks=page.blocks, question=page.question)

@@ -30,6 +30,10 @@ _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-_]{0,61}[a-z0-9])?\.)+[a-z0-9\-]{2,
                    r"^\d{1,3}(?:\.\d{1,3}){3}$|^\[[0-9a-f:.]+\]$|^localhost$")
 
 
+_BARE = re.compile(r"(?:www\.)?(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+                   r"(?::\d{1,5})?(?:[/?#]\S*)?", re.IGNORECASE)
+
+
 class BadURL(ValueError):
     """The text cannot be pinned; the message says why, for the member."""
 
@@ -49,6 +53,8 @@ def clean_url(raw: str) -> str:
         raise BadURL(f"is too long (at most {PIN_URL_MAX} characters)")
     if any(ch.isspace() for ch in value):
         raise BadURL(f"must be one web address without spaces (got {shown!r})")
+    if "://" not in value and _BARE.fullmatch(value):  # "example.org/guide", as pasted
+        value = f"https://{value}"
     scheme = _SCHEME.match(value)
     if scheme is None:
         raise BadURL(f"must be a web address starting with http:// or https:// (got {shown!r})")

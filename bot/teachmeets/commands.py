@@ -23,6 +23,7 @@ from bot.commands import Arg, Args, Capability, Command, DigestRequest
 from bot.context import Context
 from bot.errors import UserError
 from bot.expertise.commands import check_link
+from bot.paging import PageArg, window
 from bot.replies import Attachment, Block, Button, Reply, Text
 from bot.teachmeets import calendar, feeds, replies, series, services
 from bot.teachmeets.privacy import export_teachmeets, forget_teachmeets
@@ -416,18 +417,16 @@ def _snapshot(meet: TeachMeet) -> dict[str, Any]:
 class ListArgs(Args):
     region: Annotated[str | None, Arg(help="only this region", rest=True, complete="regions"),
                       Field(max_length=200)] = None
-    page: Annotated[int, Arg(help="which page (of [teachmeets] list_limit each)"),
-                    Field(ge=1, le=1000)] = 1
+    page: PageArg = 1
 
 
 async def list_meets(ctx: Context, args: ListArgs) -> Reply:
-    size = ctx.settings.teachmeets.list_limit
+    at = window(args.page, ctx.settings.teachmeets.list_limit)
     repo = TeachMeetRepository(ctx.session)
     meets, total = await repo.upcoming_page(now=ctx.now(), region=args.region,
-                                            offset=(args.page - 1) * size, limit=size)
+                                            offset=at.offset, limit=at.size)
     return replies.listing(meets, await reader_timezone(ctx), args.region, total=total,
-                           page=args.page, page_size=size,
-                           repeats=await _repeat_texts(ctx, meets))
+                           at=at, repeats=await _repeat_texts(ctx, meets))
 
 
 async def _repeat_texts(ctx: Context, meets: list[TeachMeet]) -> dict[int, str]:
@@ -766,9 +765,12 @@ async def cancel(ctx: Context, args: CancelArgs) -> Reply:
     channel = services.channel_of(meet)
     if channel is not None:
         ctx.notify(channel, replies.cancelled_notice(meet, meet.timezone))
-    return Reply(blocks=(Text(f"Cancelled #{meet.id} {meet.title}. {len(tell)} people who "
-                              f"signed up have been told; {stopped} reminders will not go "
-                              "out."),), tone="success")
+    told = ("Nobody else had signed up" if not tell else "1 person who signed up has been "
+            "told" if len(tell) == 1 else f"{len(tell)} people who signed up have been told")
+    stop = ("no reminders were due" if not stopped else "1 reminder will not go out"
+            if stopped == 1 else f"{stopped} reminders will not go out")
+    return Reply(blocks=(Text(f"Cancelled #{meet.id} {meet.title}. {told}; {stop}."),),
+                 tone="success")
 
 
 async def _cancel_rest(ctx: Context, meet: TeachMeet, reason: str) -> Reply:
@@ -942,6 +944,8 @@ def _schedule(scheduler: Any) -> None:
 _ID = "<id>"
 CAPABILITY = Capability(
     name="teachmeets",
+    title="Teach-meets",
+    topics=("teachmeets", "teachmeet", "teach-meets", "events"),
     forget=forget_teachmeets,
     export=export_teachmeets,
     http=feeds.routes,

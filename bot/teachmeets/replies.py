@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.paging import Window, page_of
 from bot.replies import (
     Actions,
     Block,
@@ -20,6 +21,8 @@ from bot.replies import (
     Reply,
     Section,
     Text,
+    choose,
+    confirm,
 )
 from storage.models import Member, TeachMeet, TeachMeetTalk
 
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 
 ANSWER_WORDS = {"going": "going", "maybe": "maybe", "not_going": "not going",
                 "waitlist": "on the waitlist"}
+YOUR_ANSWER = {"going": "You're going.", "maybe": "You said maybe.",
+               "not_going": "You said you can't come.", "waitlist": "You're on the waitlist."}
 
 
 def when(meet: TeachMeet, tz: str) -> str:
@@ -89,7 +94,11 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
          now: datetime, repeats: str = "", details_url: str = "") -> Reply:
     """The event card; `details_url` (its web page, when there is one) adds a link."""
     going = people.with_answer("going")
-    places = f"{len(going)}" + (f" of {meet.capacity}" if meet.capacity else "")
+    if going:
+        places = f"{len(going)}" + (f" of {meet.capacity}" if meet.capacity else "")
+        going_text = f"{places}: {_names(going, viewer_id)}"
+    else:
+        going_text = "nobody yet" + (f" ({meet.capacity} places)" if meet.capacity else "")
     organiser = people.members.get(meet.organiser_id)
     fields = [
         Field("When", f"{when(meet, tz)}" + ("" if tz == meet.timezone
@@ -99,7 +108,7 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
         Field("Where", where(meet)),
         Field("Region", meet.region or "—"),
         Field("Organiser", f"{organiser.name} (@{organiser.handle})" if organiser else "—"),
-        Field("Going", f"{places}: {_names(going, viewer_id)}", inline=False),
+        Field("Going", going_text, inline=False),
     ]
     maybe, waiting = people.with_answer("maybe"), people.with_answer("waitlist")
     if maybe:
@@ -117,7 +126,7 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
                                               {"id": meet.id}),)
     else:
         title = f"#{meet.id} {meet.title}"
-        footer = f"You are {ANSWER_WORDS[mine]}." if mine else "Will you come?"
+        footer = YOUR_ANSWER[mine] if mine else "Will you come?"
         buttons = rsvp_buttons(meet)
     if details_url:
         buttons = (*buttons, Button("Details", url=details_url))
@@ -149,9 +158,9 @@ def _offset(minutes: int) -> str:
 
 
 def listing(meets: Sequence[TeachMeet], tz: str, region: str | None, *, total: int,
-            page: int, page_size: int, repeats: dict[int, str]) -> Reply:
+            at: Window, repeats: dict[int, str]) -> Reply:
     """One page of upcoming teach-meets (a series by its next meeting), with a count and a
-    "More" button while there are more."""
+    "More" button (or a typed `more`) while there are more."""
     items = tuple(ListItem(
         f"#{m.id} {m.title}",
         f"{when(m, tz)}\n{where(m)}" + (f" · {m.region}" if m.region else "")
@@ -160,21 +169,12 @@ def listing(meets: Sequence[TeachMeet], tz: str, region: str | None, *, total: i
                  Button("Going", "teachmeet rsvp", {"id": m.id, "answer": "going"},
                         style="primary"))) for m in meets)
     place = f" in {region}" if region else ""
-    blocks: list[Block] = [ItemList(items, title=f"Upcoming teach-meets{place}",
-                                    empty=f"No teach-meets coming up{place}. Organise one with "
-                                          "`teachmeet create`.")]
-    if total:
-        first = (page - 1) * page_size + 1
-        last = first + len(meets) - 1
-        shown = f"Showing {first}–{last} of {total}." if meets else (
-            f"There are {total}; page {page} is past the end.")
-        blocks.append(Context(shown))
-    if page * page_size < total:
-        args: dict[str, object] = {"page": page + 1}
-        if region:
-            args["region"] = region
-        blocks.append(Actions((Button("More", "teachmeet list", args),)))
-    return Reply(blocks=tuple(blocks))
+    page = page_of(items, at, total=total, title=f"Upcoming teach-meets{place}",
+                   empty=f"No teach-meets coming up{place}. Organise one with "
+                         "`teachmeet create`.",
+                   command="teachmeet list", args={"region": region} if region else {},
+                   noun="teach-meets")
+    return Reply(blocks=page.blocks, question=page.question)
 
 
 def rsvp_done(meet: TeachMeet, answer: str, *, unchanged: bool = False,
@@ -184,9 +184,11 @@ def rsvp_done(meet: TeachMeet, answer: str, *, unchanged: bool = False,
                    + (f" (number {position})" if position else "")
                    + ". I'll tell you if a place opens up.")
     else:
-        message = f"You are {ANSWER_WORDS[answer]} to #{meet.id} {meet.title}."
+        message = {"going": f"You're going to #{meet.id} {meet.title}.",
+                   "maybe": f"Noted: you might come to #{meet.id} {meet.title}.",
+                   "not_going": f"Noted: you can't come to #{meet.id} {meet.title}."}[answer]
     if unchanged:
-        message = f"Already noted: {message[0].lower()}{message[1:]}"
+        message = f"Already noted: {message.removeprefix('Noted: ')}"
     return Reply(blocks=(Text(message),), tone="info" if unchanged else "success")
 
 
@@ -194,7 +196,7 @@ def promoted(meet: TeachMeet, tz: str) -> Reply:
     return Reply(blocks=(
         Text(f"Good news: a place opened up at teach-meet #{meet.id} {meet.title} "
              f"({when(meet, tz)}). You're off the waitlist and going."),
-        Section(title=meet.title, buttons=(
+        Actions((
             Button("Can't come now", "teachmeet rsvp", {"id": meet.id, "answer": "not_going"}),
             Button("Add to calendar", "teachmeet ics", {"id": meet.id})))))
 
@@ -272,23 +274,33 @@ def updated_notice(meet: TeachMeet, tz: str, changes: Sequence[str]) -> Reply:
 def confirm_cancel(meet: TeachMeet, reason: str, attendees: int, *,
                    in_series: bool = False) -> Reply:
     args = {"id": meet.id, "confirm": True, **({"reason": reason} if reason else {})}
+    told = (f"{people_count(attendees)} who signed up will be told, and no reminders will go out."
+            if attendees else "Nobody has signed up yet; no reminders will go out.")
     if in_series:
         buttons = (Button("Cancel this one", "teachmeet cancel", {**args, "scope": "this"},
                           style="danger"),
                    Button("Cancel this and later ones", "teachmeet cancel",
                           {**args, "scope": "rest"}, style="danger",
                           confirm=f"Cancel “{meet.title}” from this meeting on, for everyone?"))
-        which = " This is one meeting of a repeating teach-meet: just this one, or this and " \
-                "every later one?"
-    else:
-        buttons = (Button("Yes, cancel it", "teachmeet cancel", args, style="danger",
-                          confirm=f"Cancel “{meet.title}” for everyone?"),)
-        which = ""
+        return Reply(blocks=(
+            Text(f"Cancel teach-meet #{meet.id} {meet.title}? {told} This is one meeting of a "
+                 "repeating teach-meet: just this one, or this and every later one?"),
+            Context("Reply `1` for just this one, `2` for this and every later one, or `no`."),
+            Actions(buttons),
+        ), tone="warning", question=choose(f"Cancel teach-meet #{meet.id} {meet.title}?",
+                                           buttons))
+    button = Button("Yes, cancel it", "teachmeet cancel", args, style="danger",
+                    confirm=f"Cancel “{meet.title}” for everyone?")
     return Reply(blocks=(
-        Text(f"Cancel teach-meet #{meet.id} {meet.title}? {attendees} people who signed up "
-             f"will be told, and no reminders will go out.{which}"),
-        Actions(buttons),
-    ), tone="warning")
+        Text(f"Cancel teach-meet #{meet.id} {meet.title}? {told}"),
+        Context("Reply `yes` to cancel it, or `no` to keep it."),
+        Actions((button,)),
+    ), tone="warning", question=confirm(f"Cancel teach-meet #{meet.id} {meet.title}?", button,
+                                        no=f"OK, #{meet.id} is still on."))
+
+
+def people_count(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"
 
 
 def create_form(defaults: dict[str, str]) -> Form:
@@ -336,9 +348,15 @@ def move_form(meet: TeachMeet, start: str) -> Form:
 def asking(question: str, buttons: Sequence[Button]) -> Reply:
     """A question with its answers as buttons (at most 5: one row on every platform)."""
     blocks: list[Block] = [Text(question)]
-    if buttons:
-        blocks.append(Actions(tuple(buttons[:5])))
-    return Reply(blocks=tuple(blocks), tone="info")
+    if not buttons:
+        return Reply(blocks=tuple(blocks), tone="info")
+    shown = tuple(buttons[:5])
+    blocks += [Context("Reply with the number of the one you mean (1 is the first)."
+                       if len(shown) > 1 else "Reply `yes` if that is it."),
+               Actions(shown)]
+    question_asked = (choose(question, shown) if len(shown) > 1
+                      else confirm(question, shown[0]))
+    return Reply(blocks=tuple(blocks), tone="info", question=question_asked)
 
 
 def _hours(minutes: int) -> str:
@@ -377,8 +395,10 @@ def create_preview(meet: TeachMeet, tz: str, *, assumed: bool, repeats: str,
         Text("Create this teach-meet? Nothing is saved or announced until you confirm."),
         Section(title=meet.title, text=meet.description[:300], fields=tuple(fields))]
     blocks += [Text(f"Warning: {w}") for w in warnings]
-    blocks.append(Actions(tuple(buttons)))
-    return Reply(blocks=tuple(blocks), tone="warning" if warnings else "info")
+    blocks += [Context("Reply `yes` to create it, or `no`."), Actions(tuple(buttons))]
+    return Reply(blocks=tuple(blocks), tone="warning" if warnings else "info",
+                 question=confirm(f"Create {meet.title}?", buttons[0],
+                                  no="OK, nothing was created."))
 
 
 _CHANGE_LABELS = {"starts_at": "When", "duration_minutes": "Length", "title": "Title",
@@ -407,8 +427,13 @@ def change_preview(meet: TeachMeet, changes: dict[str, object], tz: str, *, told
            f"{told} people who signed up will be."
     if in_series:
         head += " It repeats: change just this meeting, or this and every later one?"
-    return Reply(blocks=(Text(head), Text("\n".join(lines)), Actions(tuple(buttons))),
-                 tone="warning")
+        hint = "Reply `1` for just this one, `2` for this and every later one, or `no`."
+        asked = choose(head, buttons[:2])
+    else:
+        hint = f"Reply `yes` to {verb.lower()} it, or `no`."
+        asked = confirm(head, buttons[0], no=f"OK, #{meet.id} is unchanged.")
+    return Reply(blocks=(Text(head), Text("\n".join(lines)), Context(hint),
+                         Actions(tuple(buttons))), tone="warning", question=asked)
 
 
 def series_changed_notice(meet: TeachMeet, tz: str, pattern: str, *, moved: bool,

@@ -1,6 +1,7 @@
 """Every table, imported here so metadata (and Alembic) sees them all."""
 
 from storage.models.base import Base, UTCDateTime
+from storage.models.conversation import PendingQuestion
 from storage.models.directory import DoneEntry, Identity, Interest, Member
 from storage.models.governance import AuditEntry, Moderator
 from storage.models.introductions import (
@@ -37,6 +38,7 @@ __all__ = [
     "PairingMatch",
     "PairingRound",
     "PendingAction",
+    "PendingQuestion",
     "Pin",
     "SlackEventSeen",
     "TeachMeet",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
@@ -12,16 +14,24 @@ class AuditRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def recent(self, *, limit: int = 20, action: str | None = None) -> list[AuditEntry]:
+    async def recent(self, *, limit: int = 20, action: str | None = None,
+                     offset: int = 0) -> list[AuditEntry]:
         """Newest first; `action` matches exactly, or as a prefix when it ends with "*"
-        or "." ("pin." for every pin action)."""
-        query = select(AuditEntry)
-        if action:
-            if action.endswith(("*", ".")):
-                prefix = action.rstrip("*")
-                query = query.where(AuditEntry.action.startswith(prefix, autoescape=True))
-            else:
-                query = query.where(AuditEntry.action == action)
+        or "." ("pin." for every pin action); `offset` skips that many (a later page)."""
+        query = select(AuditEntry).where(*self._matching(action))
         rows = await self.session.scalars(
-            query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
+            query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+            .offset(offset))
         return list(rows)
+
+    async def count(self, *, action: str | None = None) -> int:
+        return await self.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(*self._matching(action))) or 0
+
+    @staticmethod
+    def _matching(action: str | None) -> list[Any]:
+        if not action:
+            return []
+        if action.endswith(("*", ".")):
+            return [AuditEntry.action.startswith(action.rstrip("*"), autoescape=True)]
+        return [AuditEntry.action == action]

@@ -25,6 +25,8 @@ from storage.models import (
 
 NUDGE_KIND = "intro-nudge"
 MEET_EXPIRY_KIND = "meet-expire"
+MEET_LATER_KIND = "meet-later"
+"""The one reminder an expert gets after answering a request "Not now"."""
 PAIRING_KIND = "pairing-round"
 
 
@@ -34,6 +36,10 @@ def nudge_key(member_id: int, platform: str, space_id: str) -> str:
 
 def meet_key(request_id: int) -> str:
     return f"meet:{request_id}"
+
+
+def later_key(request_id: int) -> str:
+    return f"meet:{request_id}:later"
 
 
 class IntroductionsRepository:

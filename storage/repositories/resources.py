@@ -96,21 +96,26 @@ class PinRepository:
         found = {p.id: p for p in await self.session.scalars(select(Pin).where(Pin.id.in_(ids)))}
         return [found[i] for i in ids if i in found]
 
-    async def pending(self, *, limit: int = 20) -> list[Pin]:
+    async def pending(self, *, limit: int = 20, offset: int = 0) -> list[Pin]:
         """Suggestions waiting for review, oldest first."""
         return list(await self.session.scalars(
             select(Pin).where(Pin.status == "pending").order_by(Pin.created_at, Pin.id)
-            .limit(limit)))
+            .limit(limit).offset(offset)))
 
     async def count_pending(self) -> int:
         return await self.session.scalar(
             select(func.count()).select_from(Pin).where(Pin.status == "pending")) or 0
 
-    async def dead(self, *, limit: int = 20) -> list[Pin]:
+    async def dead(self, *, limit: int = 20, offset: int = 0) -> list[Pin]:
         """Published pins whose link the checker found dead, for moderators to review."""
         return list(await self.session.scalars(
             select(Pin).where(Pin.status == "published", Pin.link_status == "dead")
-            .order_by(Pin.last_checked_at, Pin.id).limit(limit)))
+            .order_by(Pin.last_checked_at, Pin.id).limit(limit).offset(offset)))
+
+    async def count_dead(self) -> int:
+        return await self.session.scalar(
+            select(func.count()).select_from(Pin).where(Pin.status == "published",
+                                                        Pin.link_status == "dead")) or 0
 
     async def published_between(self, since: datetime, until: datetime) -> list[Pin]:
         return list(await self.session.scalars(

@@ -31,9 +31,18 @@ def test_unquoted_extra_words_are_refused_by_the_model() -> None:
 
 
 @given(st.lists(st.text(alphabet=st.characters(blacklist_characters=";\n\r"), max_size=20),
-                max_size=8))
-def test_split_learn(parts: list[str]) -> None:
-    result = split_learn(";".join(parts))
+                max_size=8), st.sampled_from([";", "\n"]))
+def test_split_learn(parts: list[str], separator: str) -> None:
+    result = split_learn(separator.join(parts) + separator)
     assert all(p and p == p.strip() and ";" not in p for p in result)
     assert len(result) == len(set(result))
     assert set(result) <= {p.strip() for p in parts}
+
+
+def test_commas_separate_interests_unless_semicolons_or_lines_do() -> None:
+    assert split_learn("podcasting, VR in science") == ["podcasting", "VR in science"]
+    assert split_learn("assessment, especially in KS2; VR") == [
+        "assessment, especially in KS2", "VR"]
+    assert split_learn("assessment, especially in KS2\nVR") == [
+        "assessment, especially in KS2", "VR"]
+    assert split_learn("  ,podcasts,, ") == ["podcasts"]

@@ -73,21 +73,93 @@ async def test_only_the_asked_expert_can_answer(app, chat) -> None:
     assert missing.is_error and "no meet request #999" in missing.plain_text()
 
 
-async def test_decline_and_not_now_read_as_not_available(app, chat) -> None:
+async def test_decline_reads_as_not_available(app, chat) -> None:
     await _setup(chat)
-    await chat.say("done Ran a Chromebook rollout for a MAT", user="cat")
-    for answer, status in (("decline", "declined"), ("later", "not_now")):
-        chat.sent.clear()
-        request_id = await _ask(chat)
-        reply = await chat.press("meet-answer", {"request": request_id, "answer": answer},
-                                 user=chat.sent[-1][0].user_id)
-        assert not reply.is_error
-        assert await _status(app, request_id) == status
-        told = chat.sent_to("ann")
-        assert len(told) == 1
-        assert "not available right now" in told[0].plain_text()
-        assert "declin" not in told[0].plain_text().lower()
+    request_id = await _ask(chat)
+    reply = await chat.press("meet-answer", {"request": request_id, "answer": "decline"},
+                             user="bob")
+    assert not reply.is_error
+    assert await _status(app, request_id) == "declined"
+    [told] = chat.sent_to("ann")
+    assert "not available right now" in told.plain_text()
+    assert "declin" not in told.plain_text().lower()
     assert chat.groups == []
+
+
+async def test_not_now_keeps_the_request_open_and_reminds_once(app, chat, clock) -> None:
+    await _setup(chat)
+    asked_at = clock.now()
+    request_id = await _ask(chat)
+    later = await chat.press("meet-answer", {"request": request_id, "answer": "later"},
+                             user="bob")
+    assert not later.is_error and "I'll remind you on 05 November 2026" in later.plain_text()
+    assert await _status(app, request_id) == "pending"
+    assert chat.sent_to("ann") == []  # the asker is told nothing
+    chat.sent.clear()
+    clock.set(asked_at + timedelta(days=3) - timedelta(seconds=1))
+    assert await app.scheduler.run_due() == 0
+    clock.set(asked_at + timedelta(days=3))
+    assert await app.scheduler.run_due() == 1
+    [(to, reminder)] = chat.sent
+    assert to.user_id == "bob" and reminder.plain_text().startswith("A reminder: Ann Jones")
+    assert [b.label for b in buttons(reminder)] == ["Accept", "Decline", "Not now"]
+    again = await chat.press("meet-answer", {"request": request_id, "answer": "later"},
+                             user="bob")
+    assert "won't remind you again" in again.plain_text()
+    clock.advance(days=3)
+    assert await app.scheduler.run_due() == 0  # reminded once, and only once
+    # a later Accept still works
+    accepted = await chat.press("meet-answer", {"request": request_id, "answer": "accept"},
+                                user="bob")
+    assert not accepted.is_error and await _status(app, request_id) == "accepted"
+    assert chat.groups == [(SPACE, ["ann", "bob"])]
+
+
+async def test_not_now_near_the_end_extends_the_request(app, chat, clock) -> None:
+    await _setup(chat)
+    asked_at = clock.now()
+    request_id = await _ask(chat)
+    clock.set(asked_at + timedelta(days=6))
+    await chat.press("meet-answer", {"request": request_id, "answer": "later"}, user="bob")
+    clock.set(asked_at + timedelta(days=7))  # the original expiry: still open
+    assert await app.scheduler.run_due() == 0
+    assert await _status(app, request_id) == "pending"
+    clock.set(asked_at + timedelta(days=9))  # the reminder
+    assert await app.scheduler.run_due() == 1
+    assert "A reminder" in chat.sent[-1][1].plain_text()
+    clock.set(asked_at + timedelta(days=10))  # a day after the reminder: expired
+    assert await app.scheduler.run_due() == 1
+    assert await _status(app, request_id) == "expired"
+    assert "not available right now" in chat.sent_to("ann")[-1].plain_text()
+
+
+async def test_the_expert_can_answer_by_typing(app, chat, clock) -> None:
+    await _setup(chat)
+    request_id = await _ask(chat)
+    later = await chat.say("not now", user="bob")
+    assert "I'll remind you" in later.plain_text()
+    clock.advance(days=3)
+    await app.scheduler.run_due()  # the reminder asks again
+    accepted = await chat.say("Yes, happy to!", user="bob")
+    assert not accepted.is_error and "opened a conversation" in accepted.plain_text()
+    assert await _status(app, request_id) == "accepted"
+    second = await _ask(chat, "cat")
+    declined = await chat.say("no thanks", user="bob")
+    assert not declined.is_error and "not available right now" in declined.plain_text()
+    assert await _status(app, second) == "declined"
+
+
+async def test_meet_requests_lists_what_waits(app, chat) -> None:
+    await _setup(chat)
+    empty = await chat.say("meet requests", user="bob")
+    assert "No meet requests are waiting" in empty.plain_text()
+    await _ask(chat)
+    mine = await chat.say("meet requests", user="bob")
+    assert "From Ann Jones: “chromebook rollout”" in mine.plain_text()
+    assert [b.label for b in buttons(mine)] == ["Accept", "Decline", "Not now"]
+    theirs = await chat.say("my meet requests", user="ann")
+    assert "To Bob Smith: “chromebook rollout”" in theirs.plain_text()
+    assert buttons(theirs) == []
 
 
 async def test_request_expires_exactly_on_time(app, chat, clock) -> None:
@@ -231,3 +303,17 @@ async def test_an_expert_who_cannot_be_messaged_is_never_counted_as_asked(app, c
     again = await chat.press(ask.command, dict(ask.args), user="ann")
     assert "I've asked Bob Smith privately" in again.plain_text()
     assert await count(app, MeetRequest) == 1
+
+
+async def test_the_asker_picks_by_number_or_name(app, chat) -> None:
+    await _setup(chat)
+    await chat.say("done Ran a Chromebook rollout for a MAT", user="cat")
+    listing = await chat.say(f"meet {TOPIC}", user="ann")
+    assert "say its number or the name" in listing.plain_text()
+    first = buttons(listing)[0].args["member"]
+    asked = await chat.say("1", user="ann")
+    assert not asked.is_error and "I've asked" in asked.plain_text()
+    assert chat.sent[-1][0].user_id == first
+    await chat.say(f"meet {TOPIC}", user="dan")
+    by_name = await chat.say("Bob please", user="dan")
+    assert "I've asked Bob Smith privately" in by_name.plain_text()

@@ -46,6 +46,43 @@ async def test_moderators_add_list_remove(app: App, chat: FakeAdapter,
     assert removed.before == {"platform": "fake", "space": SPACE, "user_id": "dan"}
 
 
+async def test_moderators_add_says_where_it_would_not_work(
+        app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    # the console's one space is `local`: anything else would never match anyone
+    assert await run(app, "moderators", "add", "--platform", "console", "--space", "console",
+                     "jo") == 2
+    assert "The console's space is always `local`: use --space local" in \
+        capsys.readouterr().err
+    assert await run(app, "moderators", "add", "--platform", "slak", "--space", "T1",
+                     "U1") == 2
+    assert "--platform must be slack, discord or console" in capsys.readouterr().err
+    assert await run(app, "moderators", "add", "--platform", "slack", "--space", "camden",
+                     "jo") == 2
+    err = capsys.readouterr().err
+    assert "is not a Slack team ID" in err and "is not a Slack user ID" in err
+    assert await run(app, "moderators", "add", "--platform", "discord", "--space", "T1",
+                     "U1") == 2
+    assert "is not a Discord server ID" in capsys.readouterr().err
+    assert await run(app, "moderators", "add", "--platform", "fake", "--space", "T-OTHER",
+                     "jo") == 2
+    assert "the configured fake spaces are: T-TEST (Test space)" in capsys.readouterr().err
+    assert await audit_rows(app) == []
+    assert await run(app, "moderators", "add", "--platform", "fake", "--space", "T-OTHER",
+                     "jo", "--force") == 0
+    assert await run(app, "moderators", "add", "--platform", "console", "--space", "local",
+                     "jo") == 0
+    assert "jo in console:local is now a moderator" in capsys.readouterr().out
+
+
+async def test_moderators_list_shows_console_and_configured_moderators(
+        app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await run(app, "moderators", "list", "--platform", "console") == 0
+    assert "console\tlocal\tme\t(config file, [console] moderators)" in \
+        capsys.readouterr().out
+    assert await run(app, "moderators", "list", "--platform", "slack") == 0
+    assert "No moderators match" in capsys.readouterr().out
+
+
 async def test_moderators_bad_arguments(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     assert await run(app, "moderators", "add", "--platform", "Slack!", "--space", "T1",
                      "U1") == 2
@@ -60,6 +97,7 @@ async def test_audit_lists_newest_first_and_filters(app: App, chat: FakeAdapter,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     await chat.say("pin https://example.org/a First", user="U-MOD")
     await chat.say("pins edit 1 Second title", user="U-MOD")
+    await chat.say('intro name="Ann Jones"', user="ann")
     await chat.say("unpin 1 confirm=yes", user="ann")  # refused, and recorded
     assert await run(app, "audit") == 0
     lines = [line for line in capsys.readouterr().out.splitlines()
@@ -76,7 +114,12 @@ async def test_audit_lists_newest_first_and_filters(app: App, chat: FakeAdapter,
     assert await run(app, "audit", "--limit", "0") == 2
     # moderators read the same log in chat
     chat_view = (await chat.say("audit pin.", user="U-MOD")).plain_text()
-    assert "pin.edit" in chat_view and "refused" not in chat_view
+    assert "edited pin #1 “Second title”" in chat_view and "refused" not in chat_view
+    assert "pinned pin #1 “First”" in chat_view
+    everything = (await chat.say("audit", user="U-MOD")).plain_text()
+    assert "Ann Jones (@ann) was refused `unpin`\n    with confirm yes, id 1" in everything
+    for raw in ("fake:T-TEST", "None", "[", "{", "'"):
+        assert raw not in everything, raw
 
 
 async def test_digest_preview(app: App, chat: FakeAdapter, clock: FakeClock,

@@ -199,11 +199,23 @@ async def test_browse_is_newest_first_with_pages(chat: FakeAdapter, clock) -> No
         clock.advance(hours=1)
     first = await chat.say("pins")
     assert listed(first) == ["Resource 5", "Resource 4", "Resource 3"]  # page_size 3
-    assert "Showing 1-3 of 5" in first.plain_text()
+    assert "Showing 1–3 of 5. Say `more` for the next page." in first.plain_text()
     [more] = [b for block in first.blocks if isinstance(block, Actions) for b in block.buttons]
     second = await chat.press(more.command, dict(more.args))
     assert listed(second) == ["Resource 2", "Resource 1"]
+    assert "Showing 4–5 of 5." in second.plain_text()
     assert not [b for b in second.blocks if isinstance(b, Actions)]
+    await chat.say("pins")
+    typed = await chat.say("more")  # typed, as the button
+    assert listed(typed) == ["Resource 2", "Resource 1"]
+    assert listed(await chat.say("pins page=2")) == ["Resource 2", "Resource 1"]
+    beyond = await chat.say("pins page=3")
+    assert "There is no page 3: the list has 2 pages" in beyond.plain_text()
+    # a search pages too, carrying its words to the next page
+    found = await chat.say("pins resource")
+    assert len(listed(found)) == 3 and "there are more" in found.plain_text()
+    rest = await chat.say("more")
+    assert len(listed(rest)) == 2 and "Showing 4–5 of 5." in rest.plain_text()
 
 
 async def test_show_card(chat: FakeAdapter) -> None:
@@ -220,7 +232,6 @@ async def test_bad_input_changes_nothing(app: App, chat: FakeAdapter) -> None:
     await chat.say(GUIDE, user=MOD)
     cases = {
         "pin notaurl A title": "must be a web address",
-        "pin example.org/page A title": "must be a web address",
         "pin javascript:alert(1) Evil": "javascript:",
         "pin JavaScript:alert(1) Evil": "javascript:",
         "pin file:///etc/passwd Passwords": "file:",
@@ -276,3 +287,12 @@ async def test_a_rejection_the_suggester_cannot_receive_is_told_to_the_moderator
     assert approved.tone == "warning"
     assert ("• the member who suggested it: They don't accept direct messages."
             in approved.plain_text())
+
+
+async def test_an_address_without_its_scheme_is_completed(app: App, chat: FakeAdapter) -> None:
+    reply = await chat.say("pin example.org/page A title", user=MOD)
+    assert not reply.is_error, reply.plain_text()
+    [row] = await pins(app)
+    assert row.url == "https://example.org/page"
+    www = await chat.say("pin www.example.net Another one", user=MOD)
+    assert not www.is_error and (await pins(app))[1].url == "https://www.example.net/"

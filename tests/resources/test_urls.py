@@ -38,6 +38,13 @@ def test_different_resources(a: str, b: str) -> None:
     assert url_key(a) != url_key(b)
 
 
+def test_an_address_pasted_without_its_scheme_gets_https() -> None:
+    assert clean_url("example.org") == "https://example.org/"
+    assert clean_url("www.example.org/guide?utm_source=x") == "https://www.example.org/guide"
+    assert clean_url("Example.org:8443/a") == "https://example.org:8443/a"
+    assert url_key("example.org/guide") == url_key("https://example.org/guide")
+
+
 def test_clean_keeps_meaningful_parts_and_drops_tracking() -> None:
     assert clean_url(" <HTTPS://Example.ORG:443/Path?b=2&utm_campaign=x&a=1#frag> ") == \
         "https://example.org/Path?b=2&a=1#frag"
@@ -52,7 +59,8 @@ def test_clean_keeps_meaningful_parts_and_drops_tracking() -> None:
     ("data:text/html;base64,PHNjcmlwdD4=", "data:"),
     ("vbscript:msgbox", "vbscript:"),
     ("ftp://example.org/file", "ftp:"),
-    ("example.org", "http:// or https://"),
+    ("notaurl", "http:// or https://"),
+    ("example", "http:// or https://"),
     ("//example.org/x", "http:// or https://"),
     ("https://", "no valid host"),
     ("https://exa mple.org", "without spaces"),

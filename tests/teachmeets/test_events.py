@@ -130,7 +130,7 @@ async def test_card_shows_people_slots_and_buttons(app: App, chat: FakeAdapter) 
     assert fields["Maybe"] == "bob (@bob)"
     assert "nano (2 min): 1/2 taken" in fields["Presenter slots"]
     assert "Padlet walls — cat (nano, 2 min)" in fields["Running order"]
-    assert section.footer == "You are going."
+    assert section.footer == "You're going."
     assert [(b.command, dict(b.args)) for b in section.buttons][:3] == [
         ("teachmeet rsvp", {"id": 1, "answer": "going"}),
         ("teachmeet rsvp", {"id": 1, "answer": "maybe"}),

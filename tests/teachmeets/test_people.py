@@ -170,6 +170,6 @@ async def test_simultaneous_answers_never_overfill(app: App, chat: FakeAdapter) 
     done, _ = await asyncio.wait({second}, timeout=0.5)
     assert not done  # cat waits for bob's answer to commit
     release.set()
-    assert "You are going" in await first
+    assert "You're going" in await first
     assert "waitlist" in await second
     assert await answers(app) == {"ann": "going", "bob": "going", "cat": "waitlist"}

@@ -298,6 +298,7 @@ async def test_long_lists_of_actions_become_selects(discord_bot: Harness) -> Non
                                                      display_name="alice")
         for n in range(30):
             await directory.add_done(member, f"Entry number {n} about devices")
+    discord_bot.app.services.settings.conversation.page_size = 30  # all 30 on one page
     listed = await discord_bot.slash("done", "list", **ALICE)
     check_limits(listed)
     selects = [c for c in components(listed) if c["type"] == 3]
