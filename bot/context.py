@@ -117,8 +117,14 @@ class Context:
             self._member = await self.directory.member_for_identity(
                 self.caller.platform, self.caller.space_id, self.caller.user_id,
                 display_name=self.caller.display_name,
-                default_privacy=self.settings.network.default_privacy)
+                default_privacy=self.settings.network.default_privacy,
+                default_region=self.settings.group_of(self.caller.platform,
+                                                      self.caller.space_id))
         return self._member
+
+    def refresh_member(self) -> None:
+        """Look the caller's member up again on next use (their profile was merged)."""
+        self._member = None
 
     async def viewer(self) -> Viewer:
         member = await self.directory.find_by_identity(

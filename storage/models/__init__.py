@@ -9,6 +9,7 @@ from storage.models.introductions import (
     PairingMatch,
     PairingRound,
 )
+from storage.models.linking import LinkCode, NetworkMark
 from storage.models.resources import Pin
 from storage.models.scheduling import DueWork
 from storage.models.slack import SlackEventSeen
@@ -22,9 +23,11 @@ __all__ = [
     "Identity",
     "Interest",
     "IntroductionPrefs",
+    "LinkCode",
     "MeetRequest",
     "Member",
     "Moderator",
+    "NetworkMark",
     "PairingMatch",
     "PairingRound",
     "Pin",
