@@ -186,7 +186,8 @@ async def create(ctx: Context, args: CreateArgs) -> Reply:
         title=title, description=args.description or "", organiser_id=member.id,
         platform=ctx.caller.platform, space_id=ctx.caller.space_id, channel_id=_channel(ctx),
         starts_at=start, duration_minutes=duration, timezone=zone, venue=venue,
-        online_url=link, region=args.region or region or member.region, capacity=args.capacity,
+        online_url=link, region=args.region or region or ctx.settings.group_of(
+            ctx.caller.platform, ctx.caller.space_id) or member.region, capacity=args.capacity,
         slots=_slots(ctx, args.slots or ""), status="scheduled", cancel_reason="", sequence=0,
         created_at=now, updated_at=now)
     await TeachMeetRepository(ctx.session).add(meet)

@@ -129,6 +129,14 @@ class DirectoryRepository:
         return await self.session.scalar(
             select(Member.region).where(func.lower(Member.region) == lowered).limit(1))
 
+    async def spaces_of(self, member_id: int | None) -> set[tuple[str, str]]:
+        """(platform, space_id) of every account the member has."""
+        if member_id is None:
+            return set()
+        rows = await self.session.execute(select(Identity.platform, Identity.space_id).where(
+            Identity.member_id == member_id))
+        return {(p, s) for p, s in rows.all()}
+
     async def regions(self) -> list[str]:
         rows = await self.session.scalars(
             select(Member.region).where(Member.region != "").distinct())
@@ -165,9 +173,10 @@ class DirectoryRepository:
 
     # -- search ------------------------------------------------------------------------------
     async def find_people(self, query: str, *, viewer: Viewer, regions: Sequence[str] = (),
-                          limit: int = 10) -> list[PersonHit]:
+                          limit: int = 10,
+                          spaces: Sequence[tuple[str, str]] = ()) -> list[PersonHit]:
         return await self.search.find_people(self.session, query, viewer=viewer,
-                                             regions=regions, limit=limit)
+                                             regions=regions, limit=limit, spaces=spaces)
 
     # -- import / export -----------------------------------------------------------------------
     async def upsert_imported(self, batch: Sequence[ImportedMember], *, default_privacy: str,

@@ -101,14 +101,29 @@ class PersonHit:
 
 
 def _visible(privacy: str, member: str) -> str:
-    """A member is visible to a viewer if they share the network, or share the viewer's
-    space (`privacy` and `member` name the columns holding theirs)."""
+    """A member is visible to a viewer if they share the network, or share a space: the
+    viewer's, or one of the viewer's linked accounts' (`privacy` and `member` name the
+    columns holding theirs)."""
     return f"""
   ({privacy} = 'network'
    OR ({privacy} = 'space' AND EXISTS (
         SELECT 1 FROM identities i
-        WHERE i.member_id = {member} AND i.platform = :v_platform AND i.space_id = :v_space)))
+        WHERE i.member_id = {member} AND (
+          (i.platform = :v_platform AND i.space_id = :v_space)
+          OR EXISTS (SELECT 1 FROM identities v WHERE v.member_id = :v_member
+                     AND v.platform = i.platform AND v.space_id = i.space_id)))))
 """
+
+
+def _in_spaces(member: str, spaces: Sequence[tuple[str, str]],
+               params: dict[str, object]) -> str:
+    """The member has an account in one of these spaces (a local group's)."""
+    found = []
+    for n, (platform, space) in enumerate(spaces):
+        params.update({f"gp{n}": platform, f"gs{n}": space})
+        found.append(f"(g.platform = :gp{n} AND g.space_id = :gs{n})")
+    return (f"EXISTS (SELECT 1 FROM identities g WHERE g.member_id = {member} "
+            f"AND ({' OR '.join(found)}))")
 
 Alternative = tuple[str, ...]
 """One way a unit can appear in an entry: a term, or a phrase of adjacent terms."""
@@ -544,20 +559,27 @@ class SearchIndex:
 
     # -- searching ---------------------------------------------------------------------------
     async def find_people(self, session: AsyncSession, query: str, *, viewer: Viewer,
-                          regions: Sequence[str] = (), limit: int = 10) -> list[PersonHit]:
+                          regions: Sequence[str] = (), limit: int = 10,
+                          spaces: Sequence[tuple[str, str]] = ()) -> list[PersonHit]:
         """People ranked by their best entry: its score (the summed weights of the units it
         meets), then the shorter entry, then the older. Entries are fetched tier by tier in
-        that order, so the database stops as soon as enough people are found."""
+        that order, so the database stops as soon as enough people are found. With
+        `regions`, only people there, or (`spaces`) with an account in those spaces."""
         plan = await self.plan(session, query)
         if not plan.units or limit < 1:
             return []
-        params: dict[str, object] = {"v_platform": viewer.platform, "v_space": viewer.space_id}
+        params: dict[str, object] = {"v_platform": viewer.platform, "v_space": viewer.space_id,
+                                     "v_member": viewer.member_id}
         region_sql = ""
         if regions:
             names = {f"r{i}": r.lower() for i, r in enumerate(regions)}
             params.update(names)
             region = "lower(m.region)" if self.dialect == "sqlite" else "d.region"
-            region_sql = f" AND {region} IN ({', '.join(':' + n for n in names)})"
+            region_sql = f"{region} IN ({', '.join(':' + n for n in names)})"
+            if spaces:
+                member = "m.id" if self.dialect == "sqlite" else "d.member_id"
+                region_sql += f" OR {_in_spaces(member, spaces, params)}"
+            region_sql = f" AND ({region_sql})"
         if self.dialect == "sqlite":
             source = """FROM done_search f JOIN search_docs d ON d.rank_key = f.rowid
                 JOIN members m ON m.id = d.member_id
