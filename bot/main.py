@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot import backups
 from bot.about import config_example, version
+from bot.linking import cli as linking_cli
 from bot.resources import cli as resources_cli
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "default and what it does")
     backups.add_parsers(sub)
     resources_cli.add_parsers(sub)
+    linking_cli.add_parsers(sub)
     return parser
 
 
@@ -339,6 +341,7 @@ COMMANDS: dict[str, Handler] = {
     "whodone": cmd_whodone, "db": cmd_db, "discord-sync": cmd_discord_sync,
     "slack-manifest": cmd_slack_manifest, "calendar": cmd_calendar,
     "healthcheck": cmd_healthcheck, **backups.COMMANDS, **resources_cli.COMMANDS,
+    **linking_cli.COMMANDS,
 }
 
 

@@ -19,11 +19,11 @@ from bot.commands import Arg, Args, Capability, Command
 from bot.context import Context, actor_label
 from bot.errors import UserError
 from bot.linking import codes, replies
-from bot.linking.merge import join
+from bot.linking.merge import join, separate
 from bot.notifier import Destination
 from bot.replies import Reply, error
 from bot.replies import Text as Said
-from storage.models import Identity, LinkCode, Member
+from storage.models import Identity, LinkCode
 from storage.repositories.linking import LinkRepository
 
 WRONG_CODE_ACTION = "link.wrong-code"
@@ -227,23 +227,11 @@ async def unlink(ctx: Context, args: UnlinkArgs) -> Reply:
         raise UserError("That is your only account, so there is nothing to unlink it from. "
                         "(`forgetme` deletes everything about you.)")
     identity = found[0]
-    name = identity.display_name or identity.user_id
-    fresh = Member(handle=await directory.free_handle(name), name=name, privacy=me.privacy,
-                   role="", organisation="", bio="", timezone="",
-                   region=ctx.settings.group_of(identity.platform, identity.space_id),
-                   created_at=ctx.now(), updated_at=ctx.now())
-    ctx.session.add(fresh)
-    await ctx.session.flush()
-    identity.member_id = fresh.id
-    repo = LinkRepository(ctx.session)
-    await repo.end_live(identity.platform, identity.space_id, identity.user_id,
-                        status="cancelled")
-    await repo.move_codes(identity.platform, identity.space_id, identity.user_id, fresh.id)
+    fresh = await separate(ctx, identity, me)
     shown = replies.account_name(ctx.settings, identity)
     ctx.audit("unlink", f"member:{me.id}", after={"account": actor_label(identity),
                                                   "now": f"member:{fresh.id}"})
     this = (identity.platform, identity.space_id, identity.user_id) == _account(ctx)
-    ctx.refresh_member()
     if not this:
         ctx.notify(Destination(identity.platform, identity.space_id, user_id=identity.user_id),
                    Reply(blocks=(Said(f"This account is no longer linked to {me.name}'s "

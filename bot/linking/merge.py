@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import UserError
-from storage.models import Member
+from storage.models import Identity, Member
 from storage.repositories.linking import LinkRepository, MergeReport
 from storage.repositories.teachmeets import TeachMeetRepository
 
@@ -36,3 +36,46 @@ async def join(ctx: Context, first_id: int, second_id: int) -> tuple[Member, Mer
                 await promote(ctx, meet)
     ctx.refresh_member()
     return winner, report
+
+
+async def separate(ctx: Context, identity: Identity, member: Member) -> Member:
+    """Give one of `member`'s accounts a new, empty member of its own (`unlink`): same
+    privacy choice, its space's group as region; its waiting codes stop working."""
+    name = identity.display_name or identity.user_id
+    now = ctx.now()
+    fresh = Member(handle=await ctx.directory.free_handle(name), name=name,
+                   privacy=member.privacy, role="", organisation="", bio="", timezone="",
+                   region=ctx.settings.group_of(identity.platform, identity.space_id),
+                   created_at=now, updated_at=now)
+    ctx.session.add(fresh)
+    await ctx.session.flush()
+    identity.member_id = fresh.id
+    repo = LinkRepository(ctx.session)
+    await repo.end_live(identity.platform, identity.space_id, identity.user_id,
+                        status="cancelled")
+    await repo.move_codes(identity.platform, identity.space_id, identity.user_id, fresh.id)
+    await ctx.session.flush()
+    ctx.refresh_member()
+    return fresh
+
+
+def summary(report: MergeReport) -> str:
+    """One line of what moved, for an operator."""
+    parts = [f"{report.accounts} account(s)"]
+    for n, label in ((report.entries_moved, "entries moved"),
+                     (report.entries_collapsed, "duplicate entries combined"),
+                     (report.interests_moved, "interests"),
+                     (report.rsvps_moved, "RSVPs"),
+                     (len(report.rsvps_collapsed), "double RSVPs made one"),
+                     (report.talks_moved, "talks"),
+                     (len(report.talks_dropped), "second talks withdrawn"),
+                     (report.organised, "teach-meets organised"),
+                     (report.requests_moved, "meet requests"),
+                     (report.requests_dropped, "meet requests dropped"),
+                     (report.pairings_moved, "pairings"), (report.pins, "pins")):
+        if n:
+            parts.append(f"{n} {label}")
+    if report.filled:
+        parts.append("filled in: " + ", ".join(report.filled))
+    parts.append(f"privacy {report.privacy}")
+    return "; ".join(parts)
