@@ -1,6 +1,7 @@
 """Linking over real Slack HTTP: the code reaches its owner privately (an ephemeral answer in
 a direct message, or a DM when asked in a channel), is never posted where a channel can read
-it, and `link CODE` mentioned in a channel is refused."""
+it, and `link CODE` mentioned in a channel is refused. And network moderators by user
+group, in a workspace with no moderator groups of its own."""
 
 from __future__ import annotations
 
@@ -8,13 +9,24 @@ import json
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from adapters.slack import SlackAdapter
 from bot.app import App
+from bot.settings import NetworkSettings, Settings
 from storage.models import Identity
 from tests.adapters.slack.fake_slack import FakeSlack, SlackClient
 from tests.linking.helpers import members
+
+NET_GROUP = "SNETWORK"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"network": NetworkSettings(
+        moderator_groups=[f"slack:T2:{NET_GROUP}"])})
+
 
 CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -85,3 +97,18 @@ async def test_the_code_is_private_on_slack(app: App, slack: SlackAdapter,
     # nowhere did any code reach a channel
     for any_code in {code, *CODE.findall(json.dumps(fake_slack.messages()))}:
         assert "channel" not in _seen(fake_slack, any_code), any_code
+
+
+async def test_network_moderators_by_user_group(app: App, slack: SlackAdapter,
+                                                client: SlackClient,
+                                                fake_slack: FakeSlack) -> None:
+    fake_slack.usergroups = [{"id": NET_GROUP, "users": ["UNET"]}]
+    for user, expected in (("UANN", "suggestion #1 for Cardiff's shelf"),
+                           ("UNET", "Pinned to the network's shelf")):
+        sent = await client.command(f"pin https://example.org/{user} A guide by {user}",
+                                    team="T2", channel="C5", user=user)
+        await slack.idle()
+        [answer] = [c.params for c in fake_slack.responses
+                    if c.token == sent.response_url.rsplit("/", 1)[1]]
+        assert expected in answer["text"], answer["text"]
+    assert answer["response_type"] == "in_channel"
