@@ -247,3 +247,15 @@ async def test_the_console_links_the_same_way(app: App, other: FakeAdapter) -> N
     [member] = await members(app)
     assert await count(app, Identity, Identity.member_id == member.id) == 2
     assert "Your linking code was used" in out.getvalue()
+
+
+async def test_two_accounts_in_one_space_link_too(app: App, chat: FakeAdapter) -> None:
+    """A person with a second account in the same space (a work and a personal login)."""
+    await chat.say("done Ran a podcast club", user="ceri")
+    await chat.say("done Built a VR lab", user="ceri-alt")
+    await link(chat, "ceri", chat, "ceri-alt")
+    [member] = await members(app)
+    assert await count(app, Identity, Identity.member_id == member.id,
+                       Identity.space_id == SPACE) == 2
+    found = await chat.say("whodone podcast club", user="pat")
+    assert found.plain_text().count(f"@{member.handle}") == 1
