@@ -110,7 +110,7 @@ async def _duplicate(ctx: Context, existing: Pin) -> Reply:
     local = existing.status == "published" and not existing.on_network_shelf
     return replies.duplicate(
         existing, moderator=await shelves.may_moderate(ctx, existing),
-        shelf=shelves.shelf_name(ctx.settings, existing.shelf),
+        shelf=shelves.name_for(ctx, existing.shelf),
         promote=local and (network_moderator or existing.shelf != shelves.shelf_here(ctx)),
         network_moderator=network_moderator)
 
@@ -149,7 +149,7 @@ async def pin(ctx: Context, args: PinArgs) -> Reply:
         if existing is None:
             raise
         return await _duplicate(ctx, existing)
-    name = shelves.shelf_name(ctx.settings, shelf)
+    name = shelves.name_for(ctx, shelf)
     if not publish:
         return replies.suggested(item, name)
     ctx.audit("pin.publish", f"pin:{item.id}", after=item.snapshot())
@@ -173,7 +173,7 @@ async def browse(ctx: Context, args: PinsArgs) -> Reply:
     query = (args.query or "").strip()
     web_url = links.library_url(ctx.settings, query, args.tags)
     seen, here = shelves.visible_shelves(ctx), shelves.shelf_here(ctx)
-    names = {s: shelves.shelf_title(ctx.settings, s) for s in seen}
+    names = {s: shelves.name_for(ctx, s) for s in seen}
     if query:
         found = await repo.search(query, tags=args.tags, limit=size, shelves=seen, first=here)
         return replies.library(found, total=len(found), offset=0, query=query,
@@ -207,7 +207,7 @@ async def show(ctx: Context, args: IdArgs) -> Reply:
     if found is None or (found.status != "published" and not (moderator or own)):
         raise UserError(f"There is no pin #{args.id}. `pins` lists the library.", field="id")
     return replies.show(found, moderator=moderator,
-                        shelf=shelves.shelf_name(ctx.settings, found.shelf))
+                        shelf=shelves.name_for(ctx, found.shelf))
 
 
 class EditArgs(TaggedArgs):
@@ -294,7 +294,7 @@ async def queue(ctx: Context, _args: Args) -> Reply:
     return replies.queue(await repo.pending(limit=QUEUE_SHOWN, shelves=mine),
                          await repo.dead(limit=10, shelves=mine),
                          pending_total=await repo.count_pending(mine), proposed=proposed,
-                         shelf_of=lambda p: shelves.shelf_name(ctx.settings, p.shelf))
+                         shelf_of=lambda p: shelves.name_for(ctx, p.shelf))
 
 
 async def _pending(ctx: Context, pin_id: int, what: str) -> Pin:
@@ -326,7 +326,7 @@ async def approve(ctx: Context, args: IdArgs) -> Reply:
     ctx.audit("pin.approve", f"pin:{item.id}", before=before, after=item.snapshot())
     if (to := _suggester(item, ctx)) is not None:
         ctx.notify(to, replies.approved_notice(item))
-    return replies.approved(item, shelves.shelf_name(ctx.settings, item.shelf))
+    return replies.approved(item, shelves.name_for(ctx, item.shelf))
 
 
 class RejectArgs(Args):
@@ -380,7 +380,7 @@ async def promote(ctx: Context, args: IdArgs) -> Reply:
     if item.on_network_shelf:
         raise UserError(f"#{item.id} “{item.title}” is already on the network's shelf.",
                         field="id")
-    was = shelves.shelf_name(ctx.settings, item.shelf)
+    was = shelves.name_for(ctx, item.shelf)
     if not ctx.is_network_moderator():
         if item.promotion_asked_by:
             raise UserError(f"#{item.id} has already been proposed for the network's shelf "

@@ -86,7 +86,8 @@ def review_buttons(pin: Pin) -> tuple[Button, ...]:
 
 
 def published(pin: Pin, shelf: str) -> Reply:
-    return Reply(blocks=(Text(f"Pinned to {shelf}: {pin.title}"), card(pin),
+    return Reply(blocks=(Text(f"Pinned to the resource library, on {shelf}: {pin.title}"),
+                         card(pin),
                          Context(f"`pins show {pin.id}` shows it again; `pins` browses "
                                  "the library.")),
                  visibility="channel", tone="success")
@@ -134,11 +135,12 @@ def library(pins: Sequence[Pin], *, total: int, offset: int, query: str, tags: S
             next_args: dict[str, Any] | None, web_url: str = "",
             shelves: Mapping[tuple[str, str], str] | None = None) -> Reply:
     """A page of the library; `web_url` (the same view on the web pages) adds a link. With
-    `shelves` (titles by shelf, in order), pins are grouped under their shelf's title."""
+    `shelves` (names by shelf), pins are grouped under their shelf's name."""
     about = " ".join([*([f"“{query}”"] if query else []), *(f"#{t}" for t in tags)])
-    suffix = f" matching {about}" if query else (
-        (f": {about}" if about else "") + " (newest first)")
-    title = ("Resources" if query else "Resource library") + suffix
+    if query:
+        title = f"Resources matching {about}"
+    else:
+        title = "Resource library" + (f": {about}" if about else "") + " (newest first)"
     empty = (f"Nothing in the library matches {about}. Try other words, or suggest a "
              "resource with `pin <url> <title>`." if about else
              "The library is empty so far. Suggest a resource with `pin <url> <title>`.")
@@ -149,7 +151,7 @@ def library(pins: Sequence[Pin], *, total: int, offset: int, query: str, tags: S
         groups[-1][1].append(p)
     blocks: list[Block] = [ItemList(tuple(ListItem(
         pin_title(p), pin_summary(p), buttons=(Button("Show", "pins show", {"id": p.id}),))
-        for p in group), title=name + suffix if name else title, empty=empty)
+        for p in group), title=f"{title} · {name}" if name else title, empty=empty)
         for name, group in groups] or [ItemList((), title=title, empty=empty)]
     if pins and not query:
         blocks.append(Context(f"Showing {offset + 1}-{offset + len(pins)} of {total}."))

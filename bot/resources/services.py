@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.replies import Block, Context, ItemList, ListItem
 from bot.resources.links import AiohttpProbe, check_links
 from bot.resources.replies import pin_summary
+from bot.resources.shelves import shelf_name
 from storage.repositories.due_work import DueWorkRepository
 from storage.repositories.resources import NETWORK, PinRepository
 
@@ -36,7 +37,7 @@ async def digest_section(request: DigestRequest) -> list[Block]:
     settings = request.services.settings
     space = (request.platform, request.space_id)
     blocks: list[Block] = []
-    for shelf, title in ((space, f"New on {settings.space_label(*space)}'s shelf"),
+    for shelf, title in ((space, f"New on {shelf_name(settings, space, space)}"),
                          (NETWORK, "Network highlights")):
         if shelf == space and space == NETWORK:
             continue

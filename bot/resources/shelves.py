@@ -28,17 +28,20 @@ def visible_shelves(ctx: Context) -> list[Shelf]:
     return list(dict.fromkeys([shelf_here(ctx), NETWORK]))
 
 
-def shelf_name(settings: Settings, shelf: Shelf) -> str:
+def shelf_name(settings: Settings, shelf: Shelf, here: Shelf | None = None) -> str:
+    """"Camden ed-tech's shelf", "the network's shelf"; a space with no configured name is
+    "this space's shelf" to its own members."""
     if shelf == NETWORK:
         return "the network's shelf"
+    space = settings.space(*shelf)
+    if (space is None or not space.name) and shelf == here:
+        return "this space's shelf"
     return f"{settings.space_label(*shelf)}'s shelf"
 
 
-def shelf_title(settings: Settings, shelf: Shelf) -> str:
-    """A heading: "Camden ed-tech's shelf", "The network's library"."""
-    if shelf == NETWORK:
-        return "The network's library"
-    return f"{settings.space_label(*shelf)}'s shelf"
+def name_for(ctx: Context, shelf: Shelf) -> str:
+    """A shelf's name as the caller reads it."""
+    return shelf_name(ctx.settings, shelf, shelf_here(ctx))
 
 
 async def may_moderate(ctx: Context, pin: Pin) -> bool:

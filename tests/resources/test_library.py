@@ -15,7 +15,7 @@ async def test_moderator_pin_is_published_to_the_channel(app: App, chat: FakeAda
     reply = await chat.say(GUIDE, user=MOD)
     assert not reply.is_error, reply.plain_text()
     assert reply.visibility == "channel"
-    assert "Pinned to Test space's shelf" in reply.plain_text()
+    assert "Pinned to the resource library, on Test space's shelf" in reply.plain_text()
     [row] = await pins(app)
     assert (row.status, row.title, row.description) == ("published", "Online safety guide",
                                                         "for families")

@@ -53,22 +53,23 @@ async def test_each_space_sees_its_own_shelf_first_then_the_networks(
         app: App, chat: FakeAdapter) -> None:
     camden = await ok(chat, "pin https://example.org/camden Camden coding club #coding",
                       CAMDEN_MOD)
-    assert "Pinned to Camden ed-tech's shelf" in camden.plain_text()
+    assert "Pinned to the resource library, on Camden ed-tech's shelf" in camden.plain_text()
     await ok(chat, "pin https://example.org/wales Welsh coding resources #coding", WALES_MOD,
              space=WALES)
     net = await ok(chat, "pin https://example.org/net National coding guide #coding", NET_MOD)
-    assert "Pinned to the network's shelf" in net.plain_text()
+    assert "on the network's shelf" in net.plain_text()
     here = await ok(chat, "pin https://example.org/local Camden-only notes shelf=here",
                     NET_MOD)
     assert "Camden ed-tech's shelf" in here.plain_text()
 
     shown = lists(await ok(chat, "pins", "ann"))
+    newest = "Resource library (newest first) · "
     assert shown == {
-        "Camden ed-tech's shelf (newest first)": ["Camden-only notes", "Camden coding club"],
-        "The network's library (newest first)": ["National coding guide"]}
+        f"{newest}Camden ed-tech's shelf": ["Camden-only notes", "Camden coding club"],
+        f"{newest}the network's shelf": ["National coding guide"]}
     assert lists(await ok(chat, "pins", "wyn", space=WALES)) == {
-        "Wales server's shelf (newest first)": ["Welsh coding resources"],
-        "The network's library (newest first)": ["National coding guide"]}
+        f"{newest}Wales server's shelf": ["Welsh coding resources"],
+        f"{newest}the network's shelf": ["National coding guide"]}
     found = lists(await ok(chat, "pins coding", "wyn", space=WALES))
     assert list(found.values()) == [["Welsh coding resources"], ["National coding guide"]]
     # the console has no space: it sees the network's shelf

@@ -104,7 +104,7 @@ async def test_network_moderators_by_user_group(app: App, slack: SlackAdapter,
                                                 fake_slack: FakeSlack) -> None:
     fake_slack.usergroups = [{"id": NET_GROUP, "users": ["UNET"]}]
     for user, expected in (("UANN", "suggestion #1 for Cardiff's shelf"),
-                           ("UNET", "Pinned to the network's shelf")):
+                           ("UNET", "on the network's shelf")):
         sent = await client.command(f"pin https://example.org/{user} A guide by {user}",
                                     team="T2", channel="C5", user=user)
         await slack.idle()
