@@ -8,7 +8,7 @@ import pytest
 from bot.app import App
 from bot.settings import Settings, SpaceSettings
 from bot.testing import MODERATOR, SPACE, FakeAdapter, make_settings
-from tests.linking.helpers import member_of
+from tests.linking.helpers import create_meet, member_of
 from tests.teachmeets.support import meet
 
 CAMDEN2, WALES, LOOSE = "T-CAMDEN-2", "T-WALES", "T-UNLISTED"
@@ -34,15 +34,14 @@ async def test_new_members_and_teachmeets_default_to_their_spaces_group(
     await chat.say('intro region=Islington', user="ceri")  # a member's own choice stands
     assert (await member_of(app, "fake", SPACE, "ceri")).region == "Islington"
 
-    reply = await chat.say('teachmeet create Winter meet start="2026-12-01 16:00"',
-                           user="wyn", space=WALES)
-    assert not reply.is_error, reply.plain_text()
+    await create_meet(chat, 'teachmeet create Winter meet start="2026-12-01 16:00"',
+                      user="wyn", space=WALES)
     assert (await meet(app, 1)).region == "Wales"
-    await chat.say('teachmeet create Camden meet start="2026-12-02 16:00" region=Kent',
-                   user="ceri")
+    await create_meet(chat, 'teachmeet create Camden meet start="2026-12-02 16:00" '
+                      "region=Kent", user="ceri")
     assert (await meet(app, 2)).region == "Kent", "a region given wins"
-    await chat.say('teachmeet create Another start="2026-12-03 16:00"', user="lou",
-                   space=LOOSE)
+    await create_meet(chat, 'teachmeet create Another start="2026-12-03 16:00"', user="lou",
+                      space=LOOSE)
     assert (await meet(app, 3)).region == "", "no group and no region of their own"
 
 

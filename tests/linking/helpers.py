@@ -54,3 +54,16 @@ async def member_of(app: App, platform: str, space: str, user: str) -> Member | 
 async def count(app: App, model: Any, *where: Any) -> int:
     async with app.db.sessions() as session:
         return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+async def create_meet(chat: FakeAdapter, text: str, *, user: str, **kw: Any) -> Reply:
+    """`teachmeet create ...`, pressing Create if the bot first shows a preview."""
+    reply = await chat.say(text, user=user, **kw)
+    assert not reply.is_error, reply.plain_text()
+    from tests.introductions.helpers import buttons
+
+    create = next((b for b in buttons(reply) if b.label == "Create"), None)
+    if create is not None:
+        reply = await chat.press(create.command, dict(create.args), user=user, **kw)
+        assert not reply.is_error, reply.plain_text()
+    return reply

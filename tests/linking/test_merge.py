@@ -30,7 +30,7 @@ from storage.repositories.introductions import IntroductionsRepository
 from storage.repositories.linking import MEMBER_COLUMNS
 from storage.search import Viewer
 from tests.linking.conftest import OTHER_SPACE
-from tests.linking.helpers import count, link, member_of, members
+from tests.linking.helpers import count, create_meet, link, member_of, members
 from tests.teachmeets.support import answers
 
 CREATE = ('teachmeet create "Spring TeachMeet" start="2026-12-10 16:00 Europe/London" '
@@ -107,10 +107,9 @@ async def test_entries_and_interests_collapse_and_search_finds_one_person(
 
 async def test_two_rsvps_to_one_teachmeet_become_one_and_the_waitlist_moves(
         app: App, chat: FakeAdapter, other: FakeAdapter) -> None:
-    reply = await chat.say(CREATE, user="org")
-    assert not reply.is_error, reply.plain_text()
-    assert (await chat.say("teachmeet going 1", user="ceri")).plain_text()
-    await other.press("teachmeet going", {"id": 1}, user="ceri-d")
+    await create_meet(chat, CREATE, user="org")
+    await chat.say("teachmeet going 1", user="ceri")
+    await other.say("teachmeet going 1", user="ceri-d")
     await chat.say("teachmeet going 1", user="pat")
     before = await answers(app)
     assert list(before.values()).count("going") == 2 and before["pat"] == "waitlist"
