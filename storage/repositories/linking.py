@@ -293,8 +293,13 @@ class LinkRepository:
             for entry in gone:
                 await s.delete(entry)
         await s.flush()
-        # the index rows carry the member (and on PostgreSQL their privacy and region)
-        await search.index(s, [*moved, *(e for e in changed if e not in moved)])
+        # the index rows carry the member (and on PostgreSQL their privacy and region): a
+        # merged profile whose privacy or region changed has every entry indexed afresh
+        if report.privacy_changed or "region" in report.filled:
+            again = list(mine.values())
+        else:
+            again = [*moved, *(e for e in changed if e not in moved)]
+        await search.index(s, again)
         report.entries_moved, report.entries_collapsed = len(moved), len(gone)
 
     async def _merge_interests(self, w: int, lo: int, report: MergeReport) -> None:
