@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from bot import backups, digest, expertise, help, introductions, resources, teachmeets, web
+from bot import (
+    backups,
+    digest,
+    expertise,
+    help,
+    introductions,
+    linking,
+    resources,
+    teachmeets,
+    web,
+)
 from bot.commands import Capability, CommandRegistry
 
 
 def capabilities() -> list[Capability]:
     return [help.CAPABILITY, expertise.CAPABILITY, introductions.CAPABILITY,
             resources.CAPABILITY, teachmeets.CAPABILITY, digest.CAPABILITY,
-            web.CAPABILITY, backups.capability()]
+            web.CAPABILITY, linking.CAPABILITY, backups.capability()]
 
 
 def build_registry() -> CommandRegistry:

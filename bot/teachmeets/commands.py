@@ -317,7 +317,9 @@ async def _plan(ctx: Context, args: CreateArgs, tz: str) -> _Plan | Reply:
         venue, link = _place(args.where)
     venue = args.venue if args.venue is not None else venue
     link = args.link if args.link is not None else link
-    region = args.region or region or member.region
+    region = (args.region or region
+              or ctx.settings.group_of(ctx.caller.platform, ctx.caller.space_id)
+              or member.region)
     slots = _slots(ctx, args.slots or "")
     base: dict[str, Any] = {"title": title, "venue": venue, "link": link, "region": region,
                             "slots": slots_phrase(slots)}
