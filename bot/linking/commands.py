@@ -20,7 +20,7 @@ from bot.context import Context, actor_label
 from bot.errors import UserError
 from bot.linking import codes, replies
 from bot.linking.merge import join, separate
-from bot.notifier import Destination
+from bot.notifier import Destination, Undeliverable
 from bot.replies import Reply, error
 from bot.replies import Text as Said
 from storage.models import Identity, LinkCode
@@ -66,17 +66,17 @@ async def _issue(ctx: Context) -> Reply:
     me = await ctx.member()
     repo = LinkRepository(ctx.session)
     now = ctx.now()
-    made = await repo.made_since(*_account(ctx), now - timedelta(hours=1))
-    if len(made) >= codes.CODES_PER_HOUR:
-        again = await _clock(ctx, made[-codes.CODES_PER_HOUR].created_at + timedelta(hours=1))
-        raise UserError(f"You have asked for {len(made)} linking codes in the last hour, the "
+    recent = await repo.made_since(*_account(ctx), now - timedelta(hours=1))
+    if len(recent) >= codes.CODES_PER_HOUR:
+        again = await _clock(ctx, recent[-codes.CODES_PER_HOUR].created_at + timedelta(hours=1))
+        raise UserError(f"You have asked for {len(recent)} linking codes in the last hour, the "
                         f"most I give. Ask again after {again}; the last one still works "
                         "until it expires.")
     await repo.purge(now - timedelta(days=1))
     await repo.end_live(*_account(ctx), status="replaced")
     made_code = codes.make_code(await repo.mark())
     expires = now + codes.VALID_FOR
-    await repo.add(LinkCode(code_hash=codes.code_hash(made_code), member_id=me.id,
+    made = await repo.add(LinkCode(code_hash=codes.code_hash(made_code), member_id=me.id,
                             platform=ctx.caller.platform, space_id=ctx.caller.space_id,
                             user_id=ctx.caller.user_id, status="live", created_at=now,
                             expires_at=expires))
@@ -84,7 +84,17 @@ async def _issue(ctx: Context) -> Reply:
     message = replies.code(made_code, await _clock(ctx, expires))
     if ctx.caller.is_direct:
         return message
-    ctx.notify(Destination(*_account(ctx)[:2], user_id=ctx.caller.user_id), message)
+    services, code_id = ctx.services, made.id
+
+    async def withdraw(exc: Undeliverable) -> Reply:
+        """Nobody saw the code: it stops working, and the caller is told (without it: the
+        answer may be read where others can see it)."""
+        async with services.db.unit_of_work() as session:
+            await LinkRepository(session).cancel(code_id)
+        return replies.code_undelivered(exc.reason)
+
+    ctx.notify(Destination(*_account(ctx)[:2], user_id=ctx.caller.user_id), message,
+               about="your linking code", if_undeliverable=withdraw)
     return replies.code_sent()
 
 
@@ -157,7 +167,8 @@ async def _redeem(ctx: Context, typed: str, *, confirm: bool) -> Reply:
         "accounts": [actor_label(i) for i in accounts], "merged": f"member:{report.loser_id}",
         "by": "code"})
     ctx.notify(Destination(row.platform, row.space_id, user_id=row.user_id),
-               replies.told(kept, accounts, ctx.settings, joined_account))
+               replies.told(kept, accounts, ctx.settings, joined_account),
+               about="your other account (to say it is linked)")
     return replies.merged(kept, report, accounts, ctx.settings)
 
 
@@ -236,7 +247,8 @@ async def unlink(ctx: Context, args: UnlinkArgs) -> Reply:
         ctx.notify(Destination(identity.platform, identity.space_id, user_id=identity.user_id),
                    Reply(blocks=(Said(f"This account is no longer linked to {me.name}'s "
                                       f"profile (@{me.handle}): it has a new profile of its "
-                                      f"own, @{fresh.handle}."),)))
+                                      f"own, @{fresh.handle}."),)),
+                   about=f"{shown} (to say it is unlinked)")
     where = "This account" if this else shown
     return Reply(blocks=(Said(
         f"Unlinked {shown}. {where} now has a profile of its own (@{fresh.handle}); "

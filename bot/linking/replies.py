@@ -56,6 +56,14 @@ def code_sent() -> Reply:
     ), tone="success")
 
 
+def code_undelivered(reason: str) -> Reply:
+    return Reply(blocks=(
+        Text(f"I couldn't send you a linking code by direct message: {reason} I've "
+             "withdrawn it, so nothing can be linked with it."),
+        SmallPrint("Open a direct message with me and say `link` there for a code."),
+    ), tone="warning")
+
+
 def _profile(title: str, member: Member, identities: Sequence[Identity], entries: int,
              settings: Settings) -> Section:
     accounts = "\n".join(account_name(settings, i) for i in identities) or "none"

@@ -259,3 +259,34 @@ async def test_two_accounts_in_one_space_link_too(app: App, chat: FakeAdapter) -
                        Identity.space_id == SPACE) == 2
     found = await chat.say("whodone podcast club", user="pat")
     assert found.plain_text().count(f"@{member.handle}") == 1
+
+
+async def test_a_code_whose_direct_message_is_refused_is_withdrawn_and_never_shown(
+        app: App, chat: FakeAdapter, other: FakeAdapter) -> None:
+    """`link` in a channel sends the code by DM; if the platform refuses the DM, the caller
+    is told why (never shown the code where others may read it) and the code stops."""
+    chat.refused["ceri"] = "They don't accept direct messages from server members."
+    reply = await chat.say("link", user="ceri")
+    text = reply.plain_text()
+    assert reply.tone == "warning" and "couldn't send you a linking code" in text, text
+    assert "don't accept direct messages" in text and not CODE.search(text)
+    assert not any(CODE.search(r.plain_text()) for _, r in chat.sent)
+    async with app.db.sessions() as session:
+        [row] = await session.scalars(select(LinkCode))
+    assert row.status == "cancelled"
+    # once DMs are open, asking in a DM gives a working code
+    del chat.refused["ceri"]
+    await link(chat, "ceri", other, "ceri-d")
+    assert len(await members(app)) == 1
+
+
+async def test_when_the_code_owner_cannot_be_told_the_link_still_stands(
+        app: App, chat: FakeAdapter, other: FakeAdapter) -> None:
+    code = await code_for(chat, "ceri")
+    chat.refused["ceri"] = "Their account has been deactivated."
+    await other.say(f"link {code}", user="ceri-d", direct=True)
+    done = await other.say(f"link {code} confirm=yes", user="ceri-d", direct=True)
+    assert "2 accounts are now one profile" in done.plain_text()
+    assert "your other account (to say it is linked): Their account has been deactivated" \
+        in done.plain_text()
+    assert len(await members(app)) == 1

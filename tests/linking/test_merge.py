@@ -33,7 +33,14 @@ from storage.repositories.introductions import IntroductionsRepository
 from storage.repositories.linking import MEMBER_COLUMNS
 from storage.search import Viewer
 from tests.linking.conftest import OTHER_SPACE
-from tests.linking.helpers import count, create_meet, link, member_of, members
+from tests.linking.helpers import (
+    code_for,
+    count,
+    create_meet,
+    link,
+    member_of,
+    members,
+)
 from tests.teachmeets.support import answers
 
 CREATE = ('teachmeet create "Spring TeachMeet" start="2026-12-10 16:00 Europe/London" '
@@ -106,6 +113,27 @@ async def test_entries_and_interests_collapse_and_search_finds_one_person(
         hits = await app.services.search.find_people(session, "chromebooks",
                                                      viewer=Viewer("fake", SPACE))
     assert [(h.member_id, len(h.entries)) for h in hits] == [(kept.id, 1)]
+
+
+async def test_a_region_a_merge_fills_in_is_searched_on_every_entry(
+        app: App, chat: FakeAdapter, other: FakeAdapter) -> None:
+    """The older profile, from a space with no group, has no region; the newer's (Cardiff,
+    typed) fills it in, and every entry of the merged profile is found in Cardiff (SQLite
+    keeps the region as a term of each entry, PostgreSQL on each index row)."""
+    loose = "T-NO-GROUP"
+    await chat.say("done Ran a Minecraft club", user="ceri", space=loose)
+    await other.say("done Built a VR science lab", user="ceri-d")
+    await other.say("intro region=Cardiff", user="ceri-d")
+    code = await code_for(chat, "ceri", space=loose)
+    done = await other.say(f"link {code} confirm=yes", user="ceri-d", direct=True)
+    assert not done.is_error, done.plain_text()
+    [kept] = await members(app)
+    assert kept.region == "Cardiff"
+    for query in ("minecraft club", "vr science lab"):
+        found = (await chat.say(f"whodone {query} in Cardiff", user="pat")).plain_text()
+        assert f"@{kept.handle}" in found, (query, found)
+        elsewhere = (await chat.say(f"whodone {query} region=Kent", user="pat")).plain_text()
+        assert f"@{kept.handle}" not in elsewhere, (query, elsewhere)
 
 
 async def test_two_rsvps_to_one_teachmeet_become_one_and_the_waitlist_moves(
