@@ -33,6 +33,7 @@ from bot.teachmeets.services import (
     reader_timezone,
     require_organiser,
     roster,
+    roster_for,
 )
 from bot.teachmeets.timeparse import WhenError, parse_duration, parse_slots, split_sentence
 from bot.web import links
@@ -402,8 +403,8 @@ async def _save(ctx: Context, plan: _Plan, tz: str) -> Reply:
     member = await ctx.member()
     planned = [m for m in sorted(set(ctx.settings.teachmeets.reminder_offsets_minutes),
                                  reverse=True) if meet.starts_at - timedelta(minutes=m) > now]
-    return replies.created(meet, await roster(ctx.session, meet), tz, viewer_id=member.id,
-                           now=now, reminders=planned, repeats=repeats,
+    return replies.created(meet, await roster_for(ctx, meet, in_channel=True), tz,
+                           viewer_id=member.id, now=now, reminders=planned, repeats=repeats,
                            details_url=links.meet_url(ctx.settings, meet))
 
 

@@ -55,10 +55,13 @@ def slots_text(meet: TeachMeet, talks: Sequence[TeachMeetTalk]) -> str:
     return "; ".join(out)
 
 
-def _names(members: Sequence[Member], viewer_id: int | None = None) -> str:
-    """Names, except members who chose to be hidden: they are only counted."""
+def _names(members: Sequence[Member], viewer_id: int | None = None,
+           named: frozenset[int] | None = None) -> str:
+    """Names, except members whose privacy keeps them from the reader (hidden ones, and
+    `named` decides if given): they are only counted."""
     shown = [f"{m.name} (@{m.handle})" for m in members
-             if m.privacy != "hidden" or m.id == viewer_id]
+             if m.id == viewer_id or (m.id in named if named is not None
+                                      else m.privacy != "hidden")]
     unnamed = len(members) - len(shown)
     if unnamed:
         shown.append(f"{unnamed} other" + ("s" if unnamed > 1 else ""))
@@ -99,13 +102,14 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
         Field("Where", where(meet)),
         Field("Region", meet.region or "—"),
         Field("Organiser", f"{organiser.name} (@{organiser.handle})" if organiser else "—"),
-        Field("Going", f"{places}: {_names(going, viewer_id)}", inline=False),
+        Field("Going", f"{places}: {_names(going, viewer_id, people.named)}", inline=False),
     ]
     maybe, waiting = people.with_answer("maybe"), people.with_answer("waitlist")
     if maybe:
-        fields.append(Field("Maybe", _names(maybe, viewer_id), inline=False))
+        fields.append(Field("Maybe", _names(maybe, viewer_id, people.named), inline=False))
     if waiting:
-        fields.append(Field("Waitlist", _names(waiting, viewer_id), inline=False))
+        fields.append(Field("Waitlist", _names(waiting, viewer_id, people.named),
+                            inline=False))
     fields.append(Field("Presenter slots", slots_text(meet, people.talks), inline=False))
     if meet.slots or people.talks:
         fields.append(Field("Running order", running_order(people), inline=False))
