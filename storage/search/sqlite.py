@@ -8,7 +8,8 @@ a candidate query walks the rank key and stops at its LIMIT.
 Each document also ends with its member's region as one more term (`region_term`), so a
 search in a region is FTS5's own intersection instead of a join to every match's member;
 a trigger on members (migration 0009) rewrites the documents when a member's region
-changes.
+changes. A local group's region (`Filters.spaces`) also takes people with an account in
+its spaces, which no document holds: that search filters in SQL, not by the term.
 """
 
 from __future__ import annotations
