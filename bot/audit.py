@@ -47,6 +47,13 @@ class Line:
     """"title: “A” → “B”; tags: cyber, safety → cyber", or ""."""
 
 
+def _shelf(value: Any) -> str:
+    """A pin's shelf as recorded ("network", or "platform:space") in words."""
+    if not isinstance(value, str) or value in ("", "network"):
+        return "the network's shelf"
+    return f"the shelf of space {value.partition(':')[2]}"
+
+
 def _value(value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "none"
@@ -102,6 +109,10 @@ def describe_change(entry: AuditEntry) -> str:
         if created and (key in ("title", "status") or new in (None, "", [], {})):
             continue  # a new thing: its title is in the line, its empty fields say nothing
         name = KEYS.get(key, key.replace("_", " "))
+        if key == "shelf":
+            parts.append(f"shelf: {_shelf(old)} → {_shelf(new)}" if key in before and key in after
+                         else f"shelf: {_shelf(new if key in after else old)}")
+            continue
         if key in before and key in after:
             parts.append(f"{name}: {_value(old)} → {_value(new)}")
         elif key in after:

@@ -74,10 +74,28 @@ def actor_label(account: Account) -> str:
     return f"{account.platform}:{account.space_id}:{account.user_id}"
 
 
-async def caller_is_moderator(services: Services, session: AsyncSession, caller: Caller) -> bool:
-    """Configured user IDs or groups/roles for the caller's space, or the moderators table."""
-    if caller.platform == "console" and caller.user_id in services.settings.console.moderators:
+def caller_is_network_moderator(services: Services, caller: Caller) -> bool:
+    """`[network] moderators` / `moderator_groups` (as platform:space:id), or a console
+    moderator (the operator at the terminal)."""
+    settings = services.settings
+    if caller.platform == "console" and caller.user_id in settings.console.moderators:
         return True
+    where = f"{caller.platform}:{caller.space_id}:"
+    return where + caller.user_id in settings.network.moderators or any(
+        where + role in settings.network.moderator_groups for role in caller.roles)
+
+
+async def caller_is_moderator(services: Services, session: AsyncSession, caller: Caller) -> bool:
+    """A network moderator, or one of the caller's space: configured user IDs or
+    groups/roles for the space, or the moderators table."""
+    if caller_is_network_moderator(services, caller):
+        return True
+    return await caller_is_space_moderator(services, session, caller)
+
+
+async def caller_is_space_moderator(services: Services, session: AsyncSession,
+                                    caller: Caller) -> bool:
+    """A moderator of the caller's own space (who looks after its shelf of the library)."""
     space = services.settings.space(caller.platform, caller.space_id)
     if space is not None and (caller.user_id in space.moderators
                               or caller.roles & set(space.moderator_groups)):
@@ -136,8 +154,14 @@ class Context:
             self._member = await self.directory.member_for_identity(
                 self.caller.platform, self.caller.space_id, self.caller.user_id,
                 display_name=self.caller.display_name,
-                default_privacy=self.settings.network.default_privacy)
+                default_privacy=self.settings.network.default_privacy,
+                default_region=self.settings.group_of(self.caller.platform,
+                                                      self.caller.space_id))
         return self._member
+
+    def refresh_member(self) -> None:
+        """Look the caller's member up again on next use (their profile was merged)."""
+        self._member = None
 
     async def viewer(self) -> Viewer:
         member = await self.directory.find_by_identity(
@@ -147,6 +171,12 @@ class Context:
 
     async def is_moderator(self) -> bool:
         return await caller_is_moderator(self.services, self.session, self.caller)
+
+    def is_network_moderator(self) -> bool:
+        return caller_is_network_moderator(self.services, self.caller)
+
+    async def is_space_moderator(self) -> bool:
+        return await caller_is_space_moderator(self.services, self.session, self.caller)
 
     async def require_moderator(self, what: str) -> None:
         if not await self.is_moderator():

@@ -9,6 +9,7 @@ from bot import (
     expertise,
     help,
     introductions,
+    linking,
     resources,
     teachmeets,
     web,
@@ -19,7 +20,8 @@ from bot.commands import Capability, CommandRegistry
 def capabilities() -> list[Capability]:
     return [help.CAPABILITY, expertise.CAPABILITY, introductions.CAPABILITY,
             resources.CAPABILITY, teachmeets.CAPABILITY, digest.CAPABILITY,
-            web.CAPABILITY, conversation.CAPABILITY, backups.capability()]
+            web.CAPABILITY, conversation.CAPABILITY, linking.CAPABILITY,
+            backups.capability()]
 
 
 def build_registry() -> CommandRegistry:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot import backups
 from bot.about import config_example, version
 from bot.expertise import cli as expertise_cli
+from bot.linking import cli as linking_cli
 from bot.resources import cli as resources_cli
 from bot.teachmeets import cli as teachmeets_cli
 
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     backups.add_parsers(sub)
     resources_cli.add_parsers(sub)
     teachmeets_cli.add_parsers(sub)
+    linking_cli.add_parsers(sub)
     return parser
 
 
@@ -330,6 +332,7 @@ COMMANDS: dict[str, Handler] = {
     "whodone": cmd_whodone, "db": cmd_db, "discord-sync": cmd_discord_sync,
     "slack-manifest": cmd_slack_manifest, "healthcheck": cmd_healthcheck,
     **backups.COMMANDS, **resources_cli.COMMANDS, **teachmeets_cli.COMMANDS,
+    **linking_cli.COMMANDS,
 }
 
 

@@ -42,7 +42,8 @@ async def resolve_member(ctx: Context, ref: str) -> Member:
 
 
 async def can_see(ctx: Context, member: Member) -> bool:
-    """Does the member's privacy choice let the caller see them?"""
+    """Does the member's privacy choice let the caller see them? `space` means a space of
+    any of the member's accounts, shared with any of the caller's (linked) accounts."""
     viewer = await ctx.viewer()
     if viewer.member_id == member.id:
         return True
@@ -50,8 +51,9 @@ async def can_see(ctx: Context, member: Member) -> bool:
         return True
     if member.privacy == "hidden":
         return False
-    return any(i.platform == viewer.platform and i.space_id == viewer.space_id
-               for i in await ctx.directory.identities(member.id))
+    directory = ctx.directory
+    mine = {(viewer.platform, viewer.space_id)} | await directory.spaces_of(viewer.member_id)
+    return bool(mine & await directory.spaces_of(member.id))
 
 
 def destinations(identities: list[Identity]) -> list[Destination]:

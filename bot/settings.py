@@ -54,6 +54,21 @@ class NetworkSettings(Section):
     default_privacy: Privacy = "network"
     regions: list[str] = Field(default_factory=list)
     """Known region names, so `whodone X in <region>` is recognised before anyone lives there."""
+    moderators: list[str] = Field(default_factory=list)
+    """Network moderators, as "platform:space_id:user_id": they publish to the network's
+    shelf of the library, promote local pins and may moderate every shelf."""
+    moderator_groups: list[str] = Field(default_factory=list)
+    """Slack user groups or Discord roles whose members are network moderators, as
+    "platform:space_id:group_id"."""
+
+    @field_validator("moderators", "moderator_groups")
+    @classmethod
+    def _accounts(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not re.fullmatch(r"[a-z]+:[^:\s]+:[^:\s]+", item.strip()):
+                raise ValueError(f"{item!r} must be written platform:space_id:id, e.g. "
+                                 "'slack:T0123456:U0123456'")
+        return [item.strip() for item in value]
 
     @field_validator("timezone")
     @classmethod
@@ -95,6 +110,14 @@ class SpaceSettings(Section):
     """Show this space's teach-meets, and resources pinned from it, on the web pages."""
     join_url: str = ""
     """An invitation link the web home offers under "How to join"; empty: not offered."""
+    group: str = Field(default="", max_length=200)
+    """The local group this space belongs to ("Camden"): the default region of members and
+    teach-meets from here, and what `whodone ... in Camden` also matches."""
+
+    @field_validator("group")
+    @classmethod
+    def _group_name(cls, value: str) -> str:
+        return " ".join(value.split())
 
     @field_validator("join_url")
     @classmethod
@@ -460,6 +483,23 @@ class Settings(BaseSettings):
 
     def space(self, platform: str, space_id: str) -> SpaceSettings | None:
         return next((s for s in self.spaces if s.platform == platform and s.id == space_id), None)
+
+    def group_of(self, platform: str, space_id: str) -> str:
+        """The local group a space belongs to ("" when it names none)."""
+        space = self.space(platform, space_id)
+        return space.group if space is not None else ""
+
+    def group_spaces(self, name: str) -> list[tuple[str, str]]:
+        """(platform, space_id) of every space of the named group (any case)."""
+        wanted = name.strip().lower()
+        return [(s.platform, s.id) for s in self.spaces if s.group and s.group.lower() == wanted]
+
+    def space_label(self, platform: str, space_id: str) -> str:
+        """How a space is named to members: its configured name, else platform and id."""
+        space = self.space(platform, space_id)
+        if space is not None and space.name:
+            return space.name
+        return "the console" if platform == "console" else f"{platform.title()} {space_id}"
 
     def on_web(self, platform: str, space_id: str) -> bool:
         """May things from this space (teach-meets, pins) appear on the web pages?"""

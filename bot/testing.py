@@ -91,9 +91,11 @@ class FakeAdapter(AdapterBase):
         return Destination(self.platform, space_id, channel_id=f"G-{'-'.join(user_ids)}")
 
     def caller(self, user: str, *, space: str | None = None, roles: frozenset[str] = frozenset(),
-               channel: str = "C-GENERAL") -> Caller:
+               channel: str = "C-GENERAL", direct: bool = False) -> Caller:
+        """Someone speaking in a channel, or (`direct`) in a direct message with the bot."""
         return Caller(platform=self.platform, space_id=space or self.space_id, user_id=user,
-                      display_name=user, channel_id=channel, roles=roles)
+                      display_name=user, channel_id=f"D-{user}" if direct else channel,
+                      roles=roles, is_direct=direct)
 
     async def say(self, text: str, *, user: str = "alice", **kw: Any) -> Reply:
         return await self.core.handle_text(TextMessage(self.caller(user, **kw), text))

@@ -315,6 +315,8 @@ def _every_command(tmp_path: Path, members: Path) -> list[tuple[list[str], str]]
         (["backup", str(out / "b.bak")], ""), (["restore", str(out / "b.bak")], ""),
         (["restore", str(out / "b.bak"), "--yes"], ""),
         (["moderators", "list"], ""), (["audit"], ""), (["digest", "--preview"], ""),
+        (["link", "m1", "m2", "--dry-run"], ""), (["link", "--show", "m1"], ""),
+        (["unlink", "slack:T1:U1"], ""),
         (["slack-manifest", "--socket"], ""), (["discord-sync"], ""),
         (["config", "example"], ""), (["healthcheck", "--timeout", "1"], ""),
         (["--version"], ""), (["--help"], ""), (["serve", "--help"], ""),

@@ -305,8 +305,11 @@ class SlackAdapter(ChatAdapter):
     async def _roles(self, team_id: str, user_id: str) -> frozenset[str]:
         """The caller's user groups, looked up only where moderator groups are configured,
         cached briefly. If Slack cannot say, no groups: moderator rights fail closed."""
-        space = self.core.services.settings.space(self.platform, team_id)
-        if space is None or not space.moderator_groups:
+        settings = self.core.services.settings
+        space = settings.space(self.platform, team_id)
+        network = [g for g in settings.network.moderator_groups
+                   if g.startswith(f"{self.platform}:{team_id}:")]
+        if not network and (space is None or not space.moderator_groups):
             return frozenset()
         cached = self._groups.get(team_id)
         now = time.monotonic()

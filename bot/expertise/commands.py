@@ -17,7 +17,7 @@ from bot.members import resolve_member
 from bot.paging import PageArg, window
 from bot.replies import Reply
 from storage.models.directory import LINK_MAX, SUMMARY_MAX
-from storage.search import PersonHit, Viewer
+from storage.search import PersonHit
 
 MAX_TAGS = 10
 TAG_MAX = 40
@@ -123,7 +123,8 @@ async def split_region(ctx: Context, query: str) -> tuple[str, str | None]:
     if not found:
         return query, None
     wanted = found.group(2).strip().lower()
-    match = next((r for r in ctx.settings.network.regions if r.lower() == wanted), None) \
+    known = [*ctx.settings.network.regions, *(s.group for s in ctx.settings.spaces if s.group)]
+    match = next((r for r in known if r.lower() == wanted), None) \
         or await ctx.directory.region_named(wanted)
     return (found.group(1), match) if match else (query, None)
 
@@ -150,12 +151,15 @@ async def whodone(ctx: Context, args: WhodoneArgs) -> Reply:
 
 async def find(ctx: Context, query: str, region: str | None,
                limit: int) -> list[PersonHit]:
-    """People and the entries of theirs that matched, best first."""
-    # who the searcher is does not matter to the search, only where they ask from
-    viewer = Viewer(ctx.caller.platform, ctx.caller.space_id)
+    """People and the entries of theirs that matched, best first. A region that names a
+    local group also finds the people with an account in that group's spaces."""
+    # where they ask from, and (for `privacy space`) the spaces of their linked accounts
+    viewer = await ctx.viewer()
+    spaces = ctx.settings.group_spaces(region) if region else []
     with ctx.services.metrics.search_seconds.time():
         return await ctx.directory.find_people(query, viewer=viewer,
-                                               regions=[region] if region else [], limit=limit)
+                                               regions=[region] if region else [], limit=limit,
+                                               spaces=spaces)
 
 
 class ProfileArgs(Args):
@@ -177,8 +181,9 @@ async def show_profile(ctx: Context, args: ProfileArgs) -> Reply:
 async def complete_regions(ctx: Context, typed: str) -> list[str]:
     """Known regions (configured and where members live) starting with, then containing,
     what has been typed so far."""
-    known = sorted(set(ctx.settings.network.regions) | set(await ctx.directory.regions()),
-                   key=str.lower)
+    groups = {s.group for s in ctx.settings.spaces if s.group}
+    known = sorted(set(ctx.settings.network.regions) | groups
+                   | set(await ctx.directory.regions()), key=str.lower)
     typed = typed.lower()
     starts = [r for r in known if r.lower().startswith(typed)]
     return starts + [r for r in known if typed in r.lower() and r not in starts]

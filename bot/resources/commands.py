@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from bot.errors import UserError
 from bot.notifier import Destination, Undeliverable
 from bot.paging import PageArg, window
 from bot.replies import Reply, Text
-from bot.resources import replies
+from bot.resources import replies, shelves
 from bot.resources.privacy import export_pins, forget_pins
 from bot.resources.services import digest_section, schedule
 from bot.resources.urls import BadURL, clean_url, url_key
@@ -37,7 +37,7 @@ from storage.models.resources import (
     REASON_MAX,
 )
 from storage.repositories.audit import AuditRepository
-from storage.repositories.resources import PinRepository
+from storage.repositories.resources import NETWORK, PinRepository, Shelf
 
 QUERY_MAX = 300
 DEAD_SHOWN = 5
@@ -99,6 +99,8 @@ class PinArgs(TaggedArgs):
     tags: Tags = Field(default_factory=list)
     description: Annotated[str, Arg(help="what it is and why it is good", after="--"),
                            Field(max_length=PIN_DESCRIPTION_MAX)] = ""
+    shelf: Annotated[Literal["here", "network"] | None,
+                     Arg(help="shelf=here (this space's) or shelf=network")] = None
 
     @field_validator("url")
     @classmethod
@@ -106,24 +108,43 @@ class PinArgs(TaggedArgs):
         return check_url(value)
 
 
+async def _duplicate(ctx: Context, existing: Pin) -> Reply:
+    """Point to the pin already there, on whichever shelf, offering to promote it to the
+    network's shelf when it is on another space's."""
+    network_moderator = ctx.is_network_moderator()
+    local = existing.status == "published" and not existing.on_network_shelf
+    return replies.duplicate(
+        existing, moderator=await shelves.may_moderate(ctx, existing),
+        shelf=shelves.name_for(ctx, existing.shelf),
+        promote=local and (network_moderator or existing.shelf != shelves.shelf_here(ctx)),
+        network_moderator=network_moderator)
+
+
 async def pin(ctx: Context, args: PinArgs) -> Reply:
-    """A moderator's pin is published at once; anyone else's waits in the queue."""
+    """Published at once on a shelf the caller moderates (a space moderator: their space's;
+    a network moderator: the network's unless `shelf=here`); anyone else's pin is a
+    suggestion for that shelf's moderators."""
     repo = PinRepository(ctx.session)
-    moderator = await ctx.is_moderator()
+    here = shelves.shelf_here(ctx)
+    wanted = args.shelf or ("network" if ctx.is_network_moderator() else "here")
+    shelf = NETWORK if wanted == "network" else here
+    publish = await shelves.may_publish(ctx, shelf)
     key = url_key(args.url)
     existing = await repo.live_by_key(key)
     if existing is not None:
-        return replies.duplicate(existing, moderator=moderator)
+        return await _duplicate(ctx, existing)
     member = await ctx.member()
     now = ctx.now()
     item = Pin(url=args.url, url_key=key, title=args.title, description=args.description,
-               tags=list(args.tags), status="published" if moderator else "pending",
+               tags=list(args.tags), status="published" if publish else "pending",
                added_by_member_id=member.id, added_by_platform=ctx.caller.platform,
                added_by_space=ctx.caller.space_id, added_by_user=ctx.caller.user_id,
-               created_at=now, published_at=now if moderator else None,
-               reviewed_by=actor_label(ctx.caller) if moderator else "",
-               reviewed_at=now if moderator else None, reject_reason="",
-               link_status="unchecked", consecutive_failures=0, last_error="")
+               shelf_platform=shelf[0], shelf_space=shelf[1],
+               created_at=now, published_at=now if publish else None,
+               reviewed_by=actor_label(ctx.caller) if publish else "",
+               reviewed_at=now if publish else None, reject_reason="",
+               link_status="unchecked", consecutive_failures=0, last_error="",
+               promotion_asked_by="")
     try:
         async with ctx.session.begin_nested():
             await repo.add(item)
@@ -132,11 +153,12 @@ async def pin(ctx: Context, args: PinArgs) -> Reply:
         existing = await repo.live_by_key(key)
         if existing is None:
             raise
-        return replies.duplicate(existing, moderator=moderator)
-    if not moderator:
-        return replies.suggested(item)
+        return await _duplicate(ctx, existing)
+    name = shelves.name_for(ctx, shelf)
+    if not publish:
+        return replies.suggested(item, name)
     ctx.audit("pin.publish", f"pin:{item.id}", after=item.snapshot())
-    return replies.published(item)
+    return replies.published(item, name)
 
 
 class PinsArgs(TaggedArgs):
@@ -149,21 +171,26 @@ class PinsArgs(TaggedArgs):
 
 
 async def browse(ctx: Context, args: PinsArgs) -> Reply:
+    """This space's shelf first, then the network's (search results likewise)."""
     repo = PinRepository(ctx.session)
     at = window(args.page, ctx.settings.resources.page_size)
     query = (args.query or "").strip()
     web_url = links.library_url(ctx.settings, query, args.tags)
     carried = {"query": query, "tags": list(args.tags)}
+    seen, here = shelves.visible_shelves(ctx), shelves.shelf_here(ctx)
+    names = {s: shelves.name_for(ctx, s) for s in seen}
     if query:  # ranked: one more than a page says whether there is a next one
-        found = await repo.search(query, tags=args.tags, limit=at.size + 1, offset=at.offset)
+        found = await repo.search(query, tags=args.tags, limit=at.size + 1, offset=at.offset,
+                                  shelves=seen, first=here)
         more = len(found) > at.size
         shown = found[:at.size]
         return replies.library(shown, at, total=None if more else at.offset + len(shown),
                                more=more, query=query, tags=args.tags, carried=carried,
-                               web_url=web_url)
-    page = await repo.browse(tags=args.tags, limit=at.size, offset=at.offset)
+                               web_url=web_url, shelves=names)
+    page = await repo.browse(tags=args.tags, limit=at.size, offset=at.offset, shelves=seen,
+                             first=here)
     return replies.library(page.pins, at, total=page.total, more=None, query="",
-                           tags=args.tags, carried=carried, web_url=web_url)
+                           tags=args.tags, carried=carried, web_url=web_url, shelves=names)
 
 
 class IdArgs(Args):
@@ -179,13 +206,13 @@ async def _get(ctx: Context, pin_id: int) -> Pin:
 
 async def show(ctx: Context, args: IdArgs) -> Reply:
     found = await PinRepository(ctx.session).get(args.id)
-    moderator = await ctx.is_moderator()
-    own = found is not None and (found.added_by_platform, found.added_by_space,
-                                 found.added_by_user) == (
-        ctx.caller.platform, ctx.caller.space_id, ctx.caller.user_id)
+    moderator = found is not None and await shelves.may_moderate(ctx, found)
+    own = found is not None and found.added_by_member_id is not None and \
+        found.added_by_member_id == (await ctx.viewer()).member_id
     if found is None or (found.status != "published" and not (moderator or own)):
         raise UserError(f"There is no pin #{args.id}. `pins` lists the library.", field="id")
-    return replies.show(found, moderator=moderator)
+    return replies.show(found, moderator=moderator,
+                        shelf=shelves.name_for(ctx, found.shelf))
 
 
 class EditArgs(TaggedArgs):
@@ -206,6 +233,7 @@ class EditArgs(TaggedArgs):
 
 async def edit(ctx: Context, args: EditArgs) -> Reply:
     item = await _get(ctx, args.id)
+    await shelves.require_shelf(ctx, item, "edit")
     if item.status not in ("published", "pending"):
         raise UserError(f"Pin #{item.id} was {item.status}; only pins in the library or "
                         "waiting for review can be edited.")
@@ -241,6 +269,7 @@ class UnpinArgs(Args):
 
 async def unpin(ctx: Context, args: UnpinArgs) -> Reply:
     item = await _get(ctx, args.id)
+    await shelves.require_shelf(ctx, item, "unpin")
     if item.status == "pending":
         raise UserError(f"#{item.id} is a suggestion, not in the library yet: use "
                         f"`pins reject {item.id}` to turn it down.")
@@ -260,22 +289,34 @@ class PageArgs(Args):
     page: PageArg = 1
 
 
+def _moderated(ctx: Context) -> list[Shelf] | None:
+    """The shelves the caller looks after: every one (None) for network moderators."""
+    return None if ctx.is_network_moderator() else [shelves.shelf_here(ctx)]
+
+
 async def queue(ctx: Context, args: PageArgs) -> Reply:
+    """Suggestions (and dead links) on the shelves the caller moderates, labelled by shelf;
+    network moderators also see pins proposed for the network's shelf."""
     repo = PinRepository(ctx.session)
+    mine = _moderated(ctx)
     at = window(args.page, ctx.settings.conversation.page_size)
-    pending = await repo.pending(limit=at.size, offset=at.offset)
-    dead = await repo.dead(limit=DEAD_SHOWN) if at.page == 1 else []
+    pending = await repo.pending(limit=at.size, offset=at.offset, shelves=mine)
+    first = at.page == 1
+    dead = await repo.dead(limit=DEAD_SHOWN, shelves=mine) if first else []
+    proposed = await repo.proposed(limit=DEAD_SHOWN) if first and mine is None else []
     ids = [p.added_by_member_id for p in pending if p.added_by_member_id]
     members = {m.id: m for m in await ctx.session.scalars(
         select(Member).where(Member.id.in_(ids)))} if ids else {}
     names = {p.id: f"{m.name} (@{m.handle})" for p in pending
              if (m := members.get(p.added_by_member_id or 0)) is not None}
-    return replies.queue(pending, at, pending_total=await repo.count_pending(), dead=dead,
-                         dead_total=await repo.count_dead() if dead else 0, names=names)
+    return replies.queue(pending, at, pending_total=await repo.count_pending(mine), dead=dead,
+                         dead_total=await repo.count_dead(mine) if dead else 0, names=names,
+                         proposed=proposed, shelf_of=lambda p: shelves.name_for(ctx, p.shelf))
 
 
-async def _pending(ctx: Context, pin_id: int) -> Pin:
+async def _pending(ctx: Context, pin_id: int, what: str) -> Pin:
     item = await _get(ctx, pin_id)
+    await shelves.require_shelf(ctx, item, what)
     if item.status != "pending":
         raise UserError(f"#{item.id} is not waiting for review (it is {item.status}).",
                         field="id")
@@ -293,7 +334,7 @@ def _suggester(item: Pin, ctx: Context) -> Destination | None:
 
 
 async def approve(ctx: Context, args: IdArgs) -> Reply:
-    item = await _pending(ctx, args.id)
+    item = await _pending(ctx, args.id, "approve")
     before = item.snapshot()
     now = ctx.now()
     item.status, item.published_at = "published", now
@@ -302,7 +343,7 @@ async def approve(ctx: Context, args: IdArgs) -> Reply:
     ctx.audit("pin.approve", f"pin:{item.id}", before=before, after=item.snapshot())
     if (to := _suggester(item, ctx)) is not None:
         ctx.notify(to, replies.approved_notice(item), about="the member who suggested it")
-    return replies.approved(item)
+    return replies.approved(item, shelves.name_for(ctx, item.shelf))
 
 
 class RejectArgs(Args):
@@ -313,7 +354,7 @@ class RejectArgs(Args):
 
 
 async def reject(ctx: Context, args: RejectArgs) -> Reply:
-    item = await _pending(ctx, args.id)
+    item = await _pending(ctx, args.id, "reject")
     if not args.reason:
         return replies.reject_form(item)
     before = item.snapshot()
@@ -338,14 +379,16 @@ async def reject(ctx: Context, args: RejectArgs) -> Reply:
 
 async def dead(ctx: Context, args: PageArgs) -> Reply:
     repo = PinRepository(ctx.session)
+    mine = _moderated(ctx)
     at = window(args.page, ctx.settings.conversation.page_size)
-    found = await repo.dead(limit=at.size, offset=at.offset)
-    page = replies.dead_page(found, at, total=await repo.count_dead())
+    found = await repo.dead(limit=at.size, offset=at.offset, shelves=mine)
+    page = replies.dead_page(found, at, total=await repo.count_dead(mine))
     return Reply(blocks=page.blocks, question=page.question)
 
 
 async def keep(ctx: Context, args: IdArgs) -> Reply:
     item = await _get(ctx, args.id)
+    await shelves.require_shelf(ctx, item, "review the link of")
     if item.status != "published" or item.link_status not in ("dead", "failing"):
         raise UserError(f"#{item.id} is not flagged by the link checker; nothing to review.")
     before = {"link_status": item.link_status, "failures": item.consecutive_failures}
@@ -354,6 +397,38 @@ async def keep(ctx: Context, args: IdArgs) -> Reply:
     ctx.audit("pin.keep-link", f"pin:{item.id}", before=before,
               after={"link_status": "ok", "failures": 0})
     return replies.kept(item)
+
+
+async def promote(ctx: Context, args: IdArgs) -> Reply:
+    """Network moderators move a space's pin to the network's shelf; anyone else proposes
+    it to them (it shows in their `pins queue`)."""
+    item = await _get(ctx, args.id)
+    if item.status != "published":
+        raise UserError(f"Pin #{item.id} is not in the library (it is {item.status}); only "
+                        "pins in the library can be promoted.", field="id")
+    if item.on_network_shelf:
+        raise UserError(f"#{item.id} “{item.title}” is already on the network's shelf.",
+                        field="id")
+    was = shelves.name_for(ctx, item.shelf)
+    if not ctx.is_network_moderator():
+        if item.promotion_asked_by:
+            raise UserError(f"#{item.id} has already been proposed for the network's shelf "
+                            f"(on {item.promotion_asked_at:%d %b %Y}); a network moderator "
+                            "will decide.")
+        item.promotion_asked_by, item.promotion_asked_at = actor_label(ctx.caller), ctx.now()
+        ctx.audit("pin.promote-ask", f"pin:{item.id}", after={"from": was})
+        return replies.promotion_asked(item)
+    before = item.snapshot()
+    asked = item.promotion_asked_by
+    item.shelf_platform, item.shelf_space, item.promoted_at = "", "", ctx.now()
+    item.promotion_asked_by, item.promotion_asked_at = "", None
+    await PinRepository(ctx.session).changed(item)
+    ctx.audit("pin.promote", f"pin:{item.id}", before=before, after=item.snapshot())
+    parts = asked.split(":", 2)
+    if len(parts) == 3 and asked != actor_label(ctx.caller):
+        ctx.notify(Destination(parts[0], parts[1], user_id=parts[2]),
+                   replies.promoted_notice(item))
+    return replies.promoted(item, was)
 
 
 class AuditArgs(Args):
@@ -385,9 +460,10 @@ CAPABILITY = Capability(
     commands=[
         Command(name="pin", handler=pin, args=PinArgs,
                 summary="Pin a resource to the shared library (or suggest one).",
-                usage="pin <url> <title> [#tags] [-- description]",
-                description="Moderators' pins go straight into the library; anyone else's "
-                            "become suggestions that a moderator reviews.",
+                usage="pin <url> <title> [#tags] [shelf=here|network] [-- description]",
+                description="A pin goes on this space's shelf (shelf=network: the network's, "
+                            "which every space sees). Moderators of that shelf publish at "
+                            "once; anyone else's pin is a suggestion they review.",
                 examples=('pin https://example.org/guide "Online safety guide" #safety '
                           "-- a clear guide for parents",
                           "pin https://example.org/vle Moodle tips #vle")),
@@ -395,6 +471,12 @@ CAPABILITY = Capability(
                 summary="Browse the resource library, or search it.",
                 usage="pins [query] [#tag] [page=N]",
                 examples=("pins", "pins online safety", "pins #vle", "pins page=2")),
+        Command(name="pins promote", handler=promote, args=IdArgs,
+                summary="Move a space's pin to the network's shelf (or propose it).",
+                usage="pins promote <id>",
+                description="Network moderators promote at once; anyone else's request "
+                            "goes to the network moderators' `pins queue`.",
+                examples=("pins promote 12",)),
         Command(name="pins show", handler=show, args=IdArgs,
                 summary="Show one pinned resource.", examples=("pins show 12",)),
         Command(name="pins edit", handler=edit, args=EditArgs, moderator_only=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.audit import Line
@@ -52,7 +52,7 @@ def _date(pin: Pin) -> str:
     return when.strftime("%d %b %Y") if when else ""
 
 
-def card(pin: Pin, *, moderator: bool = False) -> Section:
+def card(pin: Pin, *, moderator: bool = False, shelf: str = "") -> Section:
     fields = []
     if pin.tags:
         fields.append(Field("Tags", tags_line(pin)))
@@ -71,9 +71,11 @@ def card(pin: Pin, *, moderator: bool = False) -> Section:
         buttons.append(unpin_button(pin))
     if moderator and pin.status == "pending":
         buttons.extend(review_buttons(pin))
+    footer = f"pinned {_date(pin)}" if pin.status == "published" else ""
+    if shelf:
+        footer = f"{footer} · on {shelf}" if footer else f"for {shelf}"
     return Section(title=pin_title(pin), text=pin.description, link=pin.url,
-                   fields=tuple(fields), buttons=tuple(buttons),
-                   footer=f"pinned {_date(pin)}" if pin.status == "published" else "")
+                   fields=tuple(fields), buttons=tuple(buttons), footer=footer)
 
 
 def unpin_button(pin: Pin) -> Button:
@@ -86,33 +88,44 @@ def review_buttons(pin: Pin) -> tuple[Button, ...]:
             Button("Reject", "pins reject", {"id": pin.id}, style="danger"))
 
 
-def published(pin: Pin) -> Reply:
-    return Reply(blocks=(Text(f"Pinned to the resource library: {pin.title}"), card(pin),
+def published(pin: Pin, shelf: str) -> Reply:
+    return Reply(blocks=(Text(f"Pinned to the resource library, on {shelf}: {pin.title}"),
+                         card(pin),
                          Context(f"`pins show {pin.id}` shows it again; `pins` browses "
                                  "the library.")),
                  visibility="channel", tone="success")
 
 
-def suggested(pin: Pin) -> Reply:
+def suggested(pin: Pin, shelf: str) -> Reply:
     return Reply(blocks=(
-        Text(f"Thanks! “{pin.title}” is now suggestion #{pin.id}. A moderator will review "
-             "it before it joins the library, and I'll tell you what they decide."),
+        Text(f"Thanks! “{pin.title}” is now suggestion #{pin.id} for {shelf}. A moderator "
+             "will review it before it joins the library, and I'll tell you what they "
+             "decide."),
     ), tone="success")
 
 
-def duplicate(existing: Pin, *, moderator: bool) -> Reply:
-    """A second pin of the same resource points to the first and changes nothing."""
+def duplicate(existing: Pin, *, moderator: bool, shelf: str, promote: bool = False,
+              network_moderator: bool = False) -> Reply:
+    """A second pin of the same resource points to the first, on whichever shelf it is,
+    and changes nothing; offers promotion to the network's shelf instead."""
     if existing.status == "published":
-        message = (f"That resource is already in the library as #{existing.id} "
+        message = (f"That resource is already on {shelf} as #{existing.id} "
                    f"“{existing.title}”, so it was not pinned again.")
     else:
-        message = (f"That resource has already been suggested (#{existing.id} "
+        message = (f"That resource has already been suggested for {shelf} (#{existing.id} "
                    f"“{existing.title}”) and is waiting for a moderator, so it was not added "
                    "again.")
     blocks: list[Block] = [Text(message), Context(existing.url)]
     buttons = [Button("Show", "pins show", {"id": existing.id})]
     if moderator and existing.status == "pending":
         buttons.extend(review_buttons(existing))
+    if promote:
+        label = "Promote to the network" if network_moderator else "Propose for the network"
+        buttons.append(Button(label, "pins promote", {"id": existing.id}, style="primary"))
+        blocks.insert(1, Text("Every space would see it on the network's shelf: "
+                              + ("promote it there instead." if network_moderator else
+                                 "propose it there instead, and a network moderator will "
+                                 "decide.")))
     blocks.append(_actions(buttons))
     return Reply(blocks=tuple(blocks), tone="warning")
 
@@ -123,21 +136,31 @@ def _actions(buttons: Sequence[Button]) -> Block:
 
 def library(pins: Sequence[Pin], at: Window, *, total: int | None, more: bool | None,
             query: str, tags: Sequence[str], carried: Mapping[str, Any],
-            web_url: str = "") -> Reply:
-    """A page of the library; `web_url` (the same view on the web pages) adds a link."""
+            web_url: str = "", shelves: Mapping[tuple[str, str], str] | None = None) -> Reply:
+    """A page of the library; `web_url` (the same view on the web pages) adds a link. With
+    `shelves` (names by shelf), the page's pins are grouped under their shelf's name."""
     about = " ".join([*([f"“{query}”"] if query else []), *(f"#{t}" for t in tags)])
     if query:
         title = f"Resources matching {about}"
     else:
         title = "Resource library" + (f": {about}" if about else "") + " (newest first)"
-    items = tuple(ListItem(pin_title(p), pin_summary(p),
-                           buttons=(Button("Show", "pins show", {"id": p.id}),)) for p in pins)
     empty = (f"Nothing in the library matches {about}. Try other words, or suggest a "
              "resource with `pin <url> <title>`." if about else
              "The library is empty so far. Suggest a resource with `pin <url> <title>`.")
+    items = tuple(ListItem(pin_title(p), pin_summary(p),
+                           buttons=(Button("Show", "pins show", {"id": p.id}),)) for p in pins)
     page = page_of(items, at, total=total, more=more, title=title, empty=empty,
                    command="pins", args=carried, noun="resources")
     blocks = list(page.blocks)
+    if shelves and pins:  # the page's list, one titled list per shelf in order
+        groups: list[tuple[str, list[ListItem]]] = []
+        for pin, item in zip(pins, items, strict=True):
+            name = shelves.get(pin.shelf, "")
+            if not groups or groups[-1][0] != name:
+                groups.append((name, []))
+            groups[-1][1].append(item)
+        blocks[0:1] = [ItemList(tuple(group), title=f"{title} · {name}" if name else title,
+                                empty=empty) for name, group in groups]
     if web_url and pins:
         web = Button("See all on the web", url=web_url)
         if page.more is not None:  # one row: More, then the web page
@@ -147,8 +170,8 @@ def library(pins: Sequence[Pin], at: Window, *, total: int | None, more: bool | 
     return Reply(blocks=tuple(blocks), question=page.question)
 
 
-def show(pin: Pin, *, moderator: bool) -> Reply:
-    return Reply(blocks=(card(pin, moderator=moderator),))
+def show(pin: Pin, *, moderator: bool, shelf: str = "") -> Reply:
+    return Reply(blocks=(card(pin, moderator=moderator, shelf=shelf),))
 
 
 def confirm_unpin(pin: Pin) -> Reply:
@@ -173,14 +196,24 @@ def edited(pin: Pin, changed: Sequence[str]) -> Reply:
 
 
 def queue(pending: Sequence[Pin], at: Window, *, pending_total: int, dead: Sequence[Pin],
-          dead_total: int, names: Mapping[int, str] | None = None) -> Reply:
-    """A page of suggestions (oldest first) and, on the first page, the first dead links."""
-    items = tuple(ListItem(pin_title(p), _suggestion_text(p, (names or {}).get(p.id, "")),
+          dead_total: int, names: Mapping[int, str] | None = None,
+          proposed: Sequence[Pin] = (),
+          shelf_of: Callable[[Pin], str] = lambda _pin: "") -> Reply:
+    """A page of suggestions (oldest first), each labelled with its shelf; on the first
+    page, pins proposed for the network's shelf and the first dead links."""
+    items = tuple(ListItem(pin_title(p), _suggestion_text(p, (names or {}).get(p.id, ""),
+                                                          shelf_of(p)),
                            buttons=review_buttons(p)) for p in pending)
     page = page_of(items, at, total=pending_total, title="Suggestions waiting for review",
                    empty="No suggestions are waiting for review.", command="pins queue",
                    noun="suggestions")
     blocks: list[Block] = list(page.blocks)
+    if proposed:
+        blocks.append(ItemList(tuple(ListItem(
+            pin_title(p), f"{pin_summary(p)}\non {shelf_of(p)}, proposed on "
+                          f"{p.promotion_asked_at:%d %b %Y}",
+            buttons=(Button("Promote", "pins promote", {"id": p.id}, style="primary"),))
+            for p in proposed), title="Proposed for the network's shelf"))
     if dead:
         blocks.append(dead_list(dead))
         if dead_total > len(dead):
@@ -189,9 +222,10 @@ def queue(pending: Sequence[Pin], at: Window, *, pending_total: int, dead: Seque
     return Reply(blocks=tuple(blocks), question=page.question)
 
 
-def _suggestion_text(pin: Pin, name: str = "") -> str:
+def _suggestion_text(pin: Pin, name: str = "", shelf: str = "") -> str:
     who = name or "a member"
-    return f"{pin_summary(pin)}\nsuggested by {who} on {pin.created_at:%d %b %Y}"
+    where = f" for {shelf}" if shelf else ""
+    return f"{pin_summary(pin)}\nsuggested{where} by {who} on {pin.created_at:%d %b %Y}"
 
 
 def _dead_items(dead: Sequence[Pin]) -> tuple[ListItem, ...]:
@@ -232,9 +266,25 @@ def reject_form(pin: Pin) -> Reply:
                   submit_label="Reject", hidden={"id": pin.id}))
 
 
-def approved(pin: Pin) -> Reply:
-    return Reply(blocks=(Text(f"Approved #{pin.id} “{pin.title}”: it is now in the library."),),
+def approved(pin: Pin, shelf: str = "the library") -> Reply:
+    return Reply(blocks=(Text(f"Approved #{pin.id} “{pin.title}”: it is now on {shelf}."),),
                  tone="success")
+
+
+def promotion_asked(pin: Pin) -> Reply:
+    return Reply(blocks=(Text(f"Proposed #{pin.id} “{pin.title}” for the network's shelf: a "
+                              "network moderator will see it in their queue."),),
+                 tone="success")
+
+
+def promoted(pin: Pin, was: str) -> Reply:
+    return Reply(blocks=(Text(f"Promoted #{pin.id} “{pin.title}” from {was} to the "
+                              "network's shelf: every space sees it now."),), tone="success")
+
+
+def promoted_notice(pin: Pin) -> Reply:
+    return Reply(blocks=(Text(f"The resource you proposed, “{pin.title}” (#{pin.id}), is now "
+                              "on the network's shelf."), Context(pin.url)), tone="success")
 
 
 def rejected(pin: Pin, *, told: bool) -> Reply:

@@ -15,8 +15,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.replies import Block, Context, ItemList, ListItem
 from bot.resources.links import AiohttpProbe, check_links
 from bot.resources.replies import pin_summary
+from bot.resources.shelves import shelf_name
 from storage.repositories.due_work import DueWorkRepository
-from storage.repositories.resources import PinRepository
+from storage.repositories.resources import NETWORK, PinRepository
 
 if TYPE_CHECKING:
     from bot.commands import DigestRequest
@@ -29,17 +30,26 @@ DIGEST_PINS_SHOWN = 15
 
 
 async def digest_section(request: DigestRequest) -> list[Block]:
-    """Pins published in the digest's period, oldest first; nothing if there are none."""
-    pins = await PinRepository(request.session).published_between(request.since,
-                                                                  request.until)
-    if not pins:
-        return []
-    shown = pins[:DIGEST_PINS_SHOWN]
-    blocks: list[Block] = [ItemList(
-        tuple(ListItem(p.title, pin_summary(p)) for p in shown),
-        title=f"New in the resource library ({len(pins)})")]
-    if len(pins) > len(shown):
-        blocks.append(Context(f"…and {len(pins) - len(shown)} more: say `pins` to browse."))
+    """What reached the space's own shelf in the digest's period, then the network's
+    highlights (published on, or promoted to, the network's shelf); oldest first in each,
+    nothing when both are empty."""
+    repo = PinRepository(request.session)
+    settings = request.services.settings
+    space = (request.platform, request.space_id)
+    blocks: list[Block] = []
+    for shelf, title in ((space, f"New on {shelf_name(settings, space, space)}"),
+                         (NETWORK, "Network highlights")):
+        if shelf == space and space == NETWORK:
+            continue
+        pins = await repo.published_between(request.since, request.until, shelf=shelf)
+        if not pins:
+            continue
+        shown = pins[:DIGEST_PINS_SHOWN]
+        blocks.append(ItemList(tuple(ListItem(p.title, pin_summary(p)) for p in shown),
+                               title=f"{title} ({len(pins)})"))
+        if len(pins) > len(shown):
+            blocks.append(Context(f"…and {len(pins) - len(shown)} more: say `pins` to "
+                                  "browse."))
     return blocks
 
 

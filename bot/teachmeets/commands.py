@@ -34,6 +34,7 @@ from bot.teachmeets.services import (
     reader_timezone,
     require_organiser,
     roster,
+    roster_for,
 )
 from bot.teachmeets.timeparse import WhenError, parse_duration, parse_slots, split_sentence
 from bot.web import links
@@ -318,7 +319,9 @@ async def _plan(ctx: Context, args: CreateArgs, tz: str) -> _Plan | Reply:
         venue, link = _place(args.where)
     venue = args.venue if args.venue is not None else venue
     link = args.link if args.link is not None else link
-    region = args.region or region or member.region
+    region = (args.region or region
+              or ctx.settings.group_of(ctx.caller.platform, ctx.caller.space_id)
+              or member.region)
     slots = _slots(ctx, args.slots or "")
     base: dict[str, Any] = {"title": title, "venue": venue, "link": link, "region": region,
                             "slots": slots_phrase(slots)}
@@ -401,8 +404,8 @@ async def _save(ctx: Context, plan: _Plan, tz: str) -> Reply:
     member = await ctx.member()
     planned = [m for m in sorted(set(ctx.settings.teachmeets.reminder_offsets_minutes),
                                  reverse=True) if meet.starts_at - timedelta(minutes=m) > now]
-    return replies.created(meet, await roster(ctx.session, meet), tz, viewer_id=member.id,
-                           now=now, reminders=planned, repeats=repeats,
+    return replies.created(meet, await roster_for(ctx, meet, in_channel=True), tz,
+                           viewer_id=member.id, now=now, reminders=planned, repeats=repeats,
                            details_url=links.meet_url(ctx.settings, meet))
 
 

@@ -60,10 +60,13 @@ def slots_text(meet: TeachMeet, talks: Sequence[TeachMeetTalk]) -> str:
     return "; ".join(out)
 
 
-def _names(members: Sequence[Member], viewer_id: int | None = None) -> str:
-    """Names, except members who chose to be hidden: they are only counted."""
+def _names(members: Sequence[Member], viewer_id: int | None = None,
+           named: frozenset[int] | None = None) -> str:
+    """Names, except members whose privacy keeps them from the reader (hidden ones, and
+    `named` decides if given): they are only counted."""
     shown = [f"{m.name} (@{m.handle})" for m in members
-             if m.privacy != "hidden" or m.id == viewer_id]
+             if m.id == viewer_id or (m.id in named if named is not None
+                                      else m.privacy != "hidden")]
     unnamed = len(members) - len(shown)
     if unnamed:
         shown.append(f"{unnamed} other" + ("s" if unnamed > 1 else ""))
@@ -96,7 +99,7 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
     going = people.with_answer("going")
     if going:
         places = f"{len(going)}" + (f" of {meet.capacity}" if meet.capacity else "")
-        going_text = f"{places}: {_names(going, viewer_id)}"
+        going_text = f"{places}: {_names(going, viewer_id, people.named)}"
     else:
         going_text = "nobody yet" + (f" ({meet.capacity} places)" if meet.capacity else "")
     organiser = people.members.get(meet.organiser_id)
@@ -112,9 +115,10 @@ def card(meet: TeachMeet, people: Roster, tz: str, *, viewer_id: int | None,
     ]
     maybe, waiting = people.with_answer("maybe"), people.with_answer("waitlist")
     if maybe:
-        fields.append(Field("Maybe", _names(maybe, viewer_id), inline=False))
+        fields.append(Field("Maybe", _names(maybe, viewer_id, people.named), inline=False))
     if waiting:
-        fields.append(Field("Waitlist", _names(waiting, viewer_id), inline=False))
+        fields.append(Field("Waitlist", _names(waiting, viewer_id, people.named),
+                            inline=False))
     fields.append(Field("Presenter slots", slots_text(meet, people.talks), inline=False))
     if meet.slots or people.talks:
         fields.append(Field("Running order", running_order(people), inline=False))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -97,6 +97,9 @@ class Roster:
     rsvps: list[TeachMeetRsvp]
     talks: list[TeachMeetTalk]
     members: dict[int, Member]
+    named: frozenset[int] | None = None
+    """Members the reader may see named among who is coming (`roster_for`); None: all but
+    hidden members."""
 
     def with_answer(self, answer: str) -> list[Member]:
         return [self.members[r.member_id] for r in self.rsvps if r.answer == answer]
@@ -122,6 +125,24 @@ async def roster(session: AsyncSession, meet: TeachMeet) -> Roster:
     return Roster(rsvps, talks, await repo.members(ids))
 
 
+async def roster_for(ctx: Context, meet: TeachMeet, *, in_channel: bool = False) -> Roster:
+    """The roster as its reader may see it: a `privacy space` member is named only to
+    someone sharing a space with them, through any of the reader's linked accounts (or, for
+    a card posted `in_channel`, that channel's space); a hidden one only to themselves."""
+    people = await roster(ctx.session, meet)
+    viewer = await ctx.viewer()
+    mine = {(viewer.platform, viewer.space_id)}
+    if not in_channel:
+        mine |= await ctx.directory.spaces_of(viewer.member_id)
+    private = [m.id for m in people.members.values() if m.privacy == "space"]
+    accounts = await TeachMeetRepository(ctx.session).identities(private)
+    named = {m.id for m in people.members.values()
+             if m.privacy == "network" or m.id == viewer.member_id
+             or (m.privacy == "space"
+                 and mine & {(i.platform, i.space_id) for i in accounts[m.id]})}
+    return replace(people, named=frozenset(named))
+
+
 async def card(ctx: Context, meet: TeachMeet) -> Reply:
     """The event card for the caller: times in their zone, their own answer marked, and
     how it repeats if it does."""
@@ -133,7 +154,7 @@ async def card(ctx: Context, meet: TeachMeet) -> Reply:
         owner = await TeachMeetRepository(ctx.session).series(meet.series_id)
         if owner is not None and owner.status == "active":
             repeats = repeat_of(owner).text
-    return replies.card(meet, await roster(ctx.session, meet), await reader_timezone(ctx),
+    return replies.card(meet, await roster_for(ctx, meet), await reader_timezone(ctx),
                         viewer_id=me.id, now=ctx.now(), repeats=repeats,
                         details_url=links.meet_url(ctx.settings, meet))
 

@@ -298,7 +298,8 @@ class WebPages:
         description = excerpt(found.description, 200) or f"A resource on {host(found.url)}."
         page = PageInfo(found.title, description,
                         self.origin(request) + links.pin_path(found.id), "library")
-        return self._render(request, "pin.html", page, pin=found)
+        shelf = "" if found.on_network_shelf else self.settings.space_label(*found.shelf)
+        return self._render(request, "pin.html", page, pin=found, shelf=shelf)
 
     async def static(self, request: web.Request) -> web.Response:
         asset = self.assets.get(request.match_info["name"])

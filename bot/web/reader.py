@@ -3,7 +3,8 @@
 Privacy is decided here, once, for every page: a member's name is shown only when their
 privacy is `network` AND they turned web listing on (`privacy web on`); otherwise nothing
 about them is read into a page at all. Teach-meets arranged in a space kept off the web
-(`[[spaces]] web = false`), and resources pinned from one, are left out as if absent.
+(`[[spaces]] web = false`), and resources pinned from one or on its shelf, are left out as
+if absent: the library is the network's shelf and the shelves of the spaces on the web.
 """
 
 from __future__ import annotations
@@ -173,9 +174,7 @@ class WebReader:
 
     async def newest_pins(self, limit: int) -> list[Pin]:
         """The latest additions to the library (one query: the home page's)."""
-        where = [Pin.status == "published"]
-        where += [~and_(Pin.added_by_platform == platform, Pin.added_by_space == space)
-                  for platform, space in self.hidden]
+        where = [Pin.status == "published", *PinRepository.shelf_filter(None, self.hidden)]
         return list(await self.session.scalars(
             select(Pin).where(*where).order_by(Pin.published_at.desc(), Pin.id.desc())
             .limit(limit)))
@@ -183,15 +182,14 @@ class WebReader:
     async def pin(self, pin_id: int) -> Pin | None:
         found = await self.session.get(Pin, pin_id)
         if found is None or found.status != "published" or not self.settings.on_web(
-                found.added_by_platform, found.added_by_space):
+                found.added_by_platform, found.added_by_space) or (
+                not found.on_network_shelf and not self.settings.on_web(*found.shelf)):
             return None
         return found
 
     async def tag_counts(self) -> Counter[str]:
         """How many published pins carry each tag (for the library's tag filters)."""
-        where = [Pin.status == "published"]
-        where += [~and_(Pin.added_by_platform == platform, Pin.added_by_space == space)
-                  for platform, space in self.hidden]
+        where = [Pin.status == "published", *PinRepository.shelf_filter(None, self.hidden)]
         counts: Counter[str] = Counter()
         for index in await self.session.scalars(select(Pin.tag_index).where(*where)):
             counts.update(t for t in (index or "").split("|") if t)

@@ -10,6 +10,7 @@ from storage.models.introductions import (
     PairingMatch,
     PairingRound,
 )
+from storage.models.linking import LinkCode
 from storage.models.resources import Pin
 from storage.models.scheduling import DueWork
 from storage.models.slack import SlackEventSeen
@@ -32,6 +33,7 @@ __all__ = [
     "Identity",
     "Interest",
     "IntroductionPrefs",
+    "LinkCode",
     "MeetRequest",
     "Member",
     "Moderator",

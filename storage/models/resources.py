@@ -32,6 +32,7 @@ class Pin(Base):
               sqlite_where=text("status IN ('pending', 'published')"),
               postgresql_where=text("status IN ('pending', 'published')")),
         Index("ix_pins_status_published_at", "status", "published_at"),
+        Index("ix_pins_shelf", "shelf_platform", "shelf_space", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +55,14 @@ class Pin(Base):
     reviewed_by: Mapped[str] = mapped_column(String(200), default="")
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reject_reason: Mapped[str] = mapped_column(String(REASON_MAX), default="")
+    shelf_platform: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    shelf_space: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """The shelf the pin is on: a space's (its platform and id), or the network's ("", "")."""
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """When a network moderator moved it from a space's shelf to the network's."""
+    promotion_asked_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """Who proposed it for the network's shelf (an actor label), for network moderators."""
+    promotion_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     link_status: Mapped[str] = mapped_column(String(16), default="unchecked")
     """unchecked | ok | failing | dead (for moderators to review)."""
     http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -61,8 +70,19 @@ class Pin(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
 
+    @property
+    def shelf(self) -> tuple[str, str]:
+        """(platform, space_id) of its space's shelf; ("", "") for the network's."""
+        return (self.shelf_platform or "", self.shelf_space or "")
+
+    @property
+    def on_network_shelf(self) -> bool:
+        return not self.shelf_platform
+
     def snapshot(self) -> dict[str, object]:
         """What the audit log records as before/after."""
         return {"id": self.id, "url": self.url, "title": self.title,
                 "description": self.description, "tags": list(self.tags or []),
-                "status": self.status}
+                "status": self.status,
+                "shelf": f"{self.shelf_platform}:{self.shelf_space}" if self.shelf_platform
+                else "network"}

@@ -70,9 +70,10 @@ class DirectoryRepository:
                 Identity.user_id == user_id))
 
     async def member_for_identity(self, platform: str, space_id: str, user_id: str, *,
-                                  display_name: str = "", default_privacy: str = "network"
-                                  ) -> Member:
-        """The member behind an identity, creating both on first contact.
+                                  display_name: str = "", default_privacy: str = "network",
+                                  default_region: str = "") -> Member:
+        """The member behind an identity, creating both on first contact (in
+        `default_region`: the local group of the space they came from).
 
         The console's identities use the handle as user id, so `--as m000123` is the
         imported member m000123.
@@ -83,7 +84,7 @@ class DirectoryRepository:
         try:
             async with self.session.begin_nested():
                 return await self._first_contact(platform, space_id, user_id, display_name,
-                                                 default_privacy)
+                                                 default_privacy, default_region)
         except IntegrityError:
             # Another command from the same person got there first (a double click, two
             # copies of the bot): theirs is the member.
@@ -93,12 +94,14 @@ class DirectoryRepository:
             return member
 
     async def _first_contact(self, platform: str, space_id: str, user_id: str,
-                             display_name: str, default_privacy: str) -> Member:
+                             display_name: str, default_privacy: str,
+                             default_region: str) -> Member:
         member = await self.by_handle(user_id) if platform == "console" else None
         if member is None:
             member = Member(handle=await self.free_handle(display_name or user_id),
                             name=display_name or user_id, privacy=default_privacy,
-                            role="", organisation="", region="", bio="", timezone="")
+                            role="", organisation="", region=default_region, bio="",
+                            timezone="")
             self.session.add(member)
             await self.session.flush()
         self.session.add(Identity(member_id=member.id, platform=platform, space_id=space_id,
@@ -125,6 +128,14 @@ class DirectoryRepository:
         """The region as members spell it, given in lower case; None if nobody is there."""
         return await self.session.scalar(
             select(Member.region).where(func.lower(Member.region) == lowered).limit(1))
+
+    async def spaces_of(self, member_id: int | None) -> set[tuple[str, str]]:
+        """(platform, space_id) of every account the member has."""
+        if member_id is None:
+            return set()
+        rows = await self.session.execute(select(Identity.platform, Identity.space_id).where(
+            Identity.member_id == member_id))
+        return {(p, s) for p, s in rows.all()}
 
     async def regions(self) -> list[str]:
         rows = await self.session.scalars(
@@ -162,9 +173,10 @@ class DirectoryRepository:
 
     # -- search ------------------------------------------------------------------------------
     async def find_people(self, query: str, *, viewer: Viewer, regions: Sequence[str] = (),
-                          limit: int = 10) -> list[PersonHit]:
+                          limit: int = 10,
+                          spaces: Sequence[tuple[str, str]] = ()) -> list[PersonHit]:
         return await self.search.find_people(self.session, query, viewer=viewer,
-                                             regions=regions, limit=limit)
+                                             regions=regions, limit=limit, spaces=spaces)
 
     # -- import / export -----------------------------------------------------------------------
     async def upsert_imported(self, batch: Sequence[ImportedMember], *, default_privacy: str,

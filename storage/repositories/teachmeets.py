@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
-    DeploymentFact,
     Identity,
     Member,
     TeachMeet,
@@ -22,6 +18,7 @@ from storage.models import (
     TeachMeetSeries,
     TeachMeetTalk,
 )
+from storage.repositories.deployment import deployment_id
 
 _LONGEST = timedelta(days=1)
 """No teach-meet is longer than a day, so the query can bound its scan by start time."""
@@ -211,16 +208,7 @@ class TeachMeetRepository:
 
     async def deployment_id(self) -> str:
         """This deployment's id, made once (whichever copy asks first) and kept."""
-        found = await self.session.get(DeploymentFact, "id")
-        if found is not None:
-            return found.value
-        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
-        await self.session.execute(insert(DeploymentFact).values(
-            key="id", value=uuid.uuid4().hex).on_conflict_do_nothing(index_elements=["key"]))
-        value = await self.session.scalar(select(DeploymentFact.value).where(
-            DeploymentFact.key == "id"))
-        assert value is not None
-        return value
+        return await deployment_id(self.session)
 
     async def upcoming(self, *, now: datetime, region: str | None = None,
                        until: datetime | None = None, limit: int = 100,

@@ -25,7 +25,9 @@ DOC_COUNT = ""
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is searching: decides which members' privacy choices let them be found."""
+    """Who is searching: decides which members' privacy choices let them be found. A
+    `privacy space` member is visible from any space where they have an account, and to a
+    viewer whose member (`member_id`, if known) has an account in one of those spaces."""
 
     platform: str
     space_id: str
@@ -71,10 +73,13 @@ class Match:
 
 @dataclass(frozen=True)
 class Filters:
-    """Who may be found: visible to the viewer, and in one of the regions if any."""
+    """Who may be found: visible to the viewer, and in one of the regions if any (or, with
+    `spaces`, a local group's: with an account in one of those spaces)."""
 
     viewer: Viewer
     regions: tuple[str, ...] = ()
+    spaces: tuple[tuple[str, str], ...] = ()
+    """(platform, space_id) of the regions' local groups; only used with `regions`."""
 
 
 @dataclass(frozen=True)

@@ -229,15 +229,18 @@ class SearchIndex:
         return self.planner.plan(reading, df)
 
     async def find_people(self, session: AsyncSession, query: str, *, viewer: Viewer,
-                          regions: Sequence[str] = (), limit: int = 10) -> list[PersonHit]:
+                          regions: Sequence[str] = (), limit: int = 10,
+                          spaces: Sequence[tuple[str, str]] = ()) -> list[PersonHit]:
         """People ranked by their best entry's score, then its rank key (shorter, then
-        older), each with every entry of theirs that matched, best first."""
+        older), each with every entry of theirs that matched, best first. With `regions`,
+        only people there, or (`spaces`: a local group's) with an account in one of those
+        spaces."""
         plan = await self.plan(session, query)
         if not plan.units or limit < 1:
             return []
         ranker = Ranker(plan)
         people = _People(ranker, limit)
-        filters = Filters(viewer, tuple(regions))
+        filters = Filters(viewer, tuple(regions), tuple(spaces) if regions else ())
         units = plan.units
 
         def frequency(u: int) -> int:

@@ -40,7 +40,11 @@ and phrases seldom do (those that do are found by their words, then their positi
 
 _VISIBLE = """(d.privacy = 'network' OR (d.privacy = 'space' AND EXISTS (
         SELECT 1 FROM identities i WHERE i.member_id = d.member_id
-        AND i.platform = :v_platform AND i.space_id = :v_space)))"""
+        AND ((i.platform = :v_platform AND i.space_id = :v_space)
+             OR EXISTS (SELECT 1 FROM identities v WHERE v.member_id = :v_member
+                        AND v.platform = i.platform AND v.space_id = i.space_id)))))"""
+"""Network members; `privacy space` members sharing a space with the viewer's account or
+with any account of the viewer's member."""
 _COLUMNS = "d.rank_key, d.entry_id, d.member_id, d.terms"
 
 
@@ -121,11 +125,21 @@ class PostgresEngine:
             return []
         params: dict[str, object] = {
             "exact": exact, "after": page.after, "before": page.before, "n": page.size,
-            "v_platform": filters.viewer.platform, "v_space": filters.viewer.space_id}
+            "v_platform": filters.viewer.platform, "v_space": filters.viewer.space_id,
+            "v_member": filters.viewer.member_id}
         region = ""
         if filters.regions:
-            region = " AND d.region = ANY(CAST(:regions AS text[]))"
+            region = "d.region = ANY(CAST(:regions AS text[]))"
             params["regions"] = [r.lower() for r in filters.regions]
+            if filters.spaces:
+                # a local group: its region, or an account in one of its spaces
+                params["g_platforms"] = [p for p, _ in filters.spaces]
+                params["g_spaces"] = [s for _, s in filters.spaces]
+                region += (" OR EXISTS (SELECT 1 FROM identities g, unnest("
+                           "CAST(:g_platforms AS text[]), CAST(:g_spaces AS text[])) "
+                           "AS w(platform, space_id) WHERE g.member_id = d.member_id "
+                           "AND g.platform = w.platform AND g.space_id = w.space_id)")
+            region = f" AND ({region})"
         alternatives = [a for c in match.any_of for alts in c for a in alts]
         if cost.walk_pays(match.estimate, match.entries, cost.WANTED, alternatives):
             # walk the rank key in order, checking each row (ts_match_vq, the function

@@ -8,7 +8,8 @@ a candidate query walks the rank key and stops at its LIMIT.
 Each document also ends with its member's region as one more term (`region_term`), so a
 search in a region is FTS5's own intersection instead of a join to every match's member;
 a trigger on members (migration 0009) rewrites the documents when a member's region
-changes.
+changes. A local group's region (`Filters.spaces`) also takes people with an account in
+its spaces, which no document holds: that search filters in SQL, not by the term.
 """
 
 from __future__ import annotations
@@ -49,7 +50,21 @@ def analysed_part(stored: str) -> str:
 
 _VISIBLE = """(m.privacy = 'network' OR (m.privacy = 'space' AND EXISTS (
         SELECT 1 FROM identities i WHERE i.member_id = m.id
-        AND i.platform = :v_platform AND i.space_id = :v_space)))"""
+        AND ((i.platform = :v_platform AND i.space_id = :v_space)
+             OR EXISTS (SELECT 1 FROM identities v WHERE v.member_id = :v_member
+                        AND v.platform = i.platform AND v.space_id = i.space_id)))))"""
+"""Network members; `privacy space` members sharing a space with the viewer's account or
+with any account of the viewer's member."""
+
+
+def _in_spaces(spaces: Sequence[tuple[str, str]], params: dict[str, object]) -> str:
+    """The member has an account in one of these spaces (a local group's)."""
+    found = []
+    for n, (platform, space) in enumerate(spaces):
+        params.update({f"gp{n}": platform, f"gs{n}": space})
+        found.append(f"(g.platform = :gp{n} AND g.space_id = :gs{n})")
+    return (f"EXISTS (SELECT 1 FROM identities g WHERE g.member_id = m.id "
+            f"AND ({' OR '.join(found)}))")
 
 
 class SqliteEngine:
@@ -136,17 +151,23 @@ class SqliteEngine:
         expression = fts_expression(match)
         if not expression:
             return []
+        params: dict[str, object] = {
+            "after": page.after, "before": page.before, "n": page.size,
+            "v_platform": filters.viewer.platform, "v_space": filters.viewer.space_id,
+            "v_member": filters.viewer.member_id}
         region = ""
         if filters.regions:
-            # FTS5 intersects with the region's term; the join re-checks it
-            terms = " OR ".join(sorted({region_term(r) for r in filters.regions}))
-            expression = f"({expression}) AND ({terms})"
-            region = " AND lower(m.region) IN :regions"
-        params: dict[str, object] = {
-            "match": expression, "after": page.after, "before": page.before, "n": page.size,
-            "v_platform": filters.viewer.platform, "v_space": filters.viewer.space_id}
-        if filters.regions:
             params["regions"] = [r.lower() for r in filters.regions]
+            if filters.spaces:
+                # a local group: its region, or an account in its spaces (not a term)
+                region = (" AND (lower(m.region) IN :regions OR "
+                          f"{_in_spaces(filters.spaces, params)})")
+            else:
+                # FTS5 intersects with the region's term; the join re-checks it
+                terms = " OR ".join(sorted({region_term(r) for r in filters.regions}))
+                expression = f"({expression}) AND ({terms})"
+                region = " AND lower(m.region) IN :regions"
+        params["match"] = expression
         statement = text(
             "SELECT d.rank_key, d.entry_id, d.member_id, d.terms "
             "FROM done_search f JOIN search_docs d ON d.rank_key = f.rowid "

@@ -15,7 +15,7 @@ async def test_moderator_pin_is_published_to_the_channel(app: App, chat: FakeAda
     reply = await chat.say(GUIDE, user=MOD)
     assert not reply.is_error, reply.plain_text()
     assert reply.visibility == "channel"
-    assert "Pinned to the resource library" in reply.plain_text()
+    assert "Pinned to the resource library, on Test space's shelf" in reply.plain_text()
     [row] = await pins(app)
     assert (row.status, row.title, row.description) == ("published", "Online safety guide",
                                                         "for families")
@@ -159,7 +159,7 @@ async def test_duplicates_point_to_the_existing_pin(app: App, chat: FakeAdapter)
         for user in ("ann", MOD):
             reply = await chat.say(f"pin {variant} Same thing again", user=user)
             assert not reply.is_error
-            assert "already in the library as #1" in reply.plain_text(), variant
+            assert "already on Test space's shelf as #1" in reply.plain_text(), variant
             [show] = [b for block in reply.blocks if isinstance(block, Actions)
                       for b in block.buttons if b.label == "Show"]
             assert dict(show.args) == {"id": 1}
@@ -167,7 +167,7 @@ async def test_duplicates_point_to_the_existing_pin(app: App, chat: FakeAdapter)
     # a suggestion waiting for review is found as well
     await chat.say("pin https://example.org/new New one", user="ann")
     dup = await chat.say("pin https://example.org/new/ The same new one", user="bob")
-    assert "already been suggested (#2" in dup.plain_text()
+    assert "already been suggested for Test space's shelf (#2" in dup.plain_text()
     assert await count_pins(app) == 2
     # different resources are not duplicates
     assert "suggestion #3" in (await chat.say("pin https://example.org/guide?a=2 Other",

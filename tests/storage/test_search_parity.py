@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from bot.app import App
 from bot.testing import _truncate_postgres, make_settings
-from storage.models import Member
+from storage.models import Identity, Member
 from storage.repositories.directory import DirectoryRepository, ImportedMember
 from storage.search import PersonHit, Viewer
 
@@ -79,11 +79,12 @@ async def both(request: pytest.FixtureRequest, database_url: str, _sqlite_templa
             await app.close()
 
 
-async def _answer(app: App, query: str, regions: tuple[str, ...] = ()
+async def _answer(app: App, query: str, regions: tuple[str, ...] = (), *,
+                  viewer: Viewer = VIEWER, spaces: tuple[tuple[str, str], ...] = ()
                   ) -> list[tuple[str, float, int]]:
     async with app.db.sessions() as session:
         hits: list[PersonHit] = await app.services.search.find_people(
-            session, query, viewer=VIEWER, regions=regions, limit=20)
+            session, query, viewer=viewer, regions=regions, limit=20, spaces=spaces)
         handles = {m.id: m.handle for m in await session.scalars(select(Member))}
     return [(handles[h.member_id], h.score, len(h.entry_ids)) for h in hits]
 
@@ -131,6 +132,50 @@ async def test_privacy_and_region_changed_later_apply_to_indexed_entries(
             assert kay is not None
             kay.privacy = "network"
         assert next(h for h, *_ in await _answer(app, "cyber security")) == "kay"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_space_privacy_across_linked_accounts_and_local_groups(
+        both: tuple[App, App]) -> None:
+    """`privacy space` members are found from their spaces and by a viewer whose member
+    has an account in one of them; a region that names a local group also finds people
+    with an account in its spaces. Both engines agree on every query."""
+    answers: list[dict[str, list[tuple[str, float, int]]]] = []
+    for app in both:
+        async with app.db.unit_of_work() as session:
+            people = {m.handle: m for m in await session.scalars(select(Member))}
+            for handle, platform, space in (("lu", "slack", "T-CAMDEN"),
+                                            ("kay", "discord", "G-WALES"),
+                                            ("amy", "discord", "G-WALES"),
+                                            ("cy", "slack", "T-CAMDEN")):
+                session.add(Identity(member_id=people[handle].id, platform=platform,
+                                     space_id=space, user_id=f"U-{handle}"))
+            people["lu"].privacy = people["kay"].privacy = "space"
+            amy = people["amy"].id
+        linked = Viewer("console", "local", member_id=amy)  # amy is also in G-WALES
+        camden = Viewer("slack", "T-CAMDEN")
+        group = (("slack", "T-CAMDEN"),)
+        found: dict[str, list[tuple[str, float, int]]] = {}
+        for query in QUERIES:
+            found[query] = await _answer(app, query)
+            found[f"{query} /linked"] = await _answer(app, query, viewer=linked)
+            found[f"{query} /camden"] = await _answer(app, query, viewer=camden)
+            found[f"{query} /group"] = await _answer(app, query, ("camden",), spaces=group,
+                                                     viewer=camden)
+        handles = {key: [h for h, *_ in hits] for key, hits in found.items()}
+        assert "kay" not in handles["cyber security"] and "lu" not in handles["code club"]
+        assert "kay" in handles["cyber security /linked"], "amy shares G-WALES with kay"
+        assert "lu" not in handles["code club /linked"]
+        assert "lu" in handles["code club /camden"] and "kay" not in handles[
+            "cyber security /camden"]
+        # no member's region is Camden: the group is its space's accounts (cy and lu)
+        assert handles["code club /group"] == ["lu"]
+        assert handles["skills training /group"] == ["cy"]
+        assert {h for q in QUERIES for h in handles[f"{q} /group"]} == {"cy", "lu"}
+        answers.append(found)
+    sqlite, postgres = answers
+    for key, expected in sqlite.items():
+        assert postgres[key] == expected, key
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
