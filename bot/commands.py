@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -48,6 +48,26 @@ class Arg:
     """Takes everything after this separator, e.g. "--" for a description."""
     complete: str = ""
     """Name of an autocomplete source the core offers (e.g. "regions"), if any."""
+    numbers: str = ""
+    """An id: what it numbers ("pin", "teach-meet"). Give it `ID_RANGE` too: a number
+    outside 1..MAX_ID names nothing, and is answered as such before any query runs."""
+    date: bool = False
+    """A date or time in words, read by the command (`teachmeet create`'s start); marked so
+    the hostile-input tests find every one, including new ones."""
+
+
+MAX_ID = 2**31 - 1
+"""The largest row id: ids are 32-bit integers on PostgreSQL, and SQLite cannot even bind a
+number past 2^63, so anything larger is answered at parse time, not by a database error."""
+ID_RANGE = Field(ge=1, le=MAX_ID)
+"""The bounds of every id argument (`Annotated[int, Arg(numbers=...), ID_RANGE]`)."""
+
+
+def no_such_id(what: str, typed: object) -> str:
+    """The answer to an id that cannot exist (0, -5, 99999999999999999999)."""
+    shown = str(typed).strip().lstrip("#")
+    shown = shown if len(shown) <= 24 else shown[:23] + "…"
+    return f"There is no {what} #{shown}: {what} numbers run from 1 to {MAX_ID:,}."
 
 
 def _without_controls(value: Any) -> Any:

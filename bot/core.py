@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from bot.commands import MAX_COMPLETIONS, Command, CommandRegistry
+from bot.commands import MAX_COMPLETIONS, Command, CommandRegistry, no_such_id
 from bot.context import Context, Notice, Services, actor_label
 from bot.conversation import (
     Conversation,
@@ -65,12 +65,23 @@ _MESSAGES = {
 }
 
 
+_OUT_OF_RANGE = frozenset({"greater_than_equal", "greater_than", "less_than_equal",
+                           "less_than"})
+
+
 def describe_validation(command: Command, exc: ValidationError) -> Reply:
     """One readable line per bad argument, plus the usage; also as per-field form errors."""
     problems: dict[str, str] = {}
+    ids = {name: meta.numbers for name, meta, _ in command.arg_specs() if meta.numbers}
+    whole: list[str] = []
     for err in exc.errors():
         name = str(err["loc"][0]) if err["loc"] else "input"
         ctx = err.get("ctx") or {}
+        if name in ids and err["type"] in _OUT_OF_RANGE:
+            # a number no row can have: say so, rather than "must be at most 2147483647"
+            problems.setdefault(name, no_such_id(ids[name], err.get("input", "")))
+            whole.append(problems[name])
+            continue
         base = _MESSAGES.get(err["type"])
         if err["type"] == "string_too_long":
             message = f"is too long (at most {ctx.get('max_length')} characters)"
@@ -85,10 +96,13 @@ def describe_validation(command: Command, exc: ValidationError) -> Reply:
         else:
             message = base or err["msg"]
         problems.setdefault(name, message)
-    lines = [f"{name.replace('_', ' ')} {message}" for name, message in problems.items()]
+    lines = [f"{name.replace('_', ' ')} {message}" for name, message in problems.items()
+             if message not in whole]
+    if not lines:
+        return error(" ".join(whole), **problems)
     text = "; ".join(lines)
-    return error(f"{text[0].upper()}{text[1:]}. Usage: `{command.usage_line()}`",
-                 **problems)
+    return error(" ".join((*whole, f"{text[0].upper()}{text[1:]}. Usage: "
+                                   f"`{command.usage_line()}`")), **problems)
 
 
 class Core:

@@ -19,7 +19,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 
-from bot.commands import Arg, Args, Capability, Command, DigestRequest
+from bot.commands import (
+    ID_RANGE,
+    MAX_ID,
+    Arg,
+    Args,
+    Capability,
+    Command,
+    DigestRequest,
+    no_such_id,
+)
 from bot.context import Context
 from bot.errors import UserError
 from bot.expertise.commands import check_link
@@ -60,8 +69,8 @@ def _blank_is_none(value: Any) -> Any:
     return value
 
 
-MeetId = Annotated[int, BeforeValidator(_id), Arg(help="the teach-meet's number, e.g. 12"),
-                   Field(ge=1)]
+MeetId = Annotated[int, BeforeValidator(_id), Arg(help="the teach-meet's number, e.g. 12",
+                                                   numbers="teach-meet"), ID_RANGE]
 Capacity = Annotated[Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None,
                      BeforeValidator(_blank_is_none),
                      Arg(help="how many places (empty: no limit)")]
@@ -69,7 +78,7 @@ Scope = Annotated[Literal["this", "rest"] | None,
                   Arg(help="for a repeating teach-meet: this meeting, or this and the rest")]
 Confirm = Annotated[bool, Arg(help="yes: do it without a preview")]
 PendingId = Annotated[int | None, Arg(help="a preview or question to answer (its buttons "
-                                           "say which)"), Field(ge=1)]
+                                           "say which)", numbers="preview"), ID_RANGE]
 Pick = Annotated[int | None, Arg(help="which of a question's choices"), Field(ge=0, le=20)]
 
 
@@ -456,6 +465,8 @@ async def going(ctx: Context, args: GoingArgs) -> Reply:
     """`teachmeet going 12`, or `teachmeet going autumn` when one upcoming title matches."""
     text = args.event.strip().lstrip("#")
     if text.isdigit():
+        if not 1 <= int(text) <= MAX_ID:
+            raise UserError(no_such_id("teach-meet", text), field="event")
         return await services.answer(ctx, int(text), "going")
     words = [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1 or w.isdigit()]
     if not words:
