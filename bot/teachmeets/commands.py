@@ -86,7 +86,8 @@ class _Details(Args):
     """What create and edit share."""
 
     start: Annotated[str | None, Arg(help="when, e.g. \"next Tuesday 4-6pm\" or \"every "
-                                          "first Thursday of the month 4pm\""),
+                                          "first Thursday of the month 4pm\"",
+                                     date=True),
                      Field(max_length=200)] = None
     duration: Annotated[str | None, Arg(help="how long: 2h, 90m, 1h30"),
                         Field(max_length=40)] = None
@@ -526,7 +527,8 @@ def _start_phrase(meet: TeachMeet) -> str:
 class MoveArgs(Args):
     id: MeetId
     start: Annotated[str | None, Arg(help="the new start, e.g. \"next Thursday 4pm\"",
-                                     rest=True), Field(min_length=1, max_length=200)] = None
+                                     rest=True, date=True),
+                     Field(min_length=1, max_length=200)] = None
     scope: Scope = None
     confirm: Confirm = False
     pending: PendingId = None
