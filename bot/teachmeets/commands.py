@@ -459,13 +459,14 @@ async def show(ctx: Context, args: IdArgs) -> Reply:
 
 class GoingArgs(Args):
     event: Annotated[str, Arg(help="the teach-meet's number, or words of its title",
-                              rest=True), Field(min_length=1, max_length=200)]
+                              rest=True, numbers="teach-meet"),
+                     Field(min_length=1, max_length=200)]
 
 
 async def going(ctx: Context, args: GoingArgs) -> Reply:
     """`teachmeet going 12`, or `teachmeet going autumn` when one upcoming title matches."""
     text = args.event.strip().lstrip("#")
-    if text.isdigit():
+    if re.fullmatch(r"[+-]?\d+", text):
         if not 1 <= int(text) <= MAX_ID:
             raise UserError(no_such_id("teach-meet", text), field="event")
         return await services.answer(ctx, int(text), "going")
