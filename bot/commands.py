@@ -103,6 +103,10 @@ DigestSection = Callable[["DigestRequest"], Awaitable[list["Block"]]]
 ForgetHook = Callable[["AsyncSession", int], Awaitable[None]]
 """Erase everything a capability stores about one member (`forgetme`), in the caller's unit
 of work; it runs before the member row itself is deleted."""
+LeaveHook = Callable[["Context", int, bool], Awaitable[list[str]]]
+"""What becomes of what a leaving member runs for others (their teach-meets): one line each
+for `forgetme`'s confirmation; called again with True to do it, in the caller's unit of
+work, before any `ForgetHook` erases the member, so others' sign-ups survive a handover."""
 ExportHook = Callable[["AsyncSession", int], Awaitable[Any]]
 """Everything a capability stores about one member, as JSON-ready data (`mydata`)."""
 CompletionSource = Callable[["Context", str], Awaitable[Sequence[str]]]
@@ -190,6 +194,8 @@ class Capability:
     forget: ForgetHook | None = None
     """Deletes the capability's rows about a member; every table holding personal data needs
     one, so `forgetme` leaves nothing behind."""
+    leave: LeaveHook | None = None
+    """Hands over (or cancels, telling those signed up) what the member runs for others."""
     export: ExportHook | None = None
     """Returns the capability's data about a member for `mydata`, under the capability name."""
     completions: Mapping[str, CompletionSource] = field(default_factory=dict)
@@ -211,6 +217,7 @@ class CommandRegistry:
     _patterns: list[tuple[re.Pattern[str], Command]] = field(default_factory=list)
     join_hooks: list[JoinHook] = field(default_factory=list)
     forgetters: list[ForgetHook] = field(default_factory=list)
+    leave_hooks: list[LeaveHook] = field(default_factory=list)
     exporters: dict[str, ExportHook] = field(default_factory=dict)
     completions: dict[str, CompletionSource] = field(default_factory=dict)
     intents: list[Intent] = field(default_factory=list)
@@ -230,6 +237,8 @@ class CommandRegistry:
             registry.join_hooks.extend(capability.on_member_joined)
             if capability.forget is not None:
                 registry.forgetters.append(capability.forget)
+            if capability.leave is not None:
+                registry.leave_hooks.append(capability.leave)
             if capability.export is not None:
                 registry.exporters[capability.name] = capability.export
             for name, source in capability.completions.items():

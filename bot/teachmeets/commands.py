@@ -35,6 +35,7 @@ from bot.expertise.commands import check_link
 from bot.paging import PageArg, window
 from bot.replies import Attachment, Block, Button, Reply, Text
 from bot.teachmeets import calendar, feeds, replies, series, services
+from bot.teachmeets.leaving import leave_teachmeets
 from bot.teachmeets.privacy import export_teachmeets, forget_teachmeets
 from bot.teachmeets.reader import Ask, Refuse, Repeat, When, describe_rule, phrase, read
 from bot.teachmeets.services import (
@@ -769,19 +770,10 @@ async def cancel(ctx: Context, args: CancelArgs) -> Reply:
     if in_series and args.scope == "rest":
         return await _cancel_rest(ctx, meet, args.reason)
     before = _snapshot(meet)
-    meet.status, meet.cancel_reason = "cancelled", args.reason
-    meet.sequence += 1
-    meet.updated_at = ctx.now()
-    await ctx.session.flush()
-    stopped = await services.cancel_reminders(ctx.session, meet)
+    me = await ctx.member()
+    tell, stopped = await services.cancel_meet(ctx, meet, args.reason, not_told={me.id})
     ctx.audit("teachmeet.cancel", f"teachmeet:{meet.id}", before=before,
               after={**_snapshot(meet), "reason": args.reason})
-    me = await ctx.member()
-    tell = people.signed_up() - {me.id}
-    await notify_members(ctx, tell, lambda tz: replies.cancelled_notice(meet, tz))
-    channel = services.channel_of(meet)
-    if channel is not None:
-        ctx.notify(channel, replies.cancelled_notice(meet, meet.timezone))
     told = ("Nobody else had signed up" if not tell else "1 person who signed up has been "
             "told" if len(tell) == 1 else f"{len(tell)} people who signed up have been told")
     stop = ("no reminders were due" if not stopped else "1 reminder will not go out"
@@ -964,6 +956,7 @@ CAPABILITY = Capability(
     title="Teach-meets",
     topics=("teachmeets", "teachmeet", "teach-meets", "events"),
     forget=forget_teachmeets,
+    leave=leave_teachmeets,
     export=export_teachmeets,
     http=feeds.routes,
     commands=[
