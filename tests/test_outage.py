@@ -19,16 +19,24 @@ from bot.core import UNAVAILABLE
 from bot.testing import FakeAdapter
 from storage.db import is_outage
 
-DURING = ("done list", "done Ran a coding club for year 6 #coding", "whodone coding",
-          "teachmeet list", "pins", "intro role=Teacher", "teachmeet show 1")
+DURING = (
+    "done list",
+    "done Ran a coding club for year 6 #coding",
+    "whodone coding",
+    "teachmeet list",
+    "pins",
+    "intro role=Teacher",
+    "teachmeet show 1",
+)
 
 
 async def _admin(app: App, sql: str) -> None:
     import asyncpg
 
     url = make_url(str(app.db.url.render_as_string(hide_password=False)))
-    conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host,
-                                 port=url.port, database="postgres")
+    conn = await asyncpg.connect(
+        user=url.username, password=url.password, host=url.host, port=url.port, database="postgres"
+    )
     try:
         await conn.execute(sql)
     finally:
@@ -67,21 +75,25 @@ async def database_away(app: App) -> AsyncIterator[None]:
     except Exception as exc:  # pragma: no cover - a role that may not alter the database
         pytest.skip(f"cannot take the test database away: {exc}")
     try:
-        await _admin(app, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+        await _admin(
+            app,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()",
+        )
         yield
     finally:
         await _admin(app, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
-def logged(caplog: pytest.LogCaptureFixture, keep: Callable[[logging.LogRecord], bool]
-           ) -> list[str]:
-    return [f"{r.levelname} {r.name}: {r.getMessage()[:160]}" for r in caplog.records
-            if keep(r)]
+def logged(
+    caplog: pytest.LogCaptureFixture, keep: Callable[[logging.LogRecord], bool]
+) -> list[str]:
+    return [f"{r.levelname} {r.name}: {r.getMessage()[:160]}" for r in caplog.records if keep(r)]
 
 
 async def test_an_outage_is_answered_honestly_and_recovered_from(
-        app: App, chat: FakeAdapter, caplog: pytest.LogCaptureFixture) -> None:
+    app: App, chat: FakeAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
     assert not (await chat.say('intro name="Ann Jones" region=Wales')).is_error
     assert not (await chat.say("done Ran a TeachMeet for 40 teachers #teachmeet")).is_error
     caplog.set_level(logging.INFO)
@@ -102,7 +114,8 @@ async def test_an_outage_is_answered_honestly_and_recovered_from(
 
 
 async def test_one_warning_for_a_stretch_of_outage(
-        app: App, chat: FakeAdapter, caplog: pytest.LogCaptureFixture) -> None:
+    app: App, chat: FakeAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
     """Commands answered in a row while it stays away log INFO after the first WARNING."""
     await chat.say("done Ran a TeachMeet for 40 teachers")
     caplog.set_level(logging.INFO)
@@ -114,10 +127,14 @@ async def test_one_warning_for_a_stretch_of_outage(
     assert not (await chat.say("done list")).is_error
 
 
-@pytest.mark.parametrize("make", [
-    lambda: ConnectionRefusedError(111, "Connect call failed"),
-    lambda: ValueError("a bug"), lambda: KeyError("member"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ConnectionRefusedError(111, "Connect call failed"),
+        lambda: ValueError("a bug"),
+        lambda: KeyError("member"),
+    ],
+)
 def test_only_database_failures_count_as_an_outage(make: Callable[[], Exception]) -> None:
     """A bare OSError raised outside the database's code (a link check) is not an outage,
     nor is a bug; see the tests above for the real drivers' errors."""

@@ -18,8 +18,9 @@ async def organiser_with_attendees(chat: FakeAdapter) -> None:
     await create(chat)  # #1, 10 November, capacity 2, organised by "org"
     for user in SIGNED_UP:
         assert not (await chat.say("teachmeet going 1", user=user)).is_error
-    assert not (await chat.say("teachmeet present 1 nano Podcasting with year 5",
-                               user="cat")).is_error
+    assert not (
+        await chat.say("teachmeet present 1 nano Podcasting with year 5", user="cat")
+    ).is_error
 
 
 async def member_named(app: App, name: str) -> Member:
@@ -28,11 +29,9 @@ async def member_named(app: App, name: str) -> Member:
     return found[0]
 
 
-async def test_handed_to_a_moderator_with_every_rsvp_kept(
-        app: App, chat: FakeAdapter) -> None:
+async def test_handed_to_a_moderator_with_every_rsvp_kept(app: App, chat: FakeAdapter) -> None:
     await organiser_with_attendees(chat)
-    assert not (await chat.say('intro name="Mo Derator" region=Wales',
-                               user=MODERATOR)).is_error
+    assert not (await chat.say('intro name="Mo Derator" region=Wales', user=MODERATOR)).is_error
     asked = (await chat.say("forgetme", user="org")).plain_text()
     assert "#1 Autumn TeachMeet" in asked
     assert "passes to Mo Derator (a moderator) with its 3 sign-ups" in asked, asked
@@ -59,7 +58,8 @@ async def test_handed_to_a_moderator_with_every_rsvp_kept(
 
 
 async def test_cancelled_with_the_normal_notice_when_no_moderator_can_take_it(
-        app: App, chat: FakeAdapter) -> None:
+    app: App, chat: FakeAdapter
+) -> None:
     await organiser_with_attendees(chat)  # the configured moderator never used Staffroom
     asked = (await chat.say("forgetme", user="org")).plain_text()
     assert "#1 Autumn TeachMeet" in asked
@@ -70,9 +70,12 @@ async def test_cancelled_with_the_normal_notice_when_no_moderator_can_take_it(
     assert not done.is_error, done.plain_text()
     for user in (*SIGNED_UP, "cat"):
         notices = [r.plain_text() for r in chat.sent_to(user)]
-        assert any("Autumn TeachMeet" in n and "has been cancelled" in n
-                   and "The organiser has left Staffroom." in n for n in notices), (user,
-                                                                                   notices)
+        assert any(
+            "Autumn TeachMeet" in n
+            and "has been cancelled" in n
+            and "The organiser has left Staffroom." in n
+            for n in notices
+        ), (user, notices)
     assert not chat.sent_to("org")
     assert await rows(app, TeachMeet) == []  # nobody is left who may run it
 
