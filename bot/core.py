@@ -386,7 +386,10 @@ class Core:
         ctx = Context(caller=caller, services=self.services, command=f"(complete {source})")
         try:
             found = await complete(ctx, typed.strip())
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):
+                self._unavailable(exc, f"(complete {source})")
+                return []
             log.exception("autocomplete source %r failed for %s", source, actor_label(caller))
             self.services.metrics.errors.labels("autocomplete").inc()
             return []
@@ -403,7 +406,10 @@ class Core:
             try:
                 await hook(ctx, event)
                 await ctx.finish(commit=True)
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):  # the welcome is lost: nobody is waiting on it
+                    self._unavailable(exc, "(member joined)")
+                    continue
                 log.exception("join hook %s failed for %s", getattr(hook, "__name__", hook),
                               actor_label(event.caller))
                 self.services.metrics.errors.labels("join_hook").inc()
