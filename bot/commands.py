@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -48,6 +48,26 @@ class Arg:
     """Takes everything after this separator, e.g. "--" for a description."""
     complete: str = ""
     """Name of an autocomplete source the core offers (e.g. "regions"), if any."""
+    numbers: str = ""
+    """An id: what it numbers ("pin", "teach-meet"). Give it `ID_RANGE` too: a number
+    outside 1..MAX_ID names nothing, and is answered as such before any query runs."""
+    date: bool = False
+    """A date or time in words, read by the command (`teachmeet create`'s start); marked so
+    the hostile-input tests find every one, including new ones."""
+
+
+MAX_ID = 2**31 - 1
+"""The largest row id: ids are 32-bit integers on PostgreSQL, and SQLite cannot even bind a
+number past 2^63, so anything larger is answered at parse time, not by a database error."""
+ID_RANGE = Field(ge=1, le=MAX_ID)
+"""The bounds of every id argument (`Annotated[int, Arg(numbers=...), ID_RANGE]`)."""
+
+
+def no_such_id(what: str, typed: object) -> str:
+    """The answer to an id that cannot exist (0, -5, 99999999999999999999)."""
+    shown = str(typed).strip().lstrip("#")
+    shown = shown if len(shown) <= 24 else shown[:23] + "…"
+    return f"There is no {what} #{shown}: {what} numbers run from 1 to {MAX_ID:,}."
 
 
 def _without_controls(value: Any) -> Any:
@@ -83,6 +103,10 @@ DigestSection = Callable[["DigestRequest"], Awaitable[list["Block"]]]
 ForgetHook = Callable[["AsyncSession", int], Awaitable[None]]
 """Erase everything a capability stores about one member (`forgetme`), in the caller's unit
 of work; it runs before the member row itself is deleted."""
+LeaveHook = Callable[["Context", int, bool], Awaitable[list[str]]]
+"""What becomes of what a leaving member runs for others (their teach-meets): one line each
+for `forgetme`'s confirmation; called again with True to do it, in the caller's unit of
+work, before any `ForgetHook` erases the member, so others' sign-ups survive a handover."""
 ExportHook = Callable[["AsyncSession", int], Awaitable[Any]]
 """Everything a capability stores about one member, as JSON-ready data (`mydata`)."""
 CompletionSource = Callable[["Context", str], Awaitable[Sequence[str]]]
@@ -170,6 +194,8 @@ class Capability:
     forget: ForgetHook | None = None
     """Deletes the capability's rows about a member; every table holding personal data needs
     one, so `forgetme` leaves nothing behind."""
+    leave: LeaveHook | None = None
+    """Hands over (or cancels, telling those signed up) what the member runs for others."""
     export: ExportHook | None = None
     """Returns the capability's data about a member for `mydata`, under the capability name."""
     completions: Mapping[str, CompletionSource] = field(default_factory=dict)
@@ -191,6 +217,7 @@ class CommandRegistry:
     _patterns: list[tuple[re.Pattern[str], Command]] = field(default_factory=list)
     join_hooks: list[JoinHook] = field(default_factory=list)
     forgetters: list[ForgetHook] = field(default_factory=list)
+    leave_hooks: list[LeaveHook] = field(default_factory=list)
     exporters: dict[str, ExportHook] = field(default_factory=dict)
     completions: dict[str, CompletionSource] = field(default_factory=dict)
     intents: list[Intent] = field(default_factory=list)
@@ -210,6 +237,8 @@ class CommandRegistry:
             registry.join_hooks.extend(capability.on_member_joined)
             if capability.forget is not None:
                 registry.forgetters.append(capability.forget)
+            if capability.leave is not None:
+                registry.leave_hooks.append(capability.leave)
             if capability.export is not None:
                 registry.exporters[capability.name] = capability.export
             for name, source in capability.completions.items():

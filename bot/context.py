@@ -125,6 +125,11 @@ class Context:
             self._session = self.services.db.sessions()
         return self._session
 
+    @property
+    def has_session(self) -> bool:
+        """Whether the command has used the database so far."""
+        return self._session is not None
+
     async def finish(self, *, commit: bool) -> None:
         """End the unit of work this context opened (if it opened one): commit it, or
         roll it back; a session passed in is left to its owner."""

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from bot.commands import MAX_COMPLETIONS, Command, CommandRegistry
+from bot.commands import MAX_COMPLETIONS, Command, CommandRegistry, no_such_id
 from bot.context import Context, Notice, Services, actor_label
 from bot.conversation import (
     Conversation,
@@ -30,6 +30,7 @@ from bot.logs import error_reference
 from bot.notifier import Destination, Undeliverable
 from bot.replies import Actions, Answer, Block, Button, Question, Reply, Text, choose, error
 from bot.replies import Context as SmallPrint
+from storage.db import is_outage
 from storage.models import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,10 @@ def stale_answer() -> Reply:
 APOLOGY = ("Sorry, something went wrong on our side and I couldn't do that. It has been "
            "logged; please try again in a moment.")
 UNREACHABLE = "I couldn't reach the chat platform just then, so it was not sent."
+UNAVAILABLE = ("The directory is unavailable right now; your command was not saved. Please "
+               "try again in a few minutes.")
+"""The answer to every command while the database cannot be reached: nothing the member
+did is wrong, nothing was saved, and it will pass (reads say the same: nothing was done)."""
 
 
 def apology(ref: str) -> str:
@@ -65,12 +70,23 @@ _MESSAGES = {
 }
 
 
+_OUT_OF_RANGE = frozenset({"greater_than_equal", "greater_than", "less_than_equal",
+                           "less_than"})
+
+
 def describe_validation(command: Command, exc: ValidationError) -> Reply:
     """One readable line per bad argument, plus the usage; also as per-field form errors."""
     problems: dict[str, str] = {}
+    ids = {name: meta.numbers for name, meta, _ in command.arg_specs() if meta.numbers}
+    whole: list[str] = []
     for err in exc.errors():
         name = str(err["loc"][0]) if err["loc"] else "input"
         ctx = err.get("ctx") or {}
+        if name in ids and err["type"] in _OUT_OF_RANGE:
+            # a number no row can have: say so, rather than "must be at most 2147483647"
+            problems.setdefault(name, no_such_id(ids[name], err.get("input", "")))
+            whole.append(problems[name])
+            continue
         base = _MESSAGES.get(err["type"])
         if err["type"] == "string_too_long":
             message = f"is too long (at most {ctx.get('max_length')} characters)"
@@ -85,10 +101,13 @@ def describe_validation(command: Command, exc: ValidationError) -> Reply:
         else:
             message = base or err["msg"]
         problems.setdefault(name, message)
-    lines = [f"{name.replace('_', ' ')} {message}" for name, message in problems.items()]
+    lines = [f"{name.replace('_', ' ')} {message}" for name, message in problems.items()
+             if message not in whole]
+    if not lines:
+        return error(" ".join(whole), **problems)
     text = "; ".join(lines)
-    return error(f"{text[0].upper()}{text[1:]}. Usage: `{command.usage_line()}`",
-                 **problems)
+    return error(" ".join((*whole, f"{text[0].upper()}{text[1:]}. Usage: "
+                                   f"`{command.usage_line()}`")), **problems)
 
 
 class Core:
@@ -97,6 +116,7 @@ class Core:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.conversation = Conversation(services)
+        self._database_down = False
 
     @property
     def registry(self) -> CommandRegistry:
@@ -146,7 +166,10 @@ class Core:
         logged and read as "no open question"."""
         try:
             return await work
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):
+                self._unavailable(exc, f"conversation: {what}")
+                return None
             log.exception("conversation: %s failed", what)
             self.services.metrics.errors.labels("conversation").inc()
             return None
@@ -293,6 +316,7 @@ class Core:
                 await ctx.require_moderator(f"use `{command.name}`")
             reply = await command.handler(ctx, args)
             await self._record_questions(ctx, reply, ask=ask)
+            reached = ctx.has_session
             await ctx.finish(commit=True)
         except NotAllowed as exc:
             # end this unit of work first: on SQLite it may hold the one write lock that
@@ -304,7 +328,10 @@ class Core:
             return "user_error", Answer(
                 error(exc.message, **({exc.field: exc.message} if exc.field else {})),
                 command=command.name)
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):
+                self._unavailable(exc, command.name)
+                return "unavailable", Answer(error(UNAVAILABLE), command=command.name)
             ref = error_reference()
             # members' words (the arguments) only at DEBUG: ERROR lines get shared
             log.exception("command %r failed for %s (reference %s)", command.name,
@@ -314,12 +341,29 @@ class Core:
             return "error", Answer(error(apology(ref)), command=command.name)
         finally:
             await ctx.finish(commit=False)
+        if self._database_down and reached:
+            self._database_down = False
+            log.info("%r succeeded after the database was unavailable", command.name)
         # the reply says who it is for (a published pin or a new teach-meet is for the
         # channel; a preview or a suggestion is for the caller); an error never goes public
         channel = not reply.is_error and reply.visibility == "channel"
         answer = Answer(reply, "channel" if channel else "caller", command.name,
                         args.model_dump(mode="json", exclude_unset=True))
         return "ok", await self._deliver(ctx, answer)
+
+    def _unavailable(self, exc: BaseException, what: str) -> None:
+        """One WARNING when the database goes away, without a traceback (there is nothing to
+        debug, and the statement's parameters would carry members' words); INFO for each
+        command answered while it stays away."""
+        cause = getattr(exc, "orig", None) or exc
+        reason = f"{type(cause).__name__}: {str(cause).strip().splitlines()[0][:200]}" if \
+            str(cause).strip() else type(cause).__name__
+        if self._database_down:
+            log.info("%s: the database is still unavailable (%s)", what, reason)
+            return
+        self._database_down = True
+        log.warning("the database is unavailable (%s): commands are answered with 'the "
+                    "directory is unavailable' until it is back", reason)
 
     async def _record_questions(self, ctx: Context, reply: Reply, *, ask: bool) -> None:
         """Questions asked by the reply (of the caller) and by the messages the command
@@ -342,7 +386,10 @@ class Core:
         ctx = Context(caller=caller, services=self.services, command=f"(complete {source})")
         try:
             found = await complete(ctx, typed.strip())
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):
+                self._unavailable(exc, f"(complete {source})")
+                return []
             log.exception("autocomplete source %r failed for %s", source, actor_label(caller))
             self.services.metrics.errors.labels("autocomplete").inc()
             return []
@@ -359,7 +406,10 @@ class Core:
             try:
                 await hook(ctx, event)
                 await ctx.finish(commit=True)
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):  # the welcome is lost: nobody is waiting on it
+                    self._unavailable(exc, "(member joined)")
+                    continue
                 log.exception("join hook %s failed for %s", getattr(hook, "__name__", hook),
                               actor_label(event.caller))
                 self.services.metrics.errors.labels("join_hook").inc()

@@ -76,6 +76,66 @@ def unavailable(url: URL, exc: BaseException) -> DatabaseUnavailable | None:
     return None
 
 
+_OUTAGE_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03", "3D000")
+"""PostgreSQL's codes for "not now": connection exceptions, insufficient resources (disk
+full, too many connections), the server shutting down or starting, the database gone."""
+_OUTAGE_SQLITE_CODES = frozenset({5, 6, 8, 10, 13, 14})
+"""SQLite's primary result codes for "not now": busy or locked past the timeout, read-only,
+an I/O error, the disk full, the file cannot be opened."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be used right now (down, unreachable,
+    restarting, out of disk), as opposed to a bug in a query. Looks through SQLAlchemy's
+    wrapper and the driver's chain of causes."""
+    from sqlalchemy.exc import DBAPIError, DisconnectionError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, (DisconnectionError, PoolTimeout)):
+        return True
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or _while_connecting(exc)):
+        return True
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (OSError, TimeoutError)) and (
+                current is not exc or _raised_by_driver(exc)):  # refused, reset, unreachable
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_OUTAGE_SQLSTATES):
+            return True
+        code = getattr(current, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in _OUTAGE_SQLITE_CODES:
+            return True
+        if type(current).__name__ in ("ConnectionDoesNotExistError", "InterfaceError") and \
+                "connection" in str(current).lower() and "closed" in str(current).lower():
+            return True  # asyncpg: "connection is closed", "... was closed in the middle"
+        nxt = current.orig if isinstance(current, DBAPIError) else None
+        current = nxt if isinstance(nxt, BaseException) else (
+            current.__cause__ or current.__context__)
+    return False
+
+
+def _while_connecting(exc: BaseException) -> bool:
+    """Raised while opening a connection: whatever the server said ("not accepting
+    connections", "the database system is starting up"), it cannot be used now."""
+    import traceback
+
+    return any(frame.f_code.co_name == "_handle_dbapi_exception_noconnection"
+               for frame, _ in traceback.walk_tb(exc.__traceback__))
+
+
+def _raised_by_driver(exc: BaseException) -> bool:
+    """A bare OSError is the database's only if raised inside SQLAlchemy or a driver (the
+    pool connecting), not by, say, a link check over HTTP."""
+    import traceback
+
+    return any(str(frame.f_globals.get("__name__", "")).startswith(
+        ("sqlalchemy", "asyncpg", "aiosqlite", "sqlite3"))
+        for frame, _ in traceback.walk_tb(exc.__traceback__))
+
+
 def normalise_url(raw: str) -> URL:
     """Accept URLs as people write them and pick the async driver for them."""
     try:

@@ -37,6 +37,7 @@ from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
 from bot.http import HealthResult, HttpServer
 from bot.notifier import DeliveryError, Destination, Undeliverable
 from bot.replies import Answer, Attachment, Form, Reply, error
+from storage.db import is_outage
 from storage.repositories.slack_events import SlackEventRepository
 
 log = logging.getLogger(__name__)
@@ -366,11 +367,24 @@ class SlackAdapter(ChatAdapter):
                 await repo.purge(now)
             return await repo.first_sighting(event_id, team_id, now, keep)
 
+    async def _sighting_or_outage(self, event_id: str, team_id: str) -> bool:
+        """Whether to handle the event: its first sighting, or the database cannot say
+        (then the core answers that the directory is unavailable; a retry answered twice
+        that way changes nothing)."""
+        try:
+            return await self._first_sighting(event_id, team_id)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.info("Slack event %s: the database is unavailable, so it is answered as such",
+                     event_id)
+            return True
+
     async def _run_event(self, body: Mapping[str, Any]) -> None:
         event = body.get("event") or {}
         team = _team(body) or event.get("team", "")
         event_id = body.get("event_id", "")
-        if event_id and not await self._first_sighting(event_id, team):
+        if event_id and not await self._sighting_or_outage(event_id, team):
             log.info("Slack event %s already handled (a retry); skipped", event_id)
             return
         kind = event.get("type")

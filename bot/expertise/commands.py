@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from bot.commands import Arg, Args, Capability, Command
+from bot.commands import ID_RANGE, Arg, Args, Capability, Command
 from bot.context import Context
 from bot.errors import UserError
 from bot.expertise import replies
@@ -92,7 +92,8 @@ async def list_done(ctx: Context, args: ListArgs) -> Reply:
 
 
 class RemoveArgs(Args):
-    id: Annotated[int, Arg(help="the entry's number, from `done list`"), Field(ge=1)]
+    id: Annotated[int, Arg(help="the entry's number, from `done list`", numbers="entry"),
+                  ID_RANGE]
 
 
 async def remove_done(ctx: Context, args: RemoveArgs) -> Reply:

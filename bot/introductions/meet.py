@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field
 from sqlalchemy import select
 
-from bot.commands import Arg, Args
+from bot.commands import ID_RANGE, Arg, Args
 from bot.context import Context
 from bot.conversation import Conversation
 from bot.errors import NotAllowed, UserError
@@ -63,7 +63,8 @@ class AskArgs(Args):
 
 
 class AnswerArgs(Args):
-    request: Annotated[int, Arg(help="the request's number"), Field(ge=1)]
+    request: Annotated[int, Arg(help="the request's number", numbers="meet request"),
+                       ID_RANGE]
     answer: Annotated[Literal["accept", "decline", "later"], Arg(help="accept, decline or later")]
 
 

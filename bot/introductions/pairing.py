@@ -93,7 +93,8 @@ def _natural_date(text: str, now: datetime, zone: ZoneInfo) -> date:
 class PairingArgs(Args):
     action: Annotated[Literal["on", "off", "pause", "status"] | None,
                       Arg(help="on, off, pause or status")] = None
-    until: Annotated[str | None, Arg(help="for pause: the date to start again", rest=True),
+    until: Annotated[str | None, Arg(help="for pause: the date to start again", rest=True,
+                                         date=True),
                      Field(max_length=100)] = None
 
 

@@ -166,7 +166,9 @@ class ForgetArgs(Args):
 
 async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
     me = await ctx.member()
+    hooks = ctx.services.registry.leave_hooks
     if not args.confirm:
+        leaving = [line for hook in hooks for line in await hook(ctx, me.id, False)]
         delete = Button("Delete everything about me", "forgetme", {"confirm": True},
                         style="danger", confirm="Delete everything about you? This can't be "
                                                 "undone.")
@@ -174,11 +176,15 @@ async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
             Text("This deletes your profile, everything you have logged, what you want to "
                  "learn, your accounts, sign-ups and pending requests — for good. The audit "
                  "log keeps only an anonymous record of actions."),
+            *([Text("Your teach-meets are others' plans too, so:\n"
+                    + "\n".join(f"• {line}" for line in leaving))] if leaving else []),
             Actions((delete,)),
             SmallPrint("Reply `yes` to delete it all, or `no` to keep it. `mydata` first, if "
                        "you want a copy."),
         ), tone="warning", question=confirm("Delete everything about you, for good?", delete,
                                             no="OK, nothing was deleted."))
+    # before the erase: what others signed up for passes on, or they are told it is off
+    done = [line for hook in hooks for line in await hook(ctx, me.id, True)]
     identities = await ctx.directory.identities(me.id)
     own = [actor_label(ctx.caller), *(actor_label(i) for i in identities)]
     needles = [me.handle, me.name, f"member:{me.id}", *own]
@@ -191,5 +197,8 @@ async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
     token = f"anon-{secrets.token_hex(6)}"
     await repo.anonymise_audit(needles, token, actor_labels=own)
     ctx.session.add(AuditEntry(at=ctx.now(), actor=token, action="forgotten", target=token))
+    outcomes = [Text("What becomes of your teach-meets:\n"
+                     + "\n".join(f"• {line}" for line in done))] if done else []
     return Reply(blocks=(Text("Done: everything about you has been deleted. If you use "
-                              "Staffroom again you'll start afresh."),), tone="success")
+                              "Staffroom again you'll start afresh."), *outcomes),
+                 tone="success")

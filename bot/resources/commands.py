@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.audit import lines as audit_lines
-from bot.commands import Arg, Args, Capability, Command
+from bot.commands import ID_RANGE, Arg, Args, Capability, Command
 from bot.context import Context, actor_label
 from bot.errors import UserError
 from bot.notifier import Destination, Undeliverable
@@ -75,7 +75,8 @@ def check_tags(value: list[str] | None) -> list[str] | None:
 
 Tag = Annotated[str, Field(min_length=1, max_length=PIN_TAG_MAX)]
 Tags = Annotated[list[Tag], Arg(help="#tags", tags=True), Field(max_length=PIN_TAGS_MAX)]
-PinId = Annotated[int, Arg(help="the pin's number, as `pins` shows it"), Field(ge=1)]
+PinId = Annotated[int, Arg(help="the pin's number, as `pins` shows it", numbers="pin"),
+                  ID_RANGE]
 
 
 class TaggedArgs(Args):

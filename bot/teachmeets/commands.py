@@ -19,13 +19,23 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 
-from bot.commands import Arg, Args, Capability, Command, DigestRequest
+from bot.commands import (
+    ID_RANGE,
+    MAX_ID,
+    Arg,
+    Args,
+    Capability,
+    Command,
+    DigestRequest,
+    no_such_id,
+)
 from bot.context import Context
 from bot.errors import UserError
 from bot.expertise.commands import check_link
 from bot.paging import PageArg, window
 from bot.replies import Attachment, Block, Button, Reply, Text
 from bot.teachmeets import calendar, feeds, replies, series, services
+from bot.teachmeets.leaving import leave_teachmeets
 from bot.teachmeets.privacy import export_teachmeets, forget_teachmeets
 from bot.teachmeets.reader import Ask, Refuse, Repeat, When, describe_rule, phrase, read
 from bot.teachmeets.services import (
@@ -60,8 +70,8 @@ def _blank_is_none(value: Any) -> Any:
     return value
 
 
-MeetId = Annotated[int, BeforeValidator(_id), Arg(help="the teach-meet's number, e.g. 12"),
-                   Field(ge=1)]
+MeetId = Annotated[int, BeforeValidator(_id), Arg(help="the teach-meet's number, e.g. 12",
+                                                   numbers="teach-meet"), ID_RANGE]
 Capacity = Annotated[Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None,
                      BeforeValidator(_blank_is_none),
                      Arg(help="how many places (empty: no limit)")]
@@ -69,7 +79,7 @@ Scope = Annotated[Literal["this", "rest"] | None,
                   Arg(help="for a repeating teach-meet: this meeting, or this and the rest")]
 Confirm = Annotated[bool, Arg(help="yes: do it without a preview")]
 PendingId = Annotated[int | None, Arg(help="a preview or question to answer (its buttons "
-                                           "say which)"), Field(ge=1)]
+                                           "say which)", numbers="preview"), ID_RANGE]
 Pick = Annotated[int | None, Arg(help="which of a question's choices"), Field(ge=0, le=20)]
 
 
@@ -77,7 +87,8 @@ class _Details(Args):
     """What create and edit share."""
 
     start: Annotated[str | None, Arg(help="when, e.g. \"next Tuesday 4-6pm\" or \"every "
-                                          "first Thursday of the month 4pm\""),
+                                          "first Thursday of the month 4pm\"",
+                                     date=True),
                      Field(max_length=200)] = None
     duration: Annotated[str | None, Arg(help="how long: 2h, 90m, 1h30"),
                         Field(max_length=40)] = None
@@ -449,13 +460,16 @@ async def show(ctx: Context, args: IdArgs) -> Reply:
 
 class GoingArgs(Args):
     event: Annotated[str, Arg(help="the teach-meet's number, or words of its title",
-                              rest=True), Field(min_length=1, max_length=200)]
+                              rest=True, numbers="teach-meet"),
+                     Field(min_length=1, max_length=200)]
 
 
 async def going(ctx: Context, args: GoingArgs) -> Reply:
     """`teachmeet going 12`, or `teachmeet going autumn` when one upcoming title matches."""
     text = args.event.strip().lstrip("#")
-    if text.isdigit():
+    if re.fullmatch(r"[+-]?\d+", text):
+        if not 1 <= int(text) <= MAX_ID:
+            raise UserError(no_such_id("teach-meet", text), field="event")
         return await services.answer(ctx, int(text), "going")
     words = [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1 or w.isdigit()]
     if not words:
@@ -515,7 +529,8 @@ def _start_phrase(meet: TeachMeet) -> str:
 class MoveArgs(Args):
     id: MeetId
     start: Annotated[str | None, Arg(help="the new start, e.g. \"next Thursday 4pm\"",
-                                     rest=True), Field(min_length=1, max_length=200)] = None
+                                     rest=True, date=True),
+                     Field(min_length=1, max_length=200)] = None
     scope: Scope = None
     confirm: Confirm = False
     pending: PendingId = None
@@ -755,19 +770,10 @@ async def cancel(ctx: Context, args: CancelArgs) -> Reply:
     if in_series and args.scope == "rest":
         return await _cancel_rest(ctx, meet, args.reason)
     before = _snapshot(meet)
-    meet.status, meet.cancel_reason = "cancelled", args.reason
-    meet.sequence += 1
-    meet.updated_at = ctx.now()
-    await ctx.session.flush()
-    stopped = await services.cancel_reminders(ctx.session, meet)
+    me = await ctx.member()
+    tell, stopped = await services.cancel_meet(ctx, meet, args.reason, not_told={me.id})
     ctx.audit("teachmeet.cancel", f"teachmeet:{meet.id}", before=before,
               after={**_snapshot(meet), "reason": args.reason})
-    me = await ctx.member()
-    tell = people.signed_up() - {me.id}
-    await notify_members(ctx, tell, lambda tz: replies.cancelled_notice(meet, tz))
-    channel = services.channel_of(meet)
-    if channel is not None:
-        ctx.notify(channel, replies.cancelled_notice(meet, meet.timezone))
     told = ("Nobody else had signed up" if not tell else "1 person who signed up has been "
             "told" if len(tell) == 1 else f"{len(tell)} people who signed up have been told")
     stop = ("no reminders were due" if not stopped else "1 reminder will not go out"
@@ -950,6 +956,7 @@ CAPABILITY = Capability(
     title="Teach-meets",
     topics=("teachmeets", "teachmeet", "teach-meets", "events"),
     forget=forget_teachmeets,
+    leave=leave_teachmeets,
     export=export_teachmeets,
     http=feeds.routes,
     commands=[

@@ -1,8 +1,9 @@
 """Teach-meets' part of `mydata` and `forgetme`: what a member organised (one-off and
 repeating), RSVPs, talks, their calendar feed and previews waiting for them.
 
-Forgetting an organiser deletes the teach-meets and series they organised (and their
-reminders): an event cannot outlive the only person who may edit, move or cancel it.
+What an organiser ran for others has passed to a moderator, or been cancelled with notices,
+before this runs (`leaving`); what is still theirs is deleted (with its reminders): an event
+cannot outlive the only person who may edit, move or cancel it.
 """
 
 from __future__ import annotations

@@ -28,6 +28,11 @@ MAX_MINUTES = 24 * 60
 """No teach-meet lasts longer than a day."""
 MAX_REPEATS = 104
 """A repeating teach-meet is at most two years of weekly meetings."""
+MAX_YEARS_AHEAD = 5
+"""How far ahead a teach-meet may be planned. Schools plan a year or two ahead, so five
+years leaves room while a mistyped year (2062 for 2026, 9999) is refused rather than
+announced; it also keeps every date the reader returns far from the calendar's end, where
+adding a length or a time zone would overflow."""
 EXAMPLES = "`next Tuesday 4pm`, `Thu 3 Dec 16:00-17:30` or `2026-12-03 16:00 Europe/London`"
 
 
@@ -943,6 +948,9 @@ def read(text: str, *, now: datetime, tz: str, suggest: bool = True) -> Reading:
     if not normal:
         return Refuse(f"Say when it starts, e.g. {EXAMPLES}.")
     pieces, unknown = scan(normal)
+    far = _out_of_range(pieces, setting)
+    if far is not None:
+        return far
     try:
         reading = _interpret(pieces, setting) if pieces else None
     except _Unreadable:
@@ -962,11 +970,32 @@ def fully_read(text: str, *, now: datetime, tz: str) -> Reading | None:
     pieces, unknown = scan(normal)
     if unknown or not pieces:
         return None
+    setting = _Setting(now=now, member_zone=member_zone.key,
+                       today=now.astimezone(member_zone).date())
     try:
-        return _interpret(pieces, _Setting(now=now, member_zone=member_zone.key,
-                                           today=now.astimezone(member_zone).date()))
+        return _out_of_range(pieces, setting) or _interpret(pieces, setting)
     except _Unreadable:
         return None
+
+
+def _out_of_range(pieces: list[Piece], setting: _Setting) -> Refuse | None:
+    """A typed year that no teach-meet can have (0001, 9999), refused before any date
+    arithmetic is done with it."""
+    for piece in pieces:
+        year = piece.value.get("y")
+        if year is None:
+            continue
+        if year < setting.today.year:
+            return Refuse(f"The year {year} is in the past; a teach-meet needs a future "
+                          "start.")
+        if year > setting.today.year + MAX_YEARS_AHEAD:
+            return _too_far(f"The year {year}")
+    return None
+
+
+def _too_far(what: str = "That") -> Refuse:
+    return Refuse(f"{what} is too far ahead: a teach-meet can be planned at most "
+                  f"{MAX_YEARS_AHEAD} years ahead.")
 
 
 def _unsure(text: str, unknown: list[str], reading: Reading | None, setting: _Setting, *,
@@ -1676,6 +1705,8 @@ def _finish(start: datetime, end: tuple[int, int] | None, duration: int | None, 
         local = start.astimezone(ZoneInfo(setting.member_zone))
         return Refuse(f"{local:%a} {local.day} {local:%b %Y} {local:%H:%M} is in the past; a "
                       "teach-meet needs a future start.")
+    if start.year > setting.today.year + MAX_YEARS_AHEAD:
+        return _too_far()
     stop: datetime | None = None
     if end is not None:
         end_day = start.date() + timedelta(days=end[0] // 24)

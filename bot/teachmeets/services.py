@@ -178,6 +178,25 @@ def channel_of(meet: TeachMeet) -> Destination | None:
         if meet.channel_id else None
 
 
+async def cancel_meet(ctx: Context, meet: TeachMeet, reason: str, *,
+                      not_told: Iterable[int] = ()) -> tuple[set[int], int]:
+    """Cancel one meeting the one way there is: its reminders stopped, everyone signed up
+    (but `not_told`) and its channel sent the cancellation notice. Returns who was told
+    and how many reminders will not go out."""
+    people = await roster(ctx.session, meet)
+    meet.status, meet.cancel_reason = "cancelled", reason
+    meet.sequence += 1
+    meet.updated_at = ctx.now()
+    await ctx.session.flush()
+    stopped = await cancel_reminders(ctx.session, meet)
+    tell = people.signed_up() - set(not_told)
+    await notify_members(ctx, tell, lambda tz: replies.cancelled_notice(meet, tz))
+    channel = channel_of(meet)
+    if channel is not None:
+        ctx.notify(channel, replies.cancelled_notice(meet, meet.timezone))
+    return tell, stopped
+
+
 # -- reminders -------------------------------------------------------------------------------
 async def plan_reminders(session: AsyncSession, settings: Settings, meet: TeachMeet,
                          now: datetime) -> None:

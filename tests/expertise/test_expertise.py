@@ -128,7 +128,7 @@ async def test_bad_input_changes_nothing(app, chat: FakeAdapter) -> None:
         "done Did a thing link=file:///etc/passwd": "web address",
         "done Did a thing year=1066": "between 1950",
         "done remove abc": "whole number",
-        "done remove 0": "at least 1",
+        "done remove 0": "there is no entry #0",
         "whodone": "query is missing",
         "whodone x limit=500": "at most 25",
         "whodone " + "q" * 400: "too long",

@@ -35,7 +35,7 @@ CASES = {
     'teachmeet create Js start="2026-12-03 16:00" link=javascript:alert(1)': "web address",
     "teachmeet show 99": "There is no teach-meet #99",
     "teachmeet show abc": "must be a whole number",
-    "teachmeet show 0": "must be at least 1",
+    "teachmeet show 0": "There is no teach-meet #0",
     "teachmeet rsvp 99 going": "There is no teach-meet #99",
     "teachmeet going 99": "There is no teach-meet #99",
     "teachmeet edit 99 capacity=3": "There is no teach-meet #99",
