@@ -56,6 +56,7 @@ async def test_checkin_a_week_after_and_answers_recorded(app, chat, clock) -> No
     clock.set(NOVEMBER + timedelta(days=7))
     await app.scheduler.run_due()
     [ann_asked], [bob_asked] = checkins(chat, "ann"), checkins(chat, "bob")
+    assert "Did you meet ann?" in bob_asked.plain_text()
     assert "Did you meet bob?" in ann_asked.plain_text()
     await app.scheduler.run_due()
     assert len(checkins(chat, "ann")) == 1  # once
