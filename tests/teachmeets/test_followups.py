@@ -205,3 +205,25 @@ async def test_forgetting_the_organiser_keeps_the_talk_entry(app: App, chat: Fak
     [entry] = await rows(app, DoneEntry)
     assert entry.teachmeet_id is None
     assert "talk at" not in (await chat.say("done list", user="cat")).plain_text()
+
+
+async def test_migration_down_and_up_keeps_entries_and_their_search(
+        app: App, chat: FakeAdapter, clock: FakeClock) -> None:
+    """0022 adds done_entries.teachmeet_id without copying the table (a batch copy would
+    drop the old table and, with foreign keys on, its search rows)."""
+    from alembic import command
+
+    from tests.storage.test_migrations import migrate
+
+    await signed_up(chat)
+    await chat.say("done Podcast club for year 6", user="ann")
+    clock.set(ENDS)
+    await app.scheduler.run_due()
+    await chat.say("yes", user="cat", direct=True)
+    await migrate(app, command.downgrade, "0015_linking_shelves")
+    await migrate(app, command.upgrade, "head")
+    entries = await rows(app, DoneEntry)
+    assert [(e.summary, e.teachmeet_id) for e in entries] == [
+        ("Podcast club for year 6", None), ("Podcasting with year 5", None)]
+    found = (await chat.say("whodone podcast", user="bob")).plain_text()
+    assert "Podcast club for year 6" in found and "Podcasting with year 5" in found
