@@ -163,7 +163,7 @@ async def _status(ctx: Context, me: Member, repo: IntroductionsRepository) -> Re
     met = sum(1 for m in matches if "yes" in answers.get(m.id, ()))
     said = times_paired(len(matches))
     if matches:
-        said += f" You met {met} of them." if met != 1 else " You met 1 of them."
+        said += f" Met (from the check-ins): {met} of {len(matches)}."
     return Reply(blocks=(Text(f"Peer pairing: {state}."), SmallPrint(said)))
 
 

@@ -69,7 +69,7 @@ async def test_checkin_a_week_after_and_answers_recorded(app, chat, clock) -> No
         answers = sorted(c.answer for c in await session.scalars(select(PairingCheckin)))
     assert answers == ["not_yet", "yes"]
     status = (await chat.say("pairing status", user="ann")).plain_text()
-    assert "paired once" in status and "You met 1 of them" in status
+    assert "paired once" in status and "Met (from the check-ins): 1 of 1." in status
     data = json.loads((await chat.say("mydata", user="ann")).attachment.content)
     [mine] = data["introductions"]["pairing_checkins"]
     assert mine["answer"] == "yes"
