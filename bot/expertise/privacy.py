@@ -16,7 +16,7 @@ def _directory(session: AsyncSession) -> DirectoryRepository:
 
 async def export_entries(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
     return [{"id": e.id, "summary": e.summary, "tags": e.tags, "year": e.year, "link": e.link,
-             "created_at": e.created_at.isoformat()}
+             "teachmeet_id": e.teachmeet_id, "created_at": e.created_at.isoformat()}
             for e in await _directory(session).done_for(member_id)]
 
 

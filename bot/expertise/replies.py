@@ -18,6 +18,9 @@ def entry_line(entry: DoneEntry) -> str:
         parts.append(f"({entry.year})")
     if entry.tags:
         parts.append(" ".join(f"#{t}" for t in entry.tags))
+    meet = entry.teachmeet if entry.teachmeet_id is not None else None
+    if meet is not None:
+        parts.append(f"— talk at {meet.title} (#{meet.id})")
     line = " ".join(parts)
     return f"{line} <{entry.link}>" if entry.link else line
 

@@ -11,6 +11,7 @@ from bot.commands import Args, Capability, Command
 from bot.introductions import introduce, meet, pairing, privacy, profiles, welcomes
 from scheduled import Scheduler
 from storage.repositories.introductions import (
+    CHECKIN_KIND,
     MEET_EXPIRY_KIND,
     MEET_LATER_KIND,
     NUDGE_KIND,
@@ -25,6 +26,8 @@ def schedule(scheduler: Scheduler) -> None:
     # a late reminder is still worth sending while the request is open (it checks that)
     scheduler.handle(MEET_LATER_KIND, meet.remind_later, grace=timedelta(days=60))
     scheduler.handle(PAIRING_KIND, pairing.run_round, grace=timedelta(days=3))
+    # a late "Did you meet?" is still worth asking within the week it stays open
+    scheduler.handle(CHECKIN_KIND, pairing.send_checkin, grace=pairing.CHECKIN_OPEN)
     scheduler.every("introductions-pairing-planner", IntervalTrigger(hours=1),
                     pairing.plan_round)
 
@@ -72,6 +75,9 @@ CAPABILITY = Capability(
                 summary="Opt in to (or out of, or pause) peer pairing.",
                 usage="pairing on|off|status|pause <until>",
                 examples=("pairing on", "pairing pause 2027-01-31", "pairing off")),
+        Command(name="pairing-checkin", handler=pairing.answer_checkin,
+                args=pairing.CheckinArgs, hidden=True,
+                summary="Answer a pairing check-in: did you meet?"),
         Command(name="privacy", handler=privacy.privacy, args=privacy.PrivacyArgs,
                 summary="Choose who can find you: network, space or hidden.",
                 usage="privacy [network|space|hidden]",

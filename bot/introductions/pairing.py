@@ -4,6 +4,11 @@ Preference order for a pair: never met before (while any unused pair can still m
 round), then one has done what the other wants to learn (compared with the search's own
 text analysis), then the same region. An odd number makes one group of three. Privacy
 applies both ways: a pair is only made between members who could each find the other.
+
+A week after a round each member of each group is asked "Did you meet?" (Yes / Not yet /
+Skip; due work per group, one check-in row per member, so nobody is asked twice). A group
+that said "not yet" and never "yes" counts as not paired, so it can be offered again; a
+member who leaves two check-ins in a row unanswered is paused, and told once how to resume.
 """
 
 from __future__ import annotations
@@ -22,14 +27,21 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.commands import Arg, Args
 from bot.context import Context
-from bot.errors import UserError
+from bot.conversation import Conversation
+from bot.errors import NotAllowed, UserError
 from bot.introductions.common import Where, mutually_visible, reach, spaces_of
 from bot.notifier import Destination
+from bot.replies import Actions, Button, Reply, Text, choose
 from bot.replies import Context as SmallPrint
-from bot.replies import Reply, Text
-from storage.models import DueWork, Member
+from storage.models import DueWork, Member, PairingCheckin, PairingMatch
 from storage.repositories.due_work import DueWorkRepository
-from storage.repositories.introductions import PAIRING_KIND, IntroductionsRepository
+from storage.repositories.introductions import (
+    CHECKIN_KIND,
+    PAIRING_KIND,
+    SILENT_ROUNDS,
+    IntroductionsRepository,
+    checkin_key,
+)
 from storage.search.analysis import analyse_document, query_terms
 
 if TYPE_CHECKING:
@@ -38,6 +50,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_PAUSE = timedelta(days=366 * 2)
+CHECKIN_AFTER = timedelta(days=7)
+"""How long after a pairing its members are asked whether they met."""
+CHECKIN_OPEN = timedelta(days=7)
+"""How long a check-in can be answered; unanswered by then, it counts as silent."""
 SEARCH_BUDGET = 20000
 """Steps the repeat-free search may take before settling for fewest repeats."""
 
@@ -144,8 +160,12 @@ async def _status(ctx: Context, me: Member, repo: IntroductionsRepository) -> Re
     else:
         state = "on"
     matches = await repo.matches(me.id)
-    return Reply(blocks=(Text(f"Peer pairing: {state}."),
-                         SmallPrint(times_paired(len(matches)))))
+    answers = await repo.checkin_answers([m.id for m in matches])
+    met = sum(1 for m in matches if "yes" in answers.get(m.id, ()))
+    said = times_paired(len(matches))
+    if matches:
+        said += f" Met (from the check-ins): {met} of {len(matches)}."
+    return Reply(blocks=(Text(f"Peer pairing: {state}."), SmallPrint(said)))
 
 
 # -- matching -------------------------------------------------------------------------------------
@@ -358,23 +378,134 @@ async def run_round(services: Services, work: DueWork) -> None:
         repo = IntroductionsRepository(session)
         if await repo.round_by_key(work.key) is not None:
             return
+        paused = await _pause_silent(repo, await repo.pairing_candidates(now), now)
         members = {m.id: m for m in await repo.pairing_candidates(now) if m.identities}
         candidates = {m.id: candidate(m) for m in members.values()}
         groups = make_groups(list(candidates.values()), await repo.past_pairs(), seed=work.key)
         round_ = await repo.add_round(work.key, now)
         for group in groups:
             reason = group_reason([candidates[m] for m in group])
-            await repo.add_match(round_.id, group, reason)
+            match = await repo.add_match(round_.id, group, reason)
+            await DueWorkRepository(session).plan(CHECKIN_KIND, checkin_key(match.id),
+                                                  now + CHECKIN_AFTER, {"match_id": match.id})
             for m in group:
                 others = [members[o] for o in group if o != m]
                 destination = reach(members[m].identities)
                 if destination is not None:
                     outbox.append((destination, pairing_message(others, reason)))
+        for member in paused:
+            destination = reach(member.identities)
+            if destination is not None:
+                outbox.append((destination, paused_message(member)))
+    await _send(services, outbox)
+
+
+async def _send(services: Services, outbox: list[tuple[Destination, Reply]]) -> None:
     for destination, reply in outbox:
         try:
             await services.notifier.send(destination, reply)
         except Exception:
             log.exception("could not deliver a pairing message to %s", destination)
+
+
+async def _pause_silent(repo: IntroductionsRepository, candidates: list[Member],
+                        now: datetime) -> list[Member]:
+    """Pause (and return) members who left their last check-ins unanswered."""
+    silent = await repo.silent_members([m.id for m in candidates], now)
+    paused = []
+    for member in candidates:
+        if member.id in silent:
+            prefs = await repo.prefs_for_update(member.id)
+            prefs.pairing_paused_until = now + MAX_PAUSE
+            await repo.mark_silent(member.id, now)
+            paused.append(member)
+    return paused
+
+
+def paused_message(member: Member) -> Reply:
+    return Reply(blocks=(
+        Text(f"I've paused your peer pairing: you didn't answer the last {SILENT_ROUNDS} "
+             "\"Did you meet?\" check-ins, so I guess now isn't a good time."),
+        SmallPrint("Say `pairing on` whenever you'd like to be paired again."),
+    ))
+
+
+# -- the check-in a week later -----------------------------------------------------------------
+CHECKIN_ANSWERS = (("Yes", "yes", "primary", ("yes", "y", "yep", "we did", "yes we met")),
+                   ("Not yet", "not_yet", "default", ("not yet", "no", "n", "nope", "not")),
+                   ("Skip", "skip", "default", ("skip", "pass", "rather not say")))
+
+
+def checkin_message(checkin: PairingCheckin, others: Sequence[Member]) -> Reply:
+    names = " and ".join(o.name for o in others) or "your pairing"
+    buttons = tuple(Button(label, "pairing-checkin", {"checkin": checkin.id,
+                                                      "answer": answer}, style=style)
+                    for label, answer, style, _ in CHECKIN_ANSWERS)
+    return Reply(blocks=(
+        Text(f"Did you meet {names}? It was a week ago that I paired you."),
+        Actions(buttons),
+        SmallPrint("Say `yes`, `not yet` or `skip`. If you didn't get to meet, I may pair you "
+                   "again. Unanswered check-ins twice in a row pause your pairing."),
+    ), question=choose(f"Did you meet {names[:80]}?", buttons,
+                       minutes=CHECKIN_OPEN.total_seconds() / 60,
+                       words={i: a[3] for i, a in enumerate(CHECKIN_ANSWERS)}))
+
+
+async def send_checkin(services: Services, work: DueWork) -> None:
+    """Due work a week after a round: ask each member of one group, once each."""
+    now = services.clock.now()
+    outbox: list[tuple[Destination, Reply]] = []
+    async with services.db.unit_of_work() as session:
+        repo = IntroductionsRepository(session)
+        match = await session.get(PairingMatch, int(work.payload.get("match_id", 0)))
+        if match is None:
+            return
+        group = [m for m in (match.first_id, match.second_id, match.third_id) if m]
+        people = {m: await session.get(Member, m) for m in group}
+        asked = await repo.checkins_of(match.id)
+        conversation = Conversation(services)
+        for member_id in group:
+            destination = reach(await repo.identities(member_id))
+            if member_id in asked or destination is None:
+                continue
+            checkin = PairingCheckin(match_id=match.id, member_id=member_id, answer=None,
+                                     asked_at=now, expires_at=now + CHECKIN_OPEN)
+            session.add(checkin)
+            await session.flush()
+            message = checkin_message(checkin, [p for o, p in people.items()
+                                                if o != member_id and p is not None])
+            if message.question is not None and destination.user_id:
+                await conversation.ask(session, (destination.platform, destination.space_id,
+                                                 destination.user_id), message.question)
+            outbox.append((destination, message))
+    await _send(services, outbox)
+
+
+class CheckinArgs(Args):
+    checkin: Annotated[int, Arg(help="the check-in's number, from its message"), Field(ge=1)]
+    answer: Annotated[Literal["yes", "not_yet", "skip"], Arg(help="yes, not_yet or skip")]
+
+
+async def answer_checkin(ctx: Context, args: CheckinArgs) -> Reply:
+    me = await ctx.member()
+    checkin = await ctx.session.get(PairingCheckin, args.checkin, with_for_update=True,
+                                    populate_existing=True)
+    if checkin is None:
+        raise UserError(f"There is no pairing check-in #{args.checkin}.")
+    if checkin.member_id != me.id:
+        raise NotAllowed("That check-in was sent to someone else, so only they can answer it.")
+    if checkin.answer is not None:
+        said = {"yes": "yes", "not_yet": "not yet", "skip": "skip"}.get(checkin.answer)
+        raise UserError(f"You already answered this check-in ({said})." if said else
+                        "This check-in has closed.")
+    if ctx.now() >= checkin.expires_at:
+        raise UserError("This check-in has closed, so nothing was recorded.")
+    checkin.answer, checkin.answered_at = args.answer, ctx.now()
+    text = {"yes": "Great, glad you met! Thanks for letting me know.",
+            "not_yet": "Thanks for saying. If you don't get to meet, I may pair you again in a "
+                       "later round.",
+            "skip": "OK, noted."}[args.answer]
+    return Reply(blocks=(Text(text),), tone="success")
 
 
 def pairing_message(others: Sequence[Member], reason: str) -> Reply:

@@ -125,6 +125,9 @@ async def export_introductions(session: AsyncSession, member_id: int) -> dict[st
             "with": [handles.get(m) for m in (x.first_id, x.second_id, x.third_id)
                      if m and m != member_id],
             "reason": x.reason} for x in matches],
+        "pairing_checkins": [{
+            "match": c.match_id, "answer": c.answer, "asked_at": _when(c.asked_at),
+            "answered_at": _when(c.answered_at)} for c in await repo.member_checkins(member_id)],
     }
 
 

@@ -34,7 +34,7 @@ from bot.errors import UserError
 from bot.expertise.commands import check_link
 from bot.paging import PageArg, window
 from bot.replies import Attachment, Block, Button, Reply, Text
-from bot.teachmeets import calendar, feeds, replies, series, services
+from bot.teachmeets import calendar, feeds, followups, replies, series, services
 from bot.teachmeets.leaving import leave_teachmeets
 from bot.teachmeets.privacy import export_teachmeets, forget_teachmeets
 from bot.teachmeets.reader import Ask, Refuse, Repeat, When, describe_rule, phrase, read
@@ -685,6 +685,8 @@ async def _apply_one(ctx: Context, meet: TeachMeet, changes: dict[str, Any], peo
     changed = list(changes)
     if "starts_at" in changed:
         await services.plan_reminders(ctx.session, ctx.settings, meet, now)
+    elif "duration_minutes" in changed:
+        await services.plan_followup(ctx.session, meet)
     if "capacity" in changed:
         await services.promote(ctx, meet)
     ctx.audit("teachmeet.move" if changed in (["starts_at"], ["starts_at", "timezone"])
@@ -1021,6 +1023,15 @@ CAPABILITY = Capability(
         Command(name="teachmeet draw", handler=draw, args=IdArgs,
                 summary="Pick the next presenter at random (organiser or moderator).",
                 usage=f"teachmeet draw {_ID}", examples=("teachmeet draw 12",)),
+        Command(name="teachmeet addtalk", handler=followups.add_talk,
+                args=followups.AddTalkArgs, hidden=True,
+                summary="Add your talk at a teach-meet to your profile (from its invitation).",
+                usage="teachmeet addtalk <invitation> [slides=<link>]",
+                examples=("teachmeet addtalk 7 slides=https://example.org/slides",)),
+        Command(name="teachmeet try", handler=followups.try_after, args=followups.TryArgs,
+                hidden=True, summary="After a teach-meet you went to: note what you'll try.",
+                usage="teachmeet try <number> <what you'll try>",
+                examples=("teachmeet try 8 Exit tickets on Padlet with year 9",)),
         Command(name="teachmeet ics", handler=ics, args=IcsArgs, aliases=("teachmeet calendar",),
                 summary="A calendar (.ics) file for a teach-meet (series=yes: every meeting).",
                 usage=f"teachmeet ics {_ID} [series=yes]", examples=("teachmeet ics 12",)),

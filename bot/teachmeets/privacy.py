@@ -1,5 +1,6 @@
 """Teach-meets' part of `mydata` and `forgetme`: what a member organised (one-off and
-repeating), RSVPs, talks, their calendar feed and previews waiting for them.
+repeating), RSVPs, talks, follow-ups after events (invitations, "what I'll try"), their
+calendar feed and previews waiting for them.
 
 What an organiser ran for others has passed to a moderator, or been cancelled with notices,
 before this runs (`leaving`); what is still theirs is deleted (with its reminders): an event
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.teachmeets.followups import export_followups, forget_followups
 from bot.teachmeets.series import stop_extending
 from bot.teachmeets.services import cancel_reminders
 from storage.models import Identity, PendingAction
@@ -34,6 +36,7 @@ async def export_teachmeets(session: AsyncSession, member_id: int) -> dict[str, 
                   for r in await repo.rsvps_of(member_id)],
         "talks": [{"teachmeet_id": t.teachmeet_id, "kind": t.kind, "title": t.title}
                   for t in await repo.talks_of(member_id)],
+        "after_teachmeets": await export_followups(session, member_id),
         "calendar_feed": ({"token": feed.token, "created_at": feed.created_at.isoformat()}
                           if feed is not None else None),
     }
@@ -41,6 +44,7 @@ async def export_teachmeets(session: AsyncSession, member_id: int) -> dict[str, 
 
 async def forget_teachmeets(session: AsyncSession, member_id: int) -> None:
     repo = TeachMeetRepository(session)
+    await forget_followups(session, member_id)
     for owned in await repo.series_organised_by(member_id):
         await stop_extending(session, owned)
     for meet in await repo.forget_member(member_id):

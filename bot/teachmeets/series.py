@@ -258,7 +258,7 @@ async def split(session: AsyncSession, settings: Settings, series: TeachMeetSeri
                 setattr(meet, name, value)
         meet.sequence += 1
         meet.updated_at = now
-        if moved:
+        if moved or "duration_minutes" in changes:
             await plan_reminders(session, settings, meet, now)
         changed.append(meet)
     carrier.planned_until = max((m.starts_at for m in later), default=carrier.first_start)

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REMINDER_KIND = "teachmeet.reminder"
+FOLLOWUP_KIND = "teachmeet.followup"
+"""When an event ends: presenters are invited to add their talk, attendees asked what
+they'll try (`bot.teachmeets.followups`)."""
 ANSWERS = ("going", "maybe", "not_going")
 
 
@@ -52,6 +55,10 @@ def reminder_key(meet_id: int, offset_minutes: int) -> str:
 
 def reminder_prefix(meet_id: int) -> str:
     return f"teachmeet:{meet_id}:"
+
+
+def followup_key(meet_id: int) -> str:
+    return f"teachmeet:{meet_id}:followup"
 
 
 # -- loading and permissions ----------------------------------------------------------------
@@ -211,11 +218,20 @@ async def plan_reminders(session: AsyncSession, settings: Settings, meet: TeachM
                             {"teachmeet_id": meet.id, "offset_minutes": offset})
         else:
             await repo.cancel(REMINDER_KIND, [key])
+    await plan_followup(session, meet)
+
+
+async def plan_followup(session: AsyncSession, meet: TeachMeet) -> None:
+    """Plan (or move) the after-the-event follow-up to the event's end."""
+    await DueWorkRepository(session).plan(FOLLOWUP_KIND, followup_key(meet.id), ends_at(meet),
+                                          {"teachmeet_id": meet.id})
 
 
 async def cancel_reminders(session: AsyncSession, meet: TeachMeet) -> int:
-    return await DueWorkRepository(session).cancel_prefix(REMINDER_KIND,
-                                                          reminder_prefix(meet.id))
+    """Cancel the event's reminders (how many is returned) and its follow-up."""
+    repo = DueWorkRepository(session)
+    await repo.cancel(FOLLOWUP_KIND, [followup_key(meet.id)])
+    return await repo.cancel_prefix(REMINDER_KIND, reminder_prefix(meet.id))
 
 
 @dataclass(frozen=True)
@@ -324,8 +340,11 @@ class ReminderSender:
 
 def register(scheduler: Scheduler) -> None:
     """Capability.schedule: reminders are delivered by the one due-work mechanism."""
+    from bot.teachmeets import followups
+
     grace = timedelta(minutes=scheduler.services.settings.teachmeets.reminder_grace_minutes)
     scheduler.handle(REMINDER_KIND, ReminderSender(scheduler.services), grace=grace)
+    scheduler.handle(FOLLOWUP_KIND, followups.send_followups, grace=followups.GRACE)
 
 
 # -- RSVPs and the waitlist -------------------------------------------------------------------

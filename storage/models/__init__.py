@@ -7,6 +7,7 @@ from storage.models.governance import AuditEntry, Moderator
 from storage.models.introductions import (
     IntroductionPrefs,
     MeetRequest,
+    PairingCheckin,
     PairingMatch,
     PairingRound,
 )
@@ -19,6 +20,7 @@ from storage.models.teachmeets import (
     PendingAction,
     TeachMeet,
     TeachMeetFeed,
+    TeachMeetFollowup,
     TeachMeetRsvp,
     TeachMeetSeries,
     TeachMeetTalk,
@@ -37,6 +39,7 @@ __all__ = [
     "MeetRequest",
     "Member",
     "Moderator",
+    "PairingCheckin",
     "PairingMatch",
     "PairingRound",
     "PendingAction",
@@ -45,6 +48,7 @@ __all__ = [
     "SlackEventSeen",
     "TeachMeet",
     "TeachMeetFeed",
+    "TeachMeetFollowup",
     "TeachMeetRsvp",
     "TeachMeetSeries",
     "TeachMeetTalk",

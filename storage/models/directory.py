@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from storage.models.teachmeets import TeachMeet
 
 # Field limits, shared with the core's validation so both say the same thing.
 HANDLE_MAX = 64
@@ -89,8 +93,14 @@ class DoneEntry(Base):
     year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     link: Mapped[str] = mapped_column(String(LINK_MAX), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    teachmeet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teachmeets.id", ondelete="SET NULL"), nullable=True)
+    """A talk given at this teach-meet (the entry outlives the event, losing the link)."""
 
     member: Mapped[Member] = relationship(back_populates="done")
+    teachmeet: Mapped[TeachMeet | None] = relationship(lazy="selectin")
+    """Loaded with the entry (one query for a page of entries, none when no entry is a
+    talk), so every list can say "talk at <event>"."""
 
 
 class Interest(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -76,3 +76,24 @@ class PairingMatch(Base):
         ForeignKey("members.id", ondelete="CASCADE"), nullable=True, index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     """Why they were matched, as told to them (mentions topics, never private data)."""
+
+
+class PairingCheckin(Base):
+    """A week after a pairing, "Did you meet?" to each member of the group: one row each.
+
+    answer: None (not answered) | yes | not_yet | skip. A group where someone said "not
+    yet" and nobody "yes" may be paired again; two unanswered check-ins in a row pause the
+    member's pairing."""
+
+    __tablename__ = "pairing_checkins"
+    __table_args__ = (UniqueConstraint("match_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("pairing_matches.id", ondelete="CASCADE"),
+                                          index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           index=True)
+    answer: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

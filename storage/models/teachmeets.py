@@ -119,6 +119,34 @@ class TeachMeetTalk(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class TeachMeetFollowup(Base):
+    """After a teach-meet: a presenter's invitation to add their talk to their profile, or
+    an attendee's "what I'll try". One per (event, member, role), so a second running copy
+    or a repeated delivery never invites twice.
+
+    status: sent -> accepted (entry added / takeaway recorded)."""
+
+    __tablename__ = "teachmeet_followups"
+    __table_args__ = (UniqueConstraint("teachmeet_id", "member_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    teachmeet_id: Mapped[int] = mapped_column(
+        ForeignKey("teachmeets.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    """presenter | attendee."""
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    takeaway: Mapped[str] = mapped_column(Text, default="")
+    """An attendee's "what I'll try"."""
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("done_entries.id", ondelete="SET NULL"), nullable=True)
+    """The done entry a presenter's talk became."""
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class TeachMeetFeed(Base):
     """A member's personal calendar feed: the unguessable token in its address."""
 

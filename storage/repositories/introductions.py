@@ -19,6 +19,7 @@ from storage.models import (
     IntroductionPrefs,
     MeetRequest,
     Member,
+    PairingCheckin,
     PairingMatch,
     PairingRound,
 )
@@ -28,6 +29,10 @@ MEET_EXPIRY_KIND = "meet-expire"
 MEET_LATER_KIND = "meet-later"
 """The one reminder an expert gets after answering a request "Not now"."""
 PAIRING_KIND = "pairing-round"
+CHECKIN_KIND = "pairing-checkin"
+"""A week after a pairing: "Did you meet?" to each member of the group."""
+SILENT_ROUNDS = 2
+"""Unanswered check-ins in a row after which a member's pairing is paused."""
 
 
 def nudge_key(member_id: int, platform: str, space_id: str) -> str:
@@ -40,6 +45,10 @@ def meet_key(request_id: int) -> str:
 
 def later_key(request_id: int) -> str:
     return f"meet:{request_id}:later"
+
+
+def checkin_key(match_id: int) -> str:
+    return f"match:{match_id}"
 
 
 class IntroductionsRepository:
@@ -136,11 +145,14 @@ class IntroductionsRepository:
         await self.session.flush()
         return round_
 
-    async def add_match(self, round_id: int, members: Sequence[int], reason: str) -> None:
+    async def add_match(self, round_id: int, members: Sequence[int],
+                        reason: str) -> PairingMatch:
         third = members[2] if len(members) > 2 else None
-        self.session.add(PairingMatch(round_id=round_id, first_id=members[0],
-                                      second_id=members[1], third_id=third, reason=reason))
+        match = PairingMatch(round_id=round_id, first_id=members[0], second_id=members[1],
+                             third_id=third, reason=reason)
+        self.session.add(match)
         await self.session.flush()
+        return match
 
     async def pairing_candidates(self, now: datetime) -> list[Member]:
         """Opted-in, not paused, not hidden members, with what pairing compares."""
@@ -164,11 +176,67 @@ class IntroductionsRepository:
         return list(await self.session.scalars(query))
 
     async def past_pairs(self) -> set[frozenset[int]]:
+        """Pairs already made, except groups that never met (someone said "not yet" and
+        nobody "yes"): those may be offered again."""
+        unmet = await self.unmet_matches()
         pairs: set[frozenset[int]] = set()
         for match in await self.matches():
+            if match.id in unmet:
+                continue
             group = [m for m in (match.first_id, match.second_id, match.third_id) if m]
             pairs.update(frozenset((a, b)) for i, a in enumerate(group) for b in group[i + 1:])
         return pairs
+
+    # -- check-ins ---------------------------------------------------------------------------
+    async def checkin_answers(self, match_ids: Sequence[int] | None = None
+                              ) -> dict[int, list[str | None]]:
+        """Each match's check-in answers (None: not answered)."""
+        query = select(PairingCheckin.match_id, PairingCheckin.answer)
+        if match_ids is not None:
+            if not match_ids:
+                return {}
+            query = query.where(PairingCheckin.match_id.in_(list(match_ids)))
+        out: dict[int, list[str | None]] = {}
+        for match_id, answer in await self.session.execute(query):
+            out.setdefault(match_id, []).append(answer)
+        return out
+
+    async def unmet_matches(self) -> set[int]:
+        return {m for m, answers in (await self.checkin_answers()).items()
+                if "not_yet" in answers and "yes" not in answers}
+
+    async def checkins_of(self, match_id: int) -> dict[int, PairingCheckin]:
+        rows = await self.session.scalars(select(PairingCheckin).where(
+            PairingCheckin.match_id == match_id))
+        return {c.member_id: c for c in rows}
+
+    async def member_checkins(self, member_id: int) -> list[PairingCheckin]:
+        return list(await self.session.scalars(select(PairingCheckin).where(
+            PairingCheckin.member_id == member_id).order_by(PairingCheckin.asked_at.desc(),
+                                                            PairingCheckin.id.desc())))
+
+    async def silent_members(self, member_ids: Sequence[int], now: datetime) -> set[int]:
+        """Members whose last SILENT_ROUNDS check-ins all closed unanswered."""
+        if not member_ids:
+            return set()
+        rows = await self.session.scalars(select(PairingCheckin).where(
+            PairingCheckin.member_id.in_(list(member_ids)))
+            .order_by(PairingCheckin.member_id, PairingCheckin.asked_at.desc(),
+                      PairingCheckin.id.desc()))
+        latest: dict[int, list[PairingCheckin]] = {}
+        for row in rows:
+            latest.setdefault(row.member_id, []).append(row)
+        return {m for m, found in latest.items() if len(found) >= SILENT_ROUNDS and all(
+            c.answer is None and c.expires_at <= now for c in found[:SILENT_ROUNDS])}
+
+    async def mark_silent(self, member_id: int, now: datetime) -> None:
+        """Their unanswered, closed check-ins have now been acted on (pairing paused): they
+        do not count again after the member resumes."""
+        await self.session.execute(
+            update(PairingCheckin).where(PairingCheckin.member_id == member_id,
+                                         PairingCheckin.answer.is_(None),
+                                         PairingCheckin.expires_at <= now)
+            .values(answer="silent"))
 
     # -- erasure -----------------------------------------------------------------------------
     async def forget(self, member_id: int) -> None:
@@ -182,6 +250,8 @@ class IntroductionsRepository:
             await self.session.execute(delete(MeetRequest).where(
                 MeetRequest.id.in_(request_ids)))
         await self.session.execute(delete(DueWork).where(planned))
+        await self.session.execute(delete(PairingCheckin).where(
+            PairingCheckin.member_id == member_id))
         await self.session.execute(delete(PairingMatch).where(or_(
             PairingMatch.first_id == member_id, PairingMatch.second_id == member_id,
             PairingMatch.third_id == member_id)))

@@ -24,10 +24,12 @@ from storage.models import (
     LinkCode,
     MeetRequest,
     Member,
+    PairingCheckin,
     PairingMatch,
     Pin,
     TeachMeet,
     TeachMeetFeed,
+    TeachMeetFollowup,
     TeachMeetRsvp,
     TeachMeetSeries,
     TeachMeetTalk,
@@ -63,7 +65,8 @@ MEMBER_COLUMNS = frozenset({
     ("pins", "added_by_member_id"), ("teachmeets", "organiser_id"),
     ("teachmeet_series", "organiser_id"), ("teachmeet_feeds", "member_id"),
     ("teachmeet_rsvps", "member_id"), ("teachmeet_talks", "member_id"),
-    ("link_codes", "member_id"),
+    ("link_codes", "member_id"), ("pairing_checkins", "member_id"),
+    ("teachmeet_followups", "member_id"),
 })
 """Every column that refers to a member, each of which `merge_members` moves."""
 
@@ -227,6 +230,7 @@ class LinkRepository:
         await self._merge_feeds(w, lo, report)
         await self._merge_requests(w, lo, report)
         await self._merge_pairings(w, lo, report)
+        await self._merge_after_meets(w, lo)
         await self._merge_prefs(w, lo)
         report.pins = await self._move(Pin, Pin.added_by_member_id, lo, w)
         await self._move_nudges(winner, lo)
@@ -286,6 +290,7 @@ class LinkRepository:
                 changed.append(kept)
             kept.year = kept.year if kept.year is not None else entry.year
             kept.link = kept.link or entry.link
+            kept.teachmeet_id = kept.teachmeet_id or entry.teachmeet_id
             if entry.created_at and kept.created_at and entry.created_at < kept.created_at:
                 kept.created_at = entry.created_at
             gone.append(entry)
@@ -404,6 +409,26 @@ class LinkRepository:
             report.pairings_moved += 1
         await s.flush()
 
+    async def _merge_after_meets(self, w: int, lo: int) -> None:
+        """Check-ins and teach-meet follow-ups move across; where both accounts were asked
+        the same thing, the answered one is kept."""
+        s = self.session
+        for model in (PairingCheckin, TeachMeetFollowup):
+            mine = {_after_key(r): r for r in await s.scalars(
+                select(model).where(model.member_id == w))}
+            for row in list(await s.scalars(select(model).where(model.member_id == lo))):
+                kept = mine.get(_after_key(row))
+                if kept is None:
+                    row.member_id = w
+                    continue
+                if _answered(row) and not _answered(kept):
+                    await s.delete(kept)
+                    await s.flush()
+                    row.member_id = w
+                else:
+                    await s.delete(row)
+            await s.flush()
+
     async def _merge_feeds(self, w: int, lo: int, report: MergeReport) -> None:
         """One calendar feed per member: the older's address keeps working; the newer's
         moves across only if the older had none (else it stops, like a renewed feed)."""
@@ -455,3 +480,15 @@ class LinkRepository:
             else:
                 work.key, work.payload = key, {**work.payload, "member_id": winner.id}
         await s.flush()
+
+
+def _after_key(row: PairingCheckin | TeachMeetFollowup) -> tuple[int | str, ...]:
+    if isinstance(row, PairingCheckin):
+        return (row.match_id,)
+    return (row.teachmeet_id, row.role)
+
+
+def _answered(row: PairingCheckin | TeachMeetFollowup) -> bool:
+    if isinstance(row, PairingCheckin):
+        return row.answer is not None
+    return row.status != "sent"

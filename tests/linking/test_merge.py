@@ -305,3 +305,35 @@ async def test_privacy_space_means_the_spaces_of_every_linked_account(
     a, b = people["ceri"], people["wyn"]
     assert mutually_visible(a, set(a.spaces), b, set(b.spaces))
     assert await count(app, Member) == 3
+
+
+async def test_checkins_and_teachmeet_followups_move_across(app: App, chat: FakeAdapter,
+                                                            other: FakeAdapter,
+                                                            clock: FakeClock) -> None:
+    from storage.models import PairingCheckin, TeachMeetFollowup
+
+    await chat.say("done Something", user="ceri")  # the older profile
+    await other.say("done Something else", user="ceri-d")
+    await chat.say("done Another thing", user="pat")
+    older = await member_of(app, "fake", SPACE, "ceri")
+    newer = await member_of(app, "other", OTHER_SPACE, "ceri-d")
+    pat = await member_of(app, "fake", SPACE, "pat")
+    await create_meet(chat, CREATE, user="pat")
+    now = clock.now()
+    async with app.db.unit_of_work() as session:
+        repo = IntroductionsRepository(session)
+        round_ = await repo.add_round("2026-10", now)
+        match = await repo.add_match(round_.id, [newer.id, pat.id], "both like podcasts")
+        session.add(PairingCheckin(match_id=match.id, member_id=newer.id, answer="yes",
+                                   asked_at=now, expires_at=now))
+        for member_id, status in ((older.id, "sent"), (newer.id, "accepted")):
+            session.add(TeachMeetFollowup(teachmeet_id=1, member_id=member_id,
+                                          role="attendee", status=status,
+                                          takeaway="Podcasts" if status != "sent" else "",
+                                          sent_at=now, expires_at=now))
+    await link(chat, "ceri", other, "ceri-d")
+    [checkin] = await _rows(app, PairingCheckin)
+    assert (checkin.member_id, checkin.answer) == (older.id, "yes")
+    [followup] = await _rows(app, TeachMeetFollowup)
+    assert (followup.member_id, followup.takeaway) == (older.id, "Podcasts"), \
+        "where both were asked, the answered one is kept"

@@ -43,7 +43,7 @@ async def test_create_shows_a_preview_saves_nothing_then_creates_once(
     event = await meet(app)
     assert (event.starts_at, event.capacity, event.venue) == (
         datetime(2026, 11, 5, 16, 0, tzinfo=UTC), 30, "Cardiff Library")
-    assert len(await rows(app, DueWork)) == 2  # its reminders
+    assert len(await rows(app, DueWork)) == 3  # its reminders and its follow-up
     again = await press(chat, buttons(preview)["Create"])
     assert again.is_error and "expired or was already answered" in again.plain_text()
     assert len(await rows(app, TeachMeet)) == 1

@@ -48,11 +48,11 @@ async def test_each_reminder_goes_once_to_channel_attendees_and_presenters(
     assert await app.scheduler.run_due() == 1
     assert len(reminders(chat)) == 6
     clock.advance(days=1)
-    assert await app.scheduler.run_due() == 0
+    assert await app.scheduler.run_due() == 1  # the follow-up after it ends, not a reminder
     assert len(reminders(chat)) == 6
     statuses = {w.key: w.status for w in await rows(app, DueWork)}
     assert statuses == {"teachmeet:1:reminder:1440": "done",
-                        "teachmeet:1:reminder:60": "done"}
+                        "teachmeet:1:reminder:60": "done", "teachmeet:1:followup": "done"}
 
 
 async def test_reminder_dms_use_each_readers_time_zone(app: App, chat: FakeAdapter,
@@ -90,7 +90,7 @@ async def test_move_closer_cancels_reminders_already_past(app: App, chat: FakeAd
     await move(chat, 1, "2026-11-02 12:00")  # 3 hours from now
     pending = {w.key: w.status for w in await rows(app, DueWork)}
     assert pending == {"teachmeet:1:reminder:1440": "cancelled",
-                       "teachmeet:1:reminder:60": "pending"}
+                       "teachmeet:1:reminder:60": "pending", "teachmeet:1:followup": "pending"}
     clock.set(datetime(2026, 11, 2, 11, 0, tzinfo=UTC))
     assert await app.scheduler.run_due() == 1
     assert len(reminders(chat)) == 3

@@ -86,7 +86,7 @@ async def test_a_repeating_teachmeet_makes_its_meetings_ahead(app: App, chat: Fa
     assert {m.series_id for m in made} == {1}
     assert all(m.recurrence_id == m.starts_at for m in made)
     work = Counter(w.kind for w in await rows(app, DueWork))
-    assert work == {"teachmeet.reminder": 8, "teachmeet.series": 1}
+    assert work == {"teachmeet.reminder": 8, "teachmeet.followup": 4, "teachmeet.series": 1}
 
 
 async def test_each_meeting_has_its_own_answers_waitlist_and_talks(app: App,
@@ -187,7 +187,8 @@ async def test_cancelling_the_rest_ends_the_series(app: App, chat: FakeAdapter) 
     owner = (await rows(app, TeachMeetSeries))[0]
     assert "UNTIL=20261203T155959Z" in owner.rule
     pending = Counter(w.kind for w in await rows(app, DueWork) if w.status == "pending")
-    assert pending == {"teachmeet.reminder": 2}  # the first meeting's; no more extending
+    # the first meeting's; no more extending
+    assert pending == {"teachmeet.reminder": 2, "teachmeet.followup": 1}
     content = await series_ics(chat, 1)
     assert expanded(content, datetime(2027, 6, 1, tzinfo=UTC)) == ["Thu 05 Nov 16:00"]
 
