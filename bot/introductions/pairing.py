@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands import Arg, Args
+from bot.commands import ID_RANGE, Arg, Args
 from bot.context import Context
 from bot.conversation import Conversation
 from bot.errors import NotAllowed, UserError
@@ -482,7 +482,8 @@ async def send_checkin(services: Services, work: DueWork) -> None:
 
 
 class CheckinArgs(Args):
-    checkin: Annotated[int, Arg(help="the check-in's number, from its message"), Field(ge=1)]
+    checkin: Annotated[int, Arg(help="the check-in's number, from its message",
+                                   numbers="check-in"), ID_RANGE]
     answer: Annotated[Literal["yes", "not_yet", "skip"], Arg(help="yes, not_yet or skip")]
 
 

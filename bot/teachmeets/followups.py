@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from sqlalchemy import delete, select, update
 
-from bot.commands import Arg, Args
+from bot.commands import ID_RANGE, Arg, Args
 from bot.context import Context
 from bot.conversation import Conversation
 from bot.errors import NotAllowed, UserError
@@ -179,7 +179,8 @@ def _expired(ctx: Context, invite: TeachMeetFollowup) -> bool:
 
 
 class AddTalkArgs(Args):
-    invite: Annotated[int, Arg(help="the invitation's number, from its message"), Field(ge=1)]
+    invite: Annotated[int, Arg(help="the invitation's number, from its message",
+                                  numbers="invitation"), ID_RANGE]
     slides: Annotated[str | None, Arg(help="a link to your slides"),
                       Field(max_length=LINK_MAX)] = None
     answer: Annotated[Literal["add", "no"], Arg(help="add (the default) or no")] = "add"
@@ -247,7 +248,8 @@ async def add_talk(ctx: Context, args: AddTalkArgs) -> Reply:
 
 
 class TryArgs(Args):
-    invite: Annotated[int, Arg(help="the follow-up's number, from its message"), Field(ge=1)]
+    invite: Annotated[int, Arg(help="the follow-up's number, from its message",
+                                  numbers="follow-up"), ID_RANGE]
     text: Annotated[str | None, Arg(help="what you'll try", rest=True),
                     Field(max_length=TAKEAWAY_MAX)] = None
 

@@ -106,15 +106,17 @@ def test_calendar_cli_writes_a_feed(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     url = f"sqlite:///{tmp_path / 'cli.db'}"
 
     async def prepare() -> None:
-        # events a long way ahead, so the CLI's real clock still sees them as upcoming
+        # events next year, so the CLI's real clock still sees them as upcoming (and within
+        # the reader's five-year horizon)
+        year = datetime.now(UTC).year + 1
         settings = make_settings(database={"url": url})
         app = App(settings)
         await app.open()
         chat = FakeAdapter(app.core)
         app.services.notifier.register(chat)
-        for text in ('teachmeet create Wales meet start="2099-03-01 16:00" region=Wales',
-                     'teachmeet create Kent meet start="2099-03-02 16:00" region=Kent',
-                     'teachmeet create Called off start="2099-03-03 16:00" region=Wales'):
+        for text in (f'teachmeet create Wales meet start="{year}-03-01 16:00" region=Wales',
+                     f'teachmeet create Kent meet start="{year}-03-02 16:00" region=Kent',
+                     f'teachmeet create Called off start="{year}-03-03 16:00" region=Wales'):
             assert not (await chat.say(confirmed(text), user="org")).is_error
         await chat.press("teachmeet cancel", {"id": 3, "confirm": True}, user="org")
         await app.close()
