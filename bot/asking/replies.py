@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.introductions.common import describe, local_time
+from bot.introductions.common import local_time
+from bot.introductions.meet import introduced
 from bot.replies import (
     Actions,
     Button,
@@ -73,7 +74,7 @@ def to_recipient(question: Asked, asker: Member, recipient: Member, *, timezone:
     lead = "A reminder: " if reminder else ""
     shown = shorten(question.text)
     blocks: list = [
-        Text(f"{lead}{describe(asker)} asks the network (question #{question.id}):"),
+        Text(f"{lead}{introduced(asker)} asks the network (question #{question.id}):"),
         Text(f"“{shown}”"),
         Actions((*buttons, read_all(question)) if shown != question.text.strip() else buttons),
     ]
@@ -108,7 +109,7 @@ def answer_arrived(question: Asked, answer: QuestionAnswer, answerer: Member) ->
     if shown != answer.text.strip():
         buttons.append(read_all(question))
     return Reply(blocks=(
-        Text(f"{describe(answerer)} answered your question "
+        Text(f"{introduced(answerer)} answered your question "
              f"#{question.id} “{shorten(question.text, LISTED)}”:"),
         Text(shown),
         Actions(tuple(buttons)),

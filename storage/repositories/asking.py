@@ -76,11 +76,11 @@ class AskingRepository:
             select(QuestionRecipient.member_id, func.count()).where(
                 QuestionRecipient.member_id.in_(member_ids),
                 QuestionRecipient.asked_at >= since)
-            .group_by(QuestionRecipient.member_id))).tuples().all())
+            .group_by(QuestionRecipient.member_id))).all())
         last = dict((await self.session.execute(
             select(QuestionRecipient.member_id, func.max(QuestionRecipient.asked_at)).where(
                 QuestionRecipient.member_id.in_(member_ids))
-            .group_by(QuestionRecipient.member_id))).tuples().all())
+            .group_by(QuestionRecipient.member_id))).all())
         return {m: (counts.get(m, 0), last.get(m)) for m in member_ids}
 
     async def open_asked_by(self, member_id: int) -> list[Question]:
@@ -104,7 +104,7 @@ class AskingRepository:
             select(QuestionAnswer.question_id, func.count()).where(
                 QuestionAnswer.question_id.in_(question_ids), ~QuestionAnswer.hidden)
             .group_by(QuestionAnswer.question_id))
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
     async def members(self, ids: Sequence[int]) -> dict[int, Member]:
         if not ids:
@@ -130,4 +130,4 @@ class AskingRepository:
                    QuestionAnswer.created_at >= since, QuestionAnswer.created_at < until,
                    ~QuestionAnswer.hidden)
             .order_by(Question.id, QuestionAnswer.id))
-        return list(rows.tuples().all())
+        return [(q, a) for q, a in rows.all()]
