@@ -26,7 +26,7 @@ from pydantic import Field
 from bot.asking import replies
 from bot.asking.digest import questions_answered
 from bot.asking.privacy import export_asking, forget_asking
-from bot.commands import Arg, Args, Capability, Command
+from bot.commands import Arg, Args, Capability, Command, CommandRegistry
 from bot.context import Context
 from bot.conversation import Conversation, account_of
 from bot.errors import NotAllowed, UserError
@@ -103,10 +103,10 @@ def _topic_matcher() -> Matcher:
     return Matcher((replace(intent, routes=(Route("ask", {"topic": "{topic}"}),)),))
 
 
-def topic_of(ctx: Context, question: str) -> str:
+def topic_of(registry: CommandRegistry, question: str) -> str:
     """The thing asked about, to find who has done it: "can anyone help with SIMS?" is
     about "SIMS"; "How do I set up Intune for iPads?" about "set up Intune for iPads"."""
-    matched = _topic_matcher().match(ctx.services.registry, question)
+    matched = _topic_matcher().match(registry, question)
     if matched is not None and matched[1].get("topic"):
         return tidy_query(matched[1]["topic"])
     return tidy_query(_QUESTION_LEAD.sub("", question.strip(), count=1) or question)
@@ -171,7 +171,7 @@ async def ask_public(ctx: Context, args: AskArgs) -> Reply:
 async def _ask(ctx: Context, text: str, *, public: bool) -> Reply:
     if not text:
         raise UserError(EMPTY, field="question")
-    topic = topic_of(ctx, text)
+    topic = topic_of(ctx.services.registry, text)
     if not re.search(r"\w", topic):
         raise UserError(EMPTY, field="question")
     channel = questions_channel(ctx) if public else ""
@@ -467,14 +467,14 @@ CAPABILITY = Capability(
                 examples=("ask public Which VLE did your MAT choose, and why?",)),
         Command(name="ask list", handler=list_questions,
                 summary="Your open questions, and those waiting for your answer."),
-        Command(name="ask show", handler=show, args=QuestionRef,
+        Command(name="ask show", hidden=True, handler=show, args=QuestionRef,
                 summary="A question and all its answers, in full.",
                 examples=("ask show 12",)),
-        Command(name="ask answer", handler=answer, args=AnswerArgs,
+        Command(name="ask answer", hidden=True, handler=answer, args=AnswerArgs,
                 summary="Answer a question you were sent.",
                 usage="ask answer <question> <your answer>",
                 examples=("ask answer 12 We trained champions in each department first.",)),
-        Command(name="ask close", handler=close, args=QuestionRef,
+        Command(name="ask close", hidden=True, handler=close, args=QuestionRef,
                 summary="Close one of your questions.", examples=("ask close 12",)),
         Command(name="ask helpful", handler=helpful, args=AnswerRef, hidden=True,
                 summary="Mark an answer to your question helpful, and close it."),
