@@ -34,6 +34,7 @@ from bot.expertise.commands import find, tidy_query
 from bot.intents import INTENTS, Matcher, Route
 from bot.introductions.common import month_start, reach
 from bot.notifier import Destination, Undeliverable
+from bot.paging import PageArg
 from bot.replies import Context as SmallPrint
 from bot.replies import Reply, Text
 from storage.models import DueWork, Member, Question, QuestionAnswer, QuestionRecipient
@@ -68,6 +69,11 @@ class AskArgs(Args):
 
 class QuestionRef(Args):
     question: Annotated[int, Arg(help="the question's number"), Field(ge=1)]
+
+
+class ShowArgs(Args):
+    question: Annotated[int, Arg(help="the question's number"), Field(ge=1)]
+    page: PageArg = 1
 
 
 class AnswerArgs(Args):
@@ -347,7 +353,7 @@ def _close(question: Question, now: datetime) -> None:
 
 
 # -- reading ------------------------------------------------------------------------------------
-async def show(ctx: Context, args: QuestionRef) -> Reply:
+async def show(ctx: Context, args: ShowArgs) -> Reply:
     me = await ctx.member()
     repo = AskingRepository(ctx.session)
     question = await repo.get(args.question)
@@ -358,10 +364,11 @@ async def show(ctx: Context, args: QuestionRef) -> Reply:
             or await ctx.is_moderator()):
         raise UserError(f"Question #{args.question} is private: only the asker and the "
                         "people asked can read it.")
-    answers = await repo.answers(question.id)
-    people = await repo.members([question.asker_id, *(a.answerer_id for a in answers)])
-    return replies.shown(question, people[question.asker_id], answers, people,
-                         is_asker=question.asker_id == me.id)
+    pages = replies.pages_of(question, await repo.answers(question.id))
+    shown = pages[args.page - 1] if args.page <= len(pages) else []
+    people = await repo.members([question.asker_id, *(a.answerer_id for a in shown)])
+    return replies.shown(question, people[question.asker_id], shown, people, args.page,
+                         len(pages), is_asker=question.asker_id == me.id)
 
 
 async def list_questions(ctx: Context, _args: Args) -> Reply:
@@ -467,7 +474,7 @@ CAPABILITY = Capability(
                 examples=("ask public Which VLE did your MAT choose, and why?",)),
         Command(name="ask list", handler=list_questions,
                 summary="Your open questions, and those waiting for your answer."),
-        Command(name="ask show", hidden=True, handler=show, args=QuestionRef,
+        Command(name="ask show", hidden=True, handler=show, args=ShowArgs,
                 summary="A question and all its answers, in full.",
                 examples=("ask show 12",)),
         Command(name="ask answer", hidden=True, handler=answer, args=AnswerArgs,

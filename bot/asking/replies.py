@@ -9,6 +9,7 @@ from bot.introductions.common import local_time
 from bot.introductions.meet import introduced
 from bot.replies import (
     Actions,
+    Block,
     Button,
     Form,
     FormField,
@@ -18,6 +19,7 @@ from bot.replies import (
     Reply,
     Text,
     choose,
+    more_of,
 )
 from bot.replies import Context as SmallPrint
 from storage.models import Member, QuestionAnswer
@@ -145,28 +147,65 @@ def answered(question: Asked, asker: Member) -> Reply:
     ), tone="success")
 
 
+PAGE_CHARS = 3200
+"""Characters of question and answers on one page of `ask show`: with names, under a Discord
+embed's 4,096 and a Slack section's 3,000 per answer."""
+PAGE_ANSWERS = 10
+ANSWER_HEAD = 200
+"""What an answer's heading (number and name) may add."""
+
+
+def pages_of(question: Asked, answers: Sequence[QuestionAnswer]) -> list[list[QuestionAnswer]]:
+    """Answers packed into pages in order, each page within `PAGE_CHARS` (the first one
+    holding the question too); every answer whole, however long."""
+    pages: list[list[QuestionAnswer]] = []
+    current: list[QuestionAnswer] = []
+    used = len(question.text)
+    for answer in answers:
+        size = ANSWER_HEAD + (0 if answer.hidden else len(answer.text))
+        if current and (used + size > PAGE_CHARS or len(current) == PAGE_ANSWERS):
+            pages.append(current)
+            current, used = [], LISTED + ANSWER_HEAD
+        current.append(answer)
+        used += size
+    return [*pages, current] if current or not pages else pages
+
+
 def shown(question: Asked, asker: Member, answers: Sequence[QuestionAnswer],
-          people: Mapping[int, Member], *, is_asker: bool) -> Reply:
-    """The question and its answers in full (hidden answers only as a note)."""
-    items = []
+          people: Mapping[int, Member], page: int, pages: int, *, is_asker: bool) -> Reply:
+    """The question and a page of its answers in full (hidden ones only as a note). Each
+    answer is its own text block, not a list item: Discord cuts a list item's text at 1,024
+    characters; `pages_of` packs a page so that all of it fits one message."""
+    blocks: list[Block] = []
+    if page == 1:
+        state = {"open": "open", "closed": "closed", "expired": "closed (it expired)"}.get(
+            question.status, question.status)
+        blocks += [Text(f"Question #{question.id} from {asker.name} ({state}):"),
+                   Text(question.text)]
+    else:
+        blocks.append(Text(f"More answers to question #{question.id} "
+                           f"“{shorten(question.text, LISTED)}”:"))
+    if not answers:
+        blocks.append(SmallPrint("No answers yet." if page == 1 else
+                                 f"There is no page {page}: the answers have {pages}."))
     for answer in answers:
         if answer.hidden:
-            items.append(ListItem("An answer hidden by a moderator"))
+            blocks.append(SmallPrint(f"Answer #{answer.id} was hidden by a moderator."))
             continue
         who = people.get(answer.answerer_id)
-        title = who.name if who else "Someone who has since left"
+        title = f"Answer #{answer.id} from {who.name if who else 'someone who has left'}"
         if question.helpful_answer_id == answer.id:
-            title += " — marked helpful"
-        buttons = (Button("Helpful", "ask helpful", {"answer": answer.id}, style="primary"),) \
-            if is_asker and question.status == "open" else ()
-        items.append(ListItem(title, answer.text, buttons=buttons))
-    state = {"open": "open", "closed": "closed", "expired": "closed (it expired)"}.get(
-        question.status, question.status)
-    return Reply(blocks=(
-        Text(f"Question #{question.id} from {asker.name} ({state}):"),
-        Text(question.text),
-        ItemList(tuple(items), title="Answers", empty="No answers yet."),
-    ))
+            title += " (marked helpful)"
+        blocks.append(Text(f"{title}:\n{answer.text}"))
+        if is_asker and question.status == "open":
+            blocks.append(Actions((Button("Helpful", "ask helpful", {"answer": answer.id},
+                                          style="primary"),)))
+    if page >= pages:
+        return Reply(blocks=tuple(blocks))
+    more = Button("More", "ask show", {"question": question.id, "page": page + 1})
+    blocks += [SmallPrint(f"Page {page} of {pages} of the answers. Say `more` for the next."),
+               Actions((more,))]
+    return Reply(blocks=tuple(blocks), question=more_of(more))
 
 
 def expired(question: Asked, answers: int, asked: int) -> Reply:
