@@ -58,13 +58,16 @@ if TYPE_CHECKING:
 POOL = 3
 """Questions are spread among the best `recipients * POOL` eligible matches."""
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
-EMPTY = ("What would you like to ask? Say `ask <your question>`, for example "
-         "`ask How did you get staff using Teams?`")
+EMPTY = (
+    "What would you like to ask? Say `ask <your question>`, for example "
+    "`ask How did you get staff using Teams?`"
+)
 
 
 class AskArgs(Args):
-    question: Annotated[str, Arg(help="your question, in your own words", rest=True),
-                        Field(max_length=QUESTION_MAX)] = ""
+    question: Annotated[
+        str, Arg(help="your question, in your own words", rest=True), Field(max_length=QUESTION_MAX)
+    ] = ""
 
 
 class QuestionRef(Args):
@@ -78,8 +81,7 @@ class ShowArgs(Args):
 
 class AnswerArgs(Args):
     question: Annotated[int, Arg(help="the question's number"), Field(ge=1)]
-    answer: Annotated[str, Arg(help="your answer", rest=True),
-                      Field(max_length=ANSWER_MAX)] = ""
+    answer: Annotated[str, Arg(help="your answer", rest=True), Field(max_length=ANSWER_MAX)] = ""
 
 
 class AnswerRef(Args):
@@ -88,8 +90,9 @@ class AnswerRef(Args):
 
 class HideArgs(Args):
     answer: Annotated[int, Arg(help="the answer's number (from `ask show`)"), Field(ge=1)]
-    reason: Annotated[str, Arg(help="why, for the audit log", rest=True),
-                      Field(max_length=300)] = ""
+    reason: Annotated[str, Arg(help="why, for the audit log", rest=True), Field(max_length=300)] = (
+        ""
+    )
 
 
 # -- what is asked about ----------------------------------------------------------------------
@@ -99,7 +102,8 @@ _QUESTION_LEAD = re.compile(
     r"is|are|was)\s+(?:i|we|you|one|people|schools|anyone)\s+|"
     r"what(?:'s| is) the best way to\s+|any (?:tips|advice|ideas) (?:on|for|about)\s+|"
     r"(?:does|do|has|have) (?:anyone|anybody|someone) (?:know|got|have)\s+(?:how to\s+)?)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 @functools.cache
@@ -125,11 +129,14 @@ async def choose_people(ctx: Context, topic: str, me: Member) -> list[PersonHit]
     found = await find(ctx, topic, None, wanted * POOL * 3)
     others = [f for f in found if f.member.id != me.id]
     if found and not others:
-        raise UserError(f"Only you have logged “{topic}” so far, so there is nobody else to "
-                        "ask yet.")
+        raise UserError(
+            f"Only you have logged “{topic}” so far, so there is nobody else to ask yet."
+        )
     if not others:
-        raise UserError(f"Nobody has logged “{topic}” yet, so there is nobody to ask and "
-                        "nothing was sent. Try other words, or `whodone` to browse.")
+        raise UserError(
+            f"Nobody has logged “{topic}” yet, so there is nobody to ask and "
+            "nothing was sent. Try other words, or `whodone` to browse."
+        )
     ids = [f.member.id for f in others]
     since = month_start(ctx.now())
     intros = IntroductionsRepository(ctx.session)
@@ -146,10 +153,12 @@ async def choose_people(ctx: Context, topic: str, me: Member) -> list[PersonHit]
             continue
         eligible.append((rank, hit))
     if not eligible:
-        raise UserError(f"Everyone who has done “{topic}” is not available right now, so "
-                        "nothing was sent. Try again later, or `whodone` to read what they "
-                        "did.")
-    pool = eligible[:wanted * POOL]
+        raise UserError(
+            f"Everyone who has done “{topic}” is not available right now, so "
+            "nothing was sent. Try again later, or `whodone` to read what they "
+            "did."
+        )
+    pool = eligible[: wanted * POOL]
     pool.sort(key=lambda e: (load[e[1].member.id][0], load[e[1].member.id][1] or NEVER, e[0]))
     return [hit for _, hit in pool[:wanted]]
 
@@ -182,49 +191,71 @@ async def _ask(ctx: Context, text: str, *, public: bool) -> Reply:
         raise UserError(EMPTY, field="question")
     channel = questions_channel(ctx) if public else ""
     if public and not channel:
-        raise UserError("This space has no channel for public questions, so nothing was "
-                        "sent. `ask <question>` asks privately.")
+        raise UserError(
+            "This space has no channel for public questions, so nothing was "
+            "sent. `ask <question>` asks privately."
+        )
     me = await ctx.member()
     people = await choose_people(ctx, topic, me)
     now = ctx.now()
     settings = ctx.settings
-    question = await AskingRepository(ctx.session).add(Question(
-        asker_id=me.id, text=text, topic=topic[:QUESTION_MAX], public=public,
-        platform=ctx.caller.platform, space_id=ctx.caller.space_id, channel_id=channel,
-        status="open", created_at=now,
-        expires_at=now + timedelta(days=settings.asking.expiry_days)),
-        [p.member.id for p in people])
-    await DueWorkRepository(ctx.session).plan(EXPIRY_KIND, expiry_key(question.id),
-                                              question.expires_at,
-                                              {"question_id": question.id})
+    question = await AskingRepository(ctx.session).add(
+        Question(
+            asker_id=me.id,
+            text=text,
+            topic=topic[:QUESTION_MAX],
+            public=public,
+            platform=ctx.caller.platform,
+            space_id=ctx.caller.space_id,
+            channel_id=channel,
+            status="open",
+            created_at=now,
+            expires_at=now + timedelta(days=settings.asking.expiry_days),
+        ),
+        [p.member.id for p in people],
+    )
+    await DueWorkRepository(ctx.session).plan(
+        EXPIRY_KIND, expiry_key(question.id), question.expires_at, {"question_id": question.id}
+    )
     where = (question.platform, question.space_id)
     for person in people:
         destination = reach(await ctx.directory.identities(person.member.id), where)
         assert destination is not None  # choose_people keeps reachable people only
-        ctx.notify(destination, replies.to_recipient(
-            question, me, person.member, timezone=settings.network.timezone, now=now),
+        ctx.notify(
+            destination,
+            replies.to_recipient(
+                question, me, person.member, timezone=settings.network.timezone, now=now
+            ),
             about=person.member.name,
-            if_undeliverable=_withdraw(ctx.services, question.id, person.member.id))
+            if_undeliverable=_withdraw(ctx.services, question.id, person.member.id),
+        )
     if public:
-        ctx.notify(Destination(question.platform, question.space_id, channel_id=channel),
-                   replies.public_question(question, me), about="the questions channel")
+        ctx.notify(
+            Destination(question.platform, question.space_id, channel_id=channel),
+            replies.public_question(question, me),
+            about="the questions channel",
+        )
     return replies.asked(question, len(people), settings.asking.expiry_days)
 
 
-def _withdraw(services: Services, question_id: int,
-              member_id: int) -> Callable[[Undeliverable], Awaitable[Reply | None]]:
+def _withdraw(
+    services: Services, question_id: int, member_id: int
+) -> Callable[[Undeliverable], Awaitable[Reply | None]]:
     """Someone the question never reached was not asked: it neither counts against their
     cap nor waits for their answer."""
+
     async def undo(_exc: Undeliverable) -> Reply | None:
         async with services.db.unit_of_work() as session:
             await AskingRepository(session).drop_recipient(question_id, member_id)
         return None
+
     return undo
 
 
 # -- answering ------------------------------------------------------------------------------------
-async def _open_for(ctx: Context, question_id: int,
-                    me: Member) -> tuple[Question, QuestionRecipient]:
+async def _open_for(
+    ctx: Context, question_id: int, me: Member
+) -> tuple[Question, QuestionRecipient]:
     """The question, if it was sent to `me` and is still open (else a specific refusal)."""
     repo = AskingRepository(ctx.session)
     question = await repo.get(question_id)
@@ -232,14 +263,18 @@ async def _open_for(ctx: Context, question_id: int,
         raise UserError(f"There is no question #{question_id}.")
     recipient = await repo.recipient(question.id, me.id)
     if recipient is None:
-        raise NotAllowed(f"Question #{question_id} wasn't sent to you, so you can't answer "
-                         "it. `ask list` shows the questions waiting for you.")
+        raise NotAllowed(
+            f"Question #{question_id} wasn't sent to you, so you can't answer "
+            "it. `ask list` shows the questions waiting for you."
+        )
     if question.status != "open" or ctx.now() >= question.expires_at:
         why = "was closed by the asker" if question.status == "closed" else "has expired"
         raise UserError(f"Question #{question_id} {why}, so nothing was sent.")
     if recipient.status == "answered":
-        raise UserError(f"You have already answered question #{question_id}; I passed your "
-                        f"answer on. `ask show {question_id}` shows it.")
+        raise UserError(
+            f"You have already answered question #{question_id}; I passed your "
+            f"answer on. `ask show {question_id}` shows it."
+        )
     return question, recipient
 
 
@@ -248,28 +283,39 @@ async def answer(ctx: Context, args: AnswerArgs) -> Reply:
     question, recipient = await _open_for(ctx, args.question, me)
     if not args.answer:
         minutes = max(1.0, (question.expires_at - ctx.now()).total_seconds() / 60)
-        await Conversation(ctx.services).ask(ctx.session, account_of(ctx.caller),
-                                             replies.typed_answer(question, minutes))
+        await Conversation(ctx.services).ask(
+            ctx.session, account_of(ctx.caller), replies.typed_answer(question, minutes)
+        )
         return replies.answer_prompt(question)
     now = ctx.now()
     repo = AskingRepository(ctx.session)
     summary = replies.shorten(f"Answered: {question.text}", SUMMARY_MAX)
     entry = await ctx.directory.add_done(me, summary)
-    given = await repo.add_answer(QuestionAnswer(
-        question_id=question.id, answerer_id=me.id, text=args.answer, created_at=now,
-        hidden=False, entry_id=entry.id))
+    given = await repo.add_answer(
+        QuestionAnswer(
+            question_id=question.id,
+            answerer_id=me.id,
+            text=args.answer,
+            created_at=now,
+            hidden=False,
+            entry_id=entry.id,
+        )
+    )
     recipient.status = "answered"
     await DueWorkRepository(ctx.session).cancel(LATER_KIND, [later_key(question.id, me.id)])
     asker = await ctx.directory.get(question.asker_id)
     assert asker is not None  # questions go with their asker
-    destination = reach(await ctx.directory.identities(asker.id),
-                        (question.platform, question.space_id))
+    destination = reach(
+        await ctx.directory.identities(asker.id), (question.platform, question.space_id)
+    )
     if destination is not None:
         ctx.notify(destination, replies.answer_arrived(question, given, me), about=asker.name)
     if question.public and question.channel_id:
-        ctx.notify(Destination(question.platform, question.space_id,
-                               channel_id=question.channel_id),
-                   replies.public_answer(question, given, me), about="the questions channel")
+        ctx.notify(
+            Destination(question.platform, question.space_id, channel_id=question.channel_id),
+            replies.public_answer(question, given, me),
+            about="the questions channel",
+        )
     return replies.answered(question, asker)
 
 
@@ -278,28 +324,58 @@ async def not_me(ctx: Context, args: QuestionRef) -> Reply:
     question, recipient = await _open_for(ctx, args.question, me)
     recipient.status = "declined"
     await DueWorkRepository(ctx.session).cancel(LATER_KIND, [later_key(question.id, me.id)])
-    return Reply(blocks=(Text(f"No problem: I won't ask you about question #{question.id} "
-                              "again. The asker isn't told who passed."),
-                         SmallPrint("`meet pause` stops all questions and meet requests.")))
+    return Reply(
+        blocks=(
+            Text(
+                f"No problem: I won't ask you about question #{question.id} "
+                "again. The asker isn't told who passed."
+            ),
+            SmallPrint("`meet pause` stops all questions and meet requests."),
+        )
+    )
 
 
 async def later(ctx: Context, args: QuestionRef) -> Reply:
     me = await ctx.member()
     question, recipient = await _open_for(ctx, args.question, me)
     if recipient.status == "later":
-        return Reply(blocks=(Text(f"OK. I'll remind you about question #{question.id} once, "
-                                  "as promised; it stays open until then."),))
-    remind_at = min(ctx.now() + timedelta(hours=ctx.settings.asking.later_hours),
-                    question.expires_at - timedelta(hours=1))
+        return Reply(
+            blocks=(
+                Text(
+                    f"OK. I'll remind you about question #{question.id} once, "
+                    "as promised; it stays open until then."
+                ),
+            )
+        )
+    remind_at = min(
+        ctx.now() + timedelta(hours=ctx.settings.asking.later_hours),
+        question.expires_at - timedelta(hours=1),
+    )
     if remind_at <= ctx.now():
-        return Reply(blocks=(Text(f"Question #{question.id} closes within the hour, so "
-                                  "there's no time for a reminder: answer now, or leave it."),))
+        return Reply(
+            blocks=(
+                Text(
+                    f"Question #{question.id} closes within the hour, so "
+                    "there's no time for a reminder: answer now, or leave it."
+                ),
+            )
+        )
     recipient.status = "later"
-    await DueWorkRepository(ctx.session).plan(LATER_KIND, later_key(question.id, me.id),
-                                              remind_at, {"question_id": question.id,
-                                                          "member_id": me.id})
-    return Reply(blocks=(Text(f"OK, I'll remind you about question #{question.id} once, "
-                              "later. Answer whenever you're ready."),), tone="success")
+    await DueWorkRepository(ctx.session).plan(
+        LATER_KIND,
+        later_key(question.id, me.id),
+        remind_at,
+        {"question_id": question.id, "member_id": me.id},
+    )
+    return Reply(
+        blocks=(
+            Text(
+                f"OK, I'll remind you about question #{question.id} once, "
+                "later. Answer whenever you're ready."
+            ),
+        ),
+        tone="success",
+    )
 
 
 # -- the asker ------------------------------------------------------------------------------------
@@ -329,13 +405,21 @@ async def helpful(ctx: Context, args: AnswerRef) -> Reply:
     await DueWorkRepository(ctx.session).cancel_prefix(LATER_KIND, f"ask:{question.id}:")
     answerer = await ctx.directory.get(given.answerer_id)
     if answerer is not None:
-        destination = reach(await ctx.directory.identities(answerer.id),
-                            (question.platform, question.space_id))
+        destination = reach(
+            await ctx.directory.identities(answerer.id), (question.platform, question.space_id)
+        )
         if destination is not None:
             ctx.notify(destination, replies.helpful_thanks(question, me), about=answerer.name)
     name = answerer.name if answerer else "them"
-    return Reply(blocks=(Text(f"Marked {name}'s answer helpful and closed question "
-                              f"#{question.id}. I've let them know."),), tone="success")
+    return Reply(
+        blocks=(
+            Text(
+                f"Marked {name}'s answer helpful and closed question "
+                f"#{question.id}. I've let them know."
+            ),
+        ),
+        tone="success",
+    )
 
 
 async def close(ctx: Context, args: QuestionRef) -> Reply:
@@ -344,8 +428,10 @@ async def close(ctx: Context, args: QuestionRef) -> Reply:
     _close(question, ctx.now())
     await DueWorkRepository(ctx.session).cancel(EXPIRY_KIND, [expiry_key(question.id)])
     await DueWorkRepository(ctx.session).cancel_prefix(LATER_KIND, f"ask:{question.id}:")
-    return Reply(blocks=(Text(f"Closed question #{question.id}: nobody else will be asked "
-                              "to answer it."),), tone="success")
+    return Reply(
+        blocks=(Text(f"Closed question #{question.id}: nobody else will be asked to answer it."),),
+        tone="success",
+    )
 
 
 def _close(question: Question, now: datetime) -> None:
@@ -360,15 +446,23 @@ async def show(ctx: Context, args: ShowArgs) -> Reply:
     if question is None:
         raise UserError(f"There is no question #{args.question}.")
     sent_to = await repo.recipient(question.id, me.id) is not None
-    if not (question.public or question.asker_id == me.id or sent_to
-            or await ctx.is_moderator()):
-        raise UserError(f"Question #{args.question} is private: only the asker and the "
-                        "people asked can read it.")
+    if not (question.public or question.asker_id == me.id or sent_to or await ctx.is_moderator()):
+        raise UserError(
+            f"Question #{args.question} is private: only the asker and the "
+            "people asked can read it."
+        )
     pages = replies.pages_of(question, await repo.answers(question.id))
     shown = pages[args.page - 1] if args.page <= len(pages) else []
     people = await repo.members([question.asker_id, *(a.answerer_id for a in shown)])
-    return replies.shown(question, people[question.asker_id], shown, people, args.page,
-                         len(pages), is_asker=question.asker_id == me.id)
+    return replies.shown(
+        question,
+        people[question.asker_id],
+        shown,
+        people,
+        args.page,
+        len(pages),
+        is_asker=question.asker_id == me.id,
+    )
 
 
 async def list_questions(ctx: Context, _args: Args) -> Reply:
@@ -378,8 +472,7 @@ async def list_questions(ctx: Context, _args: Args) -> Reply:
     waiting = await repo.waiting_on(me.id)
     counts = await repo.answer_counts([q.id for q in mine])
     askers = await repo.members([q.asker_id for q in waiting])
-    return replies.listing(mine, counts, waiting, askers,
-                           limit=ctx.settings.conversation.page_size)
+    return replies.listing(mine, counts, waiting, askers, limit=ctx.settings.conversation.page_size)
 
 
 # -- moderation -----------------------------------------------------------------------------------
@@ -396,12 +489,26 @@ async def hide(ctx: Context, args: HideArgs) -> Reply:
         given.entry_id = None
         if entry is not None:
             await ctx.directory.remove_done(entry)
-    ctx.audit("answer.hide", f"answer:{given.id}", before={"hidden": False},
-              after={"hidden": True, "question": given.question_id,
-                     **({"reason": args.reason} if args.reason else {})})
-    return Reply(blocks=(Text(f"Hid answer #{given.id}: it no longer shows with question "
-                              f"#{given.question_id} or in `whodone`."),
-                         SmallPrint("The audit log records it.")), tone="success")
+    ctx.audit(
+        "answer.hide",
+        f"answer:{given.id}",
+        before={"hidden": False},
+        after={
+            "hidden": True,
+            "question": given.question_id,
+            **({"reason": args.reason} if args.reason else {}),
+        },
+    )
+    return Reply(
+        blocks=(
+            Text(
+                f"Hid answer #{given.id}: it no longer shows with question "
+                f"#{given.question_id} or in `whodone`."
+            ),
+            SmallPrint("The audit log records it."),
+        ),
+        tone="success",
+    )
 
 
 # -- due work -------------------------------------------------------------------------------------
@@ -432,21 +539,35 @@ async def remind_later(services: Services, work: DueWork) -> None:
         question = await repo.get(int(work.payload.get("question_id", 0)))
         member_id = int(work.payload.get("member_id", 0))
         recipient = await repo.recipient(question.id, member_id) if question else None
-        if question is None or recipient is None or question.status != "open" or \
-                recipient.status != "later" or now >= question.expires_at:
+        if (
+            question is None
+            or recipient is None
+            or question.status != "open"
+            or recipient.status != "later"
+            or now >= question.expires_at
+        ):
             return
         people = await repo.members([question.asker_id, member_id])
-        destination = reach(await IntroductionsRepository(session).identities(member_id),
-                            (question.platform, question.space_id))
+        destination = reach(
+            await IntroductionsRepository(session).identities(member_id),
+            (question.platform, question.space_id),
+        )
         if destination is None:
             return
-        message = replies.to_recipient(question, people[question.asker_id], people[member_id],
-                                       timezone=services.settings.network.timezone, now=now,
-                                       reminder=True)
+        message = replies.to_recipient(
+            question,
+            people[question.asker_id],
+            people[member_id],
+            timezone=services.settings.network.timezone,
+            now=now,
+            reminder=True,
+        )
         if message.question is not None and destination.user_id:
-            await Conversation(services).ask(session, (destination.platform,
-                                                       destination.space_id,
-                                                       destination.user_id), message.question)
+            await Conversation(services).ask(
+                session,
+                (destination.platform, destination.space_id, destination.user_id),
+                message.question,
+            )
     await services.notifier.send(destination, message)
 
 
@@ -460,38 +581,88 @@ CAPABILITY = Capability(
     title="Asking the network",
     topics=("ask", "asking", "questions", "answers"),
     commands=[
-        Command(name="ask", handler=ask, args=AskArgs,
-                summary="Ask a question of a few people who have done it.",
-                usage="ask <question>",
-                description="I send it privately to a few people who have done the thing; "
-                            "their answers come back to you as they arrive.",
-                examples=("ask How did you get staff using Teams?",
-                          "can anyone help with SIMS reports?")),
-        Command(name="ask public", handler=ask_public, args=AskArgs,
-                summary="Ask, and post the question and its answers in the questions "
-                        "channel.",
-                usage="ask public <question>",
-                examples=("ask public Which VLE did your MAT choose, and why?",)),
-        Command(name="ask list", handler=list_questions,
-                summary="Your open questions, and those waiting for your answer."),
-        Command(name="ask show", hidden=True, handler=show, args=ShowArgs,
-                summary="A question and all its answers, in full.",
-                examples=("ask show 12",)),
-        Command(name="ask answer", hidden=True, handler=answer, args=AnswerArgs,
-                summary="Answer a question you were sent.",
-                usage="ask answer <question> <your answer>",
-                examples=("ask answer 12 We trained champions in each department first.",)),
-        Command(name="ask close", hidden=True, handler=close, args=QuestionRef,
-                summary="Close one of your questions.", examples=("ask close 12",)),
-        Command(name="ask helpful", handler=helpful, args=AnswerRef, hidden=True,
-                summary="Mark an answer to your question helpful, and close it."),
-        Command(name="ask notme", aliases=("ask not me",), handler=not_me, args=QuestionRef,
-                hidden=True, summary="Pass on a question you were sent."),
-        Command(name="ask later", handler=later, args=QuestionRef, hidden=True,
-                summary="Be reminded of a question you were sent, once."),
-        Command(name="ask hide", handler=hide, args=HideArgs, moderator_only=True,
-                summary="Hide an answer (moderators; audited).",
-                usage="ask hide <answer> [reason]", examples=("ask hide 7 off topic",)),
+        Command(
+            name="ask",
+            handler=ask,
+            args=AskArgs,
+            summary="Ask a question of a few people who have done it.",
+            usage="ask <question>",
+            description="I send it privately to a few people who have done the thing; "
+            "their answers come back to you as they arrive.",
+            examples=(
+                "ask How did you get staff using Teams?",
+                "can anyone help with SIMS reports?",
+            ),
+        ),
+        Command(
+            name="ask public",
+            handler=ask_public,
+            args=AskArgs,
+            summary="Ask, and post the question and its answers in the questions channel.",
+            usage="ask public <question>",
+            examples=("ask public Which VLE did your MAT choose, and why?",),
+        ),
+        Command(
+            name="ask list",
+            handler=list_questions,
+            summary="Your open questions, and those waiting for your answer.",
+        ),
+        Command(
+            name="ask show",
+            hidden=True,
+            handler=show,
+            args=ShowArgs,
+            summary="A question and all its answers, in full.",
+            examples=("ask show 12",),
+        ),
+        Command(
+            name="ask answer",
+            hidden=True,
+            handler=answer,
+            args=AnswerArgs,
+            summary="Answer a question you were sent.",
+            usage="ask answer <question> <your answer>",
+            examples=("ask answer 12 We trained champions in each department first.",),
+        ),
+        Command(
+            name="ask close",
+            hidden=True,
+            handler=close,
+            args=QuestionRef,
+            summary="Close one of your questions.",
+            examples=("ask close 12",),
+        ),
+        Command(
+            name="ask helpful",
+            handler=helpful,
+            args=AnswerRef,
+            hidden=True,
+            summary="Mark an answer to your question helpful, and close it.",
+        ),
+        Command(
+            name="ask notme",
+            aliases=("ask not me",),
+            handler=not_me,
+            args=QuestionRef,
+            hidden=True,
+            summary="Pass on a question you were sent.",
+        ),
+        Command(
+            name="ask later",
+            handler=later,
+            args=QuestionRef,
+            hidden=True,
+            summary="Be reminded of a question you were sent, once.",
+        ),
+        Command(
+            name="ask hide",
+            handler=hide,
+            args=HideArgs,
+            moderator_only=True,
+            summary="Hide an answer (moderators; audited).",
+            usage="ask hide <answer> [reason]",
+            examples=("ask hide 7 off topic",),
+        ),
     ],
     schedule=schedule,
     digest=questions_answered,

@@ -23,25 +23,35 @@ async def questions_answered(request: DigestRequest) -> list[Block]:
     if not request.services.settings.asking.digest:
         return []
     repo = AskingRepository(request.session)
-    found = await repo.answered_between(request.platform, request.space_id, request.since,
-                                        request.until)
+    found = await repo.answered_between(
+        request.platform, request.space_id, request.since, request.until
+    )
     public = [(q, a) for q, a in found if q.public]
     if not public:
         return []
     people = await repo.members([a.answerer_id for _, a in public])
-    here = set(await request.session.scalars(select(Identity.member_id).where(
-        Identity.platform == request.platform, Identity.space_id == request.space_id)))
+    here = set(
+        await request.session.scalars(
+            select(Identity.member_id).where(
+                Identity.platform == request.platform, Identity.space_id == request.space_id
+            )
+        )
+    )
     by_question: dict[int, tuple[str, list[str]]] = {}
     for question, answer in public:
         member = people.get(answer.answerer_id)
-        visible = member is not None and (member.privacy == "network" or (
-            member.privacy == "space" and member.id in here))
+        visible = member is not None and (
+            member.privacy == "network" or (member.privacy == "space" and member.id in here)
+        )
         _, names = by_question.setdefault(question.id, (question.text, []))
         name = member.name if visible and member is not None else "a member"
         if name not in names or name == "a member":
             names.append(name)
     items = tuple(
-        ListItem(f"#{qid} “{shorten(text, LISTED)}”",
-                 f"Answered by {', '.join(names)}. `ask show {qid}` reads them.")
-        for qid, (text, names) in list(by_question.items())[:MOST])
+        ListItem(
+            f"#{qid} “{shorten(text, LISTED)}”",
+            f"Answered by {', '.join(names)}. `ask show {qid}` reads them.",
+        )
+        for qid, (text, names) in list(by_question.items())[:MOST]
+    )
     return [ItemList(items, title="Questions answered this week")]

@@ -27,12 +27,27 @@ async def export_asking(session: AsyncSession, member_id: int) -> dict[str, Any]
     answers = await repo.answers_by(member_id)
     about = {q.id: q for q in [await repo.get(a.question_id) for a in answers] if q}
     return {
-        "questions": [{"id": q.id, "question": q.text, "public": q.public, "status": q.status,
-                       "asked_at": q.created_at.isoformat(), "answers": counts.get(q.id, 0)}
-                      for q in asked],
-        "answers": [{"id": a.id, "question": about[a.question_id].text, "answer": a.text,
-                     "answered_at": a.created_at.isoformat(), "hidden": a.hidden}
-                    for a in answers],
+        "questions": [
+            {
+                "id": q.id,
+                "question": q.text,
+                "public": q.public,
+                "status": q.status,
+                "asked_at": q.created_at.isoformat(),
+                "answers": counts.get(q.id, 0),
+            }
+            for q in asked
+        ],
+        "answers": [
+            {
+                "id": a.id,
+                "question": about[a.question_id].text,
+                "answer": a.text,
+                "answered_at": a.created_at.isoformat(),
+                "hidden": a.hidden,
+            }
+            for a in answers
+        ],
     }
 
 
@@ -50,8 +65,7 @@ async def forget_asking(session: AsyncSession, member_id: int) -> None:
     mine = await repo.asked_by(member_id)
     question_ids = [q.id for q in mine]
     answers = [a for q in mine for a in await repo.answers(q.id)]
-    answers += [a for a in await repo.answers_by(member_id) if a.question_id not in
-                question_ids]
+    answers += [a for a in await repo.answers_by(member_id) if a.question_id not in question_ids]
     await _unindex(session, answers)
     due = DueWorkRepository(session)
     await due.cancel(EXPIRY_KIND, [expiry_key(i) for i in question_ids])
@@ -59,10 +73,16 @@ async def forget_asking(session: AsyncSession, member_id: int) -> None:
         await due.cancel_prefix(LATER_KIND, f"ask:{question_id}:")
     gone = [a.id for a in answers]
     if gone:
-        await session.execute(update(Question).where(Question.helpful_answer_id.in_(gone))
-                              .values(helpful_answer_id=None))
+        await session.execute(
+            update(Question)
+            .where(Question.helpful_answer_id.in_(gone))
+            .values(helpful_answer_id=None)
+        )
         await session.execute(delete(QuestionAnswer).where(QuestionAnswer.id.in_(gone)))
-    await session.execute(delete(QuestionRecipient).where(
-        (QuestionRecipient.member_id == member_id)
-        | QuestionRecipient.question_id.in_(question_ids)))
+    await session.execute(
+        delete(QuestionRecipient).where(
+            (QuestionRecipient.member_id == member_id)
+            | QuestionRecipient.question_id.in_(question_ids)
+        )
+    )
     await session.execute(delete(Question).where(Question.asker_id == member_id))

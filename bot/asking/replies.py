@@ -37,7 +37,7 @@ def shorten(text: str, limit: int = SHOWN) -> str:
     text = text.strip()
     if len(text) <= limit:
         return text
-    cut = text[:limit - 1]
+    cut = text[: limit - 1]
     space = cut.rfind(" ")
     return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:.") + "…"
 
@@ -47,32 +47,65 @@ def read_all(question: Asked) -> Button:
 
 
 def asked(question: Asked, sent_to: int, settings_days: float) -> Reply:
-    public = (" It is also posted in the questions channel, where answers will follow."
-              if question.public else "")
+    public = (
+        " It is also posted in the questions channel, where answers will follow."
+        if question.public
+        else ""
+    )
     people = "person" if sent_to == 1 else "people"
-    return Reply(blocks=(
-        Text(f"I've sent your question #{question.id} privately to {sent_to} {people} who "
-             f"have done “{shorten(question.topic, LISTED)}”. Their answers will come to you "
-             f"here as they arrive.{public}"),
-        SmallPrint(f"It stays open for {settings_days:g} days. `ask list` shows your "
-                   "questions; mark the answer that helped and I'll close it."),
-    ), tone="success")
+    return Reply(
+        blocks=(
+            Text(
+                f"I've sent your question #{question.id} privately to {sent_to} {people} who "
+                f"have done “{shorten(question.topic, LISTED)}”. Their answers will come to you "
+                f"here as they arrive.{public}"
+            ),
+            SmallPrint(
+                f"It stays open for {settings_days:g} days. `ask list` shows your "
+                "questions; mark the answer that helped and I'll close it."
+            ),
+        ),
+        tone="success",
+    )
 
 
-ANSWERS = (("Answer", "ask answer", "primary",
-            ("answer", "answer it", "yes", "y", "i can", "i can help", "happy to", "sure")),
-           ("Not me", "ask notme", "default",
-            ("not me", "no", "n", "no thanks", "pass", "cant help", "sorry no")),
-           ("Later", "ask later", "default",
-            ("later", "not now", "remind me later", "busy", "ask me later", "snooze")))
+ANSWERS = (
+    (
+        "Answer",
+        "ask answer",
+        "primary",
+        ("answer", "answer it", "yes", "y", "i can", "i can help", "happy to", "sure"),
+    ),
+    (
+        "Not me",
+        "ask notme",
+        "default",
+        ("not me", "no", "n", "no thanks", "pass", "cant help", "sorry no"),
+    ),
+    (
+        "Later",
+        "ask later",
+        "default",
+        ("later", "not now", "remind me later", "busy", "ask me later", "snooze"),
+    ),
+)
 
 
-def to_recipient(question: Asked, asker: Member, recipient: Member, *, timezone: str,
-                 now: datetime, reminder: bool = False) -> Reply:
+def to_recipient(
+    question: Asked,
+    asker: Member,
+    recipient: Member,
+    *,
+    timezone: str,
+    now: datetime,
+    reminder: bool = False,
+) -> Reply:
     """What each person asked gets: the question, Answer / Not me / Later, and the same
     answers by typing for as long as the question is open."""
-    buttons = tuple(Button(label, command, {"question": question.id}, style=style)
-                    for label, command, style, _ in ANSWERS)
+    buttons = tuple(
+        Button(label, command, {"question": question.id}, style=style)
+        for label, command, style, _ in ANSWERS
+    )
     lead = "A reminder: " if reminder else ""
     shown = shorten(question.text)
     blocks: list = [
@@ -80,71 +113,110 @@ def to_recipient(question: Asked, asker: Member, recipient: Member, *, timezone:
         Text(f"“{shown}”"),
         Actions((*buttons, read_all(question)) if shown != question.text.strip() else buttons),
     ]
-    public = (" The question is public: your answer is also posted in the questions channel."
-              if question.public else "")
+    public = (
+        " The question is public: your answer is also posted in the questions channel."
+        if question.public
+        else ""
+    )
     until = local_time(question.expires_at, recipient, timezone)
-    blocks.append(SmallPrint(
-        f"You were asked because you've done something like it. Your answer goes to "
-        f"{asker.name} and is added to what you have done, so others can find you.{public} "
-        f"Or type `ask answer {question.id} <your answer>`. Open until {until}; "
-        "`meet pause` stops questions and requests."))
+    blocks.append(
+        SmallPrint(
+            f"You were asked because you've done something like it. Your answer goes to "
+            f"{asker.name} and is added to what you have done, so others can find you.{public} "
+            f"Or type `ask answer {question.id} <your answer>`. Open until {until}; "
+            "`meet pause` stops questions and requests."
+        )
+    )
     minutes = max(1.0, (question.expires_at - now).total_seconds() / 60)
-    return Reply(blocks=tuple(blocks), question=choose(
-        f"Will you answer {asker.name}'s question #{question.id}?", buttons, minutes=minutes,
-        words={i: a[3] for i, a in enumerate(ANSWERS)}))
+    return Reply(
+        blocks=tuple(blocks),
+        question=choose(
+            f"Will you answer {asker.name}'s question #{question.id}?",
+            buttons,
+            minutes=minutes,
+            words={i: a[3] for i, a in enumerate(ANSWERS)},
+        ),
+    )
 
 
 def public_question(question: Asked, asker: Member) -> Reply:
-    return Reply(blocks=(
-        Text(f"{asker.name} asks the network (question #{question.id}):"),
-        Text(f"“{shorten(question.text)}”"),
-        SmallPrint("I've asked a few people who have done it; their answers will follow "
-                   f"here. `ask show {question.id}` shows the question and its answers."),
-    ), visibility="channel")
+    return Reply(
+        blocks=(
+            Text(f"{asker.name} asks the network (question #{question.id}):"),
+            Text(f"“{shorten(question.text)}”"),
+            SmallPrint(
+                "I've asked a few people who have done it; their answers will follow "
+                f"here. `ask show {question.id}` shows the question and its answers."
+            ),
+        ),
+        visibility="channel",
+    )
 
 
 def answer_arrived(question: Asked, answer: QuestionAnswer, answerer: Member) -> Reply:
     """To the asker, as each answer arrives."""
     shown = shorten(answer.text)
-    buttons = [Button("Helpful", "ask helpful", {"answer": answer.id}, style="primary"),
-               Button("Close question", "ask close", {"question": question.id})]
+    buttons = [
+        Button("Helpful", "ask helpful", {"answer": answer.id}, style="primary"),
+        Button("Close question", "ask close", {"question": question.id}),
+    ]
     if shown != answer.text.strip():
         buttons.append(read_all(question))
-    return Reply(blocks=(
-        Text(f"{introduced(answerer)} answered your question "
-             f"#{question.id} “{shorten(question.text, LISTED)}”:"),
-        Text(shown),
-        Actions(tuple(buttons)),
-        SmallPrint("Helpful marks this answer and closes the question; until then more "
-                   "answers may come."),
-    ))
+    return Reply(
+        blocks=(
+            Text(
+                f"{introduced(answerer)} answered your question "
+                f"#{question.id} “{shorten(question.text, LISTED)}”:"
+            ),
+            Text(shown),
+            Actions(tuple(buttons)),
+            SmallPrint(
+                "Helpful marks this answer and closes the question; until then more "
+                "answers may come."
+            ),
+        )
+    )
 
 
 def public_answer(question: Asked, answer: QuestionAnswer, answerer: Member) -> Reply:
-    return Reply(blocks=(
-        Text(f"{answerer.name} answered question #{question.id} "
-             f"“{shorten(question.text, LISTED)}”:"),
-        Text(shorten(answer.text)),
-        SmallPrint(f"`ask show {question.id}` shows every answer in full."),
-    ), visibility="channel")
+    return Reply(
+        blocks=(
+            Text(
+                f"{answerer.name} answered question #{question.id} "
+                f"“{shorten(question.text, LISTED)}”:"
+            ),
+            Text(shorten(answer.text)),
+            SmallPrint(f"`ask show {question.id}` shows every answer in full."),
+        ),
+        visibility="channel",
+    )
 
 
 def answer_prompt(question: Asked) -> Reply:
     """After Answer: the form, and (where none can open) the next thing typed answers."""
-    return Reply(blocks=(
-        Text(f"Your answer to question #{question.id}: “{shorten(question.text, LISTED)}”"),
-        SmallPrint("Type your answer as your next message (`cancel` stops), or "
-                   f"`ask answer {question.id} <your answer>`."),
-    ), form=answer_form(question))
+    return Reply(
+        blocks=(
+            Text(f"Your answer to question #{question.id}: “{shorten(question.text, LISTED)}”"),
+            SmallPrint(
+                "Type your answer as your next message (`cancel` stops), or "
+                f"`ask answer {question.id} <your answer>`."
+            ),
+        ),
+        form=answer_form(question),
+    )
 
 
 def answered(question: Asked, asker: Member) -> Reply:
     public = " and posted it in the questions channel" if question.public else ""
-    return Reply(blocks=(
-        Text(f"Thank you! I've sent your answer to {asker.name}{public}."),
-        SmallPrint("It is now among what you have done (`done list`), so `whodone` finds "
-                   "you for it."),
-    ), tone="success")
+    return Reply(
+        blocks=(
+            Text(f"Thank you! I've sent your answer to {asker.name}{public}."),
+            SmallPrint(
+                "It is now among what you have done (`done list`), so `whodone` finds you for it."
+            ),
+        ),
+        tone="success",
+    )
 
 
 PAGE_CHARS = 3200
@@ -171,23 +243,40 @@ def pages_of(question: Asked, answers: Sequence[QuestionAnswer]) -> list[list[Qu
     return [*pages, current] if current or not pages else pages
 
 
-def shown(question: Asked, asker: Member, answers: Sequence[QuestionAnswer],
-          people: Mapping[int, Member], page: int, pages: int, *, is_asker: bool) -> Reply:
+def shown(
+    question: Asked,
+    asker: Member,
+    answers: Sequence[QuestionAnswer],
+    people: Mapping[int, Member],
+    page: int,
+    pages: int,
+    *,
+    is_asker: bool,
+) -> Reply:
     """The question and a page of its answers in full (hidden ones only as a note). Each
     answer is its own text block, not a list item: Discord cuts a list item's text at 1,024
     characters; `pages_of` packs a page so that all of it fits one message."""
     blocks: list[Block] = []
     if page == 1:
         state = {"open": "open", "closed": "closed", "expired": "closed (it expired)"}.get(
-            question.status, question.status)
-        blocks += [Text(f"Question #{question.id} from {asker.name} ({state}):"),
-                   Text(question.text)]
+            question.status, question.status
+        )
+        blocks += [
+            Text(f"Question #{question.id} from {asker.name} ({state}):"),
+            Text(question.text),
+        ]
     else:
-        blocks.append(Text(f"More answers to question #{question.id} "
-                           f"“{shorten(question.text, LISTED)}”:"))
+        blocks.append(
+            Text(f"More answers to question #{question.id} “{shorten(question.text, LISTED)}”:")
+        )
     if not answers:
-        blocks.append(SmallPrint("No answers yet." if page == 1 else
-                                 f"There is no page {page}: the answers have {pages}."))
+        blocks.append(
+            SmallPrint(
+                "No answers yet."
+                if page == 1
+                else f"There is no page {page}: the answers have {pages}."
+            )
+        )
     for answer in answers:
         if answer.hidden:
             blocks.append(SmallPrint(f"Answer #{answer.id} was hidden by a moderator."))
@@ -198,13 +287,16 @@ def shown(question: Asked, asker: Member, answers: Sequence[QuestionAnswer],
             title += " (marked helpful)"
         blocks.append(Text(f"{title}:\n{answer.text}"))
         if is_asker and question.status == "open":
-            blocks.append(Actions((Button("Helpful", "ask helpful", {"answer": answer.id},
-                                          style="primary"),)))
+            blocks.append(
+                Actions((Button("Helpful", "ask helpful", {"answer": answer.id}, style="primary"),))
+            )
     if page >= pages:
         return Reply(blocks=tuple(blocks))
     more = Button("More", "ask show", {"question": question.id, "page": page + 1})
-    blocks += [SmallPrint(f"Page {page} of {pages} of the answers. Say `more` for the next."),
-               Actions((more,))]
+    blocks += [
+        SmallPrint(f"Page {page} of {pages} of the answers. Say `more` for the next."),
+        Actions((more,)),
+    ]
     return Reply(blocks=tuple(blocks), question=more_of(more))
 
 
@@ -213,45 +305,75 @@ def expired(question: Asked, answers: int, asked: int) -> Reply:
     days = max(1, round((question.expires_at - question.created_at).total_seconds() / 86400))
     people = "person" if asked == 1 else "people"
     if answers == 0:
-        return Reply(blocks=(
-            Text(f"Nobody answered your question #{question.id} "
-                 f"“{shorten(question.text, LISTED)}” in {days} days, so I've closed it. I "
-                 f"asked {asked} {people} who had done something like it; they may have been "
-                 "busy."),
-            SmallPrint("Try asking again in other words, or `whodone <topic>` to read what "
-                       "people have done."),
-        ), tone="warning")
+        return Reply(
+            blocks=(
+                Text(
+                    f"Nobody answered your question #{question.id} "
+                    f"“{shorten(question.text, LISTED)}” in {days} days, so I've closed it. I "
+                    f"asked {asked} {people} who had done something like it; they may have been "
+                    "busy."
+                ),
+                SmallPrint(
+                    "Try asking again in other words, or `whodone <topic>` to read what "
+                    "people have done."
+                ),
+            ),
+            tone="warning",
+        )
     got = "1 answer" if answers == 1 else f"{answers} answers"
-    return Reply(blocks=(
-        Text(f"Your question #{question.id} “{shorten(question.text, LISTED)}” closed after "
-             f"{days} days with {got}."),
-        SmallPrint(f"`ask show {question.id}` shows them all."),
-    ))
+    return Reply(
+        blocks=(
+            Text(
+                f"Your question #{question.id} “{shorten(question.text, LISTED)}” closed after "
+                f"{days} days with {got}."
+            ),
+            SmallPrint(f"`ask show {question.id}` shows them all."),
+        )
+    )
 
 
-def listing(mine: Sequence[Asked], counts: Mapping[int, int],
-            waiting: Sequence[Asked], askers: Mapping[int, Member], *, limit: int) -> Reply:
+def listing(
+    mine: Sequence[Asked],
+    counts: Mapping[int, int],
+    waiting: Sequence[Asked],
+    askers: Mapping[int, Member],
+    *,
+    limit: int,
+) -> Reply:
     blocks: list = []
     if not mine and not waiting:
-        return Reply(blocks=(Text("No open questions: none of yours, and none waiting for "
-                                  "your answer."),
-                             SmallPrint("`ask <question>` asks people who have done it.")))
+        return Reply(
+            blocks=(
+                Text("No open questions: none of yours, and none waiting for your answer."),
+                SmallPrint("`ask <question>` asks people who have done it."),
+            )
+        )
     if mine:
-        items = tuple(ListItem(
-            f"#{q.id} “{shorten(q.text, LISTED)}”",
-            _answers(counts.get(q.id, 0)),
-            buttons=(Button("Show", "ask show", {"question": q.id}),
-                     Button("Close", "ask close", {"question": q.id})))
-            for q in mine[:limit])
+        items = tuple(
+            ListItem(
+                f"#{q.id} “{shorten(q.text, LISTED)}”",
+                _answers(counts.get(q.id, 0)),
+                buttons=(
+                    Button("Show", "ask show", {"question": q.id}),
+                    Button("Close", "ask close", {"question": q.id}),
+                ),
+            )
+            for q in mine[:limit]
+        )
         blocks.append(ItemList(items, title="Your open questions"))
         if len(mine) > limit:
             blocks.append(SmallPrint(f"And {len(mine) - limit} more."))
     if waiting:
-        items = tuple(ListItem(
-            f"#{q.id} from {askers[q.asker_id].name}: “{shorten(q.text, LISTED)}”",
-            buttons=tuple(Button(label, command, {"question": q.id}, style=style)
-                          for label, command, style, _ in ANSWERS))
-            for q in waiting[:limit])
+        items = tuple(
+            ListItem(
+                f"#{q.id} from {askers[q.asker_id].name}: “{shorten(q.text, LISTED)}”",
+                buttons=tuple(
+                    Button(label, command, {"question": q.id}, style=style)
+                    for label, command, style, _ in ANSWERS
+                ),
+            )
+            for q in waiting[:limit]
+        )
         blocks.append(ItemList(items, title="Waiting for your answer"))
         if len(waiting) > limit:
             blocks.append(SmallPrint(f"And {len(waiting) - limit} more."))
@@ -259,26 +381,48 @@ def listing(mine: Sequence[Asked], counts: Mapping[int, int],
 
 
 def _answers(count: int) -> str:
-    return "No answers yet." if count == 0 else (
-        "1 answer so far." if count == 1 else f"{count} answers so far.")
+    return (
+        "No answers yet."
+        if count == 0
+        else ("1 answer so far." if count == 1 else f"{count} answers so far.")
+    )
 
 
 def helpful_thanks(question: Asked, asker: Member) -> Reply:
-    return Reply(blocks=(Text(f"{asker.name} found your answer to question #{question.id} "
-                              f"“{shorten(question.text, LISTED)}” helpful. Thank you!"),))
+    return Reply(
+        blocks=(
+            Text(
+                f"{asker.name} found your answer to question #{question.id} "
+                f"“{shorten(question.text, LISTED)}” helpful. Thank you!"
+            ),
+        )
+    )
 
 
 def answer_form(question: Asked) -> Form:
     """The Answer button's form (a Slack or Discord modal)."""
-    return Form(title="Your answer", command="ask answer", submit_label="Send",
-                hidden={"question": question.id},
-                fields=(FormField("answer", "Your answer", kind="long_text", required=True,
-                                  max_length=ANSWER_MAX,
-                                  placeholder="What you did, what worked, what you'd do "
-                                              "differently"),))
+    return Form(
+        title="Your answer",
+        command="ask answer",
+        submit_label="Send",
+        hidden={"question": question.id},
+        fields=(
+            FormField(
+                "answer",
+                "Your answer",
+                kind="long_text",
+                required=True,
+                max_length=ANSWER_MAX,
+                placeholder="What you did, what worked, what you'd do differently",
+            ),
+        ),
+    )
 
 
 def typed_answer(question: Asked, minutes: float) -> Question:
     """Where a form cannot open, the next thing typed is the answer."""
-    return Question(prompt=f"Your answer to question #{question.id}",
-                    form=answer_form(question), minutes=minutes)
+    return Question(
+        prompt=f"Your answer to question #{question.id}",
+        form=answer_form(question),
+        minutes=minutes,
+    )

@@ -20,8 +20,7 @@ class Question(Base):
     __tablename__ = "questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    asker_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
-                                          index=True)
+    asker_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(QUESTION_MAX))
     topic: Mapped[str] = mapped_column(String(QUESTION_MAX))
     """The words experts were found by (the question without "can anyone help with")."""
@@ -43,12 +42,15 @@ class QuestionRecipient(Base):
     status: asked -> answered | declined, or later (reminded once)."""
 
     __tablename__ = "question_recipients"
-    __table_args__ = (UniqueConstraint("question_id", "member_id"),
-                      Index("ix_question_recipients_member_asked", "member_id", "asked_at"))
+    __table_args__ = (
+        UniqueConstraint("question_id", "member_id"),
+        Index("ix_question_recipients_member_asked", "member_id", "asked_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"),
-                                             index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="asked")
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -61,12 +63,15 @@ class QuestionAnswer(Base):
     __tablename__ = "question_answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"),
-                                             index=True)
-    answerer_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
-                                             index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    answerer_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("done_entries.id", ondelete="SET NULL"), nullable=True)
+        ForeignKey("done_entries.id", ondelete="SET NULL"), nullable=True
+    )

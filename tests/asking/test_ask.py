@@ -11,6 +11,8 @@ from sqlalchemy import delete, select
 
 from bot.asking.digest import questions_answered
 from bot.commands import DigestRequest
+from bot.events import TextMessage
+from bot.replies import Reply
 from bot.testing import SPACE, FakeAdapter, make_settings
 from storage.models import (
     AuditEntry,
@@ -65,17 +67,31 @@ async def test_routing_respects_privacy_pause_cap_and_reachability(app, chat, cl
     ann, dan = await member(app, "ann"), await member(app, "dan")
     async with app.db.unit_of_work() as session:
         for number in range(2):
-            question = Question(asker_id=ann.id, text=f"q{number}", topic="x",
-                                platform="fake", space_id=SPACE, status="closed",
-                                created_at=clock.now(), expires_at=clock.now())
+            question = Question(
+                asker_id=ann.id,
+                text=f"q{number}",
+                topic="x",
+                platform="fake",
+                space_id=SPACE,
+                status="closed",
+                created_at=clock.now(),
+                expires_at=clock.now(),
+            )
             session.add(question)
             await session.flush()
-            session.add(QuestionRecipient(question_id=question.id, member_id=dan.id,
-                                          status="answered", asked_at=clock.now()))
+            session.add(
+                QuestionRecipient(
+                    question_id=question.id,
+                    member_id=dan.id,
+                    status="answered",
+                    asked_at=clock.now(),
+                )
+            )
     # fay is known only from an import: no account to reach her on
     async with app.db.unit_of_work() as session:
-        await session.execute(delete(Identity).where(
-            Identity.member_id == (await member(app, "fay")).id))
+        await session.execute(
+            delete(Identity).where(Identity.member_id == (await member(app, "fay")).id)
+        )
     chat.sent.clear()
     reply = await chat.say(f"ask {ASK}", user="ann")
     assert not reply.is_error, reply.plain_text()
@@ -122,8 +138,7 @@ async def test_answers_reach_the_asker_and_become_searchable(app, chat) -> None:
         [stored] = (await session.scalars(select(QuestionAnswer))).all()
         assert stored.text.startswith("Train staff") and stored.entry_id is not None
     # answering twice changes nothing
-    twice = await chat.press("ask answer", {"question": question, "answer": "again"},
-                             user="bob")
+    twice = await chat.press("ask answer", {"question": question, "answer": "again"}, user="bob")
     assert twice.is_error and "already answered" in twice.plain_text()
     assert await count(app, QuestionAnswer) == 1
     # Not me: cat is not asked again, ann is not told
@@ -140,8 +155,9 @@ async def test_answers_reach_the_asker_and_become_searchable(app, chat) -> None:
     async with app.db.sessions() as session:
         closed = await session.get(Question, question)
         assert closed.status == "closed" and closed.helpful_answer_id == stored.id
-    assert await count(app, DueWork, DueWork.kind == "ask-expire",
-                       DueWork.status == "cancelled") == 1
+    assert (
+        await count(app, DueWork, DueWork.kind == "ask-expire", DueWork.status == "cancelled") == 1
+    )
 
 
 async def test_a_typed_answer(app, chat) -> None:
@@ -149,8 +165,7 @@ async def test_a_typed_answer(app, chat) -> None:
     await chat.say(f"ask {ASK}", user="ann")
     prompt = await chat.say("answer", user="bob", direct=True)
     assert not prompt.is_error and "Your answer to question #1" in prompt.plain_text()
-    typed = await chat.say("Buy cases before anything else, honestly", user="bob",
-                           direct=True)
+    typed = await chat.say("Buy cases before anything else, honestly", user="bob", direct=True)
     assert not typed.is_error, typed.plain_text()
     assert "sent your answer to Ann Jones" in typed.plain_text()
     assert "Buy cases" in chat.sent_to("ann")[-1].plain_text()
@@ -214,21 +229,25 @@ async def test_ask_list(app, chat) -> None:
     assert "Your open questions" in mine and "No answers yet." in mine
     assert "Waiting for your answer" not in mine
     theirs = await chat.say("ask list", user="bob")
-    assert "Waiting for your answer" in theirs.plain_text() and "from Ann Jones" in \
-        theirs.plain_text()
+    assert (
+        "Waiting for your answer" in theirs.plain_text() and "from Ann Jones" in theirs.plain_text()
+    )
     assert "Answer" in [b.label for b in buttons(theirs)]
     await _answer(chat, 1, "Cases.", "bob")
     assert "1 answer so far." in (await chat.say("ask list", user="ann")).plain_text()
     assert "No open questions" in (await chat.say("ask list", user="bob")).plain_text()
 
 
-@pytest.mark.parametrize(("typed", "says"), [
-    ("ask", "What would you like to ask?"),
-    ("ask   ", "What would you like to ask?"),
-    ("ask public", "What would you like to ask?"),
-    ("ask " + "why " * 130, "at most 500 characters"),
-    ("ask how do I do underwater basket weaving?", "Nobody has logged"),
-])
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("ask", "What would you like to ask?"),
+        ("ask   ", "What would you like to ask?"),
+        ("ask public", "What would you like to ask?"),
+        ("ask " + "why " * 130, "at most 500 characters"),
+        ("ask how do I do underwater basket weaving?", "Nobody has logged"),
+    ],
+)
 async def test_bad_questions_change_nothing(app, chat, typed: str, says: str) -> None:
     await setup_experts(chat, "bob")
     reply = await chat.say(typed, user="ann")
@@ -273,7 +292,7 @@ async def test_moderators_hide_an_answer_audited(app, chat) -> None:
     assert refused.is_error and "Only moderators" in refused.plain_text()
     hidden = await chat.say("ask hide 1 off topic", user="U-MOD")
     assert not hidden.is_error, hidden.plain_text()
-    [entry] = (await _audits(app, "answer.hide"))
+    [entry] = await _audits(app, "answer.hide")
     assert entry.target == "answer:1" and entry.after["reason"] == "off topic"
     shown = (await chat.say("ask show 1", user="ann")).plain_text()
     assert "Something rude" not in shown and "hidden by a moderator" in shown
@@ -284,8 +303,7 @@ async def test_moderators_hide_an_answer_audited(app, chat) -> None:
 
 async def _audits(app, action: str) -> list[AuditEntry]:
     async with app.db.sessions() as session:
-        return list(await session.scalars(select(AuditEntry).where(
-            AuditEntry.action == action)))
+        return list(await session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
 
 async def _forget(chat: FakeAdapter, user: str) -> None:
@@ -304,7 +322,8 @@ async def test_mydata_and_forgetme_cover_questions_and_answers(app, chat) -> Non
     await _answer(chat, 2, "Cat again", "cat")
     data = json.loads((await chat.say("mydata", user="bob")).attachment.content)
     assert [q["question"] for q in data["asking"]["questions"]] == [
-        "how did you do a chromebook rollout?"]
+        "how did you do a chromebook rollout?"
+    ]
     assert [a["answer"] for a in data["asking"]["answers"]] == ["Bob's words"]
 
     await _forget(chat, "bob")  # bob's answer and bob's question (with cat's answer) go
@@ -347,8 +366,9 @@ class TestDigest:
         await _answer(chat, 2, "Secret.", "bob")
         clock.advance(days=1)
         async with app.db.sessions() as session:
-            blocks = await questions_answered(DigestRequest(app.services, session, "fake",
-                                                            SPACE, since, clock.now()))
+            blocks = await questions_answered(
+                DigestRequest(app.services, session, "fake", SPACE, since, clock.now())
+            )
         [listed] = blocks
         text = " ".join(f"{i.title} {i.text}" for i in listed.items)
         assert ASK in text and "Bob Smith" in text
@@ -361,5 +381,24 @@ async def test_the_digest_section_is_opt_in(app, chat, clock) -> None:
     await chat.say(f"ask public {ASK}", user="ann")
     await _answer(chat, 1, "Cases.", "bob")
     async with app.db.sessions() as session:
-        assert await questions_answered(DigestRequest(app.services, session, "fake", SPACE,
-                                                      since, clock.now())) == []
+        assert (
+            await questions_answered(
+                DigestRequest(app.services, session, "fake", SPACE, since, clock.now())
+            )
+            == []
+        )
+
+
+async def test_answering_in_the_console_where_no_form_can_open(app, chat) -> None:
+    await setup_experts(chat, "bob")
+    await chat.say(f"ask {ASK}", user="ann")
+
+    async def console(text: str) -> Reply:
+        return await app.core.handle_text(TextMessage(chat.caller("bob"), text, forms=False))
+
+    asked = await console("ask answer 1")
+    assert not asked.is_error and "Your answer" in asked.plain_text()
+    done = await console("Start with the staff, not the pupils.")
+    assert not done.is_error and "sent your answer to Ann Jones" in done.plain_text()
+    assert "Start with the staff" in chat.sent_to("ann")[-1].plain_text()
+    assert await count(app, QuestionAnswer) == 1

@@ -28,34 +28,67 @@ def _long(length: int, word: str = WORDS) -> str:
 
 
 def _member(member_id: int, handle: str) -> Member:
-    return Member(id=member_id, handle=handle, name=_long(NAME_MAX, "Bartholomew "),
-                  role=_long(200, "Computing lead "), region=_long(200, "Camden "),
-                  privacy="network", timezone="Europe/London")
+    return Member(
+        id=member_id,
+        handle=handle,
+        name=_long(NAME_MAX, "Bartholomew "),
+        role=_long(200, "Computing lead "),
+        region=_long(200, "Camden "),
+        privacy="network",
+        timezone="Europe/London",
+    )
 
 
-QUESTION = Question(id=123456, asker_id=1, text=_long(QUESTION_MAX), topic=_long(300),
-                    public=True, platform="slack", space_id="T1", channel_id="C1",
-                    status="open", created_at=NOW, expires_at=NOW + timedelta(days=7))
-ANSWERS = [QuestionAnswer(id=900000 + n, question_id=QUESTION.id, answerer_id=2,
-                          text=_long(ANSWER_MAX, f"answer {n} with training first "),
-                          created_at=NOW, hidden=False) for n in range(2)]
+QUESTION = Question(
+    id=123456,
+    asker_id=1,
+    text=_long(QUESTION_MAX),
+    topic=_long(300),
+    public=True,
+    platform="slack",
+    space_id="T1",
+    channel_id="C1",
+    status="open",
+    created_at=NOW,
+    expires_at=NOW + timedelta(days=7),
+)
+ANSWERS = [
+    QuestionAnswer(
+        id=900000 + n,
+        question_id=QUESTION.id,
+        answerer_id=2,
+        text=_long(ANSWER_MAX, f"answer {n} with training first "),
+        created_at=NOW,
+        hidden=False,
+    )
+    for n in range(2)
+]
 ASKER, ANSWERER = _member(1, "ann"), _member(2, "bob")
 
 
 def _all() -> list[tuple[str, Reply]]:
     return [
-        ("to the person asked", replies.to_recipient(QUESTION, ASKER, ANSWERER,
-                                                     timezone="Europe/London", now=NOW)),
-        ("the reminder", replies.to_recipient(QUESTION, ASKER, ANSWERER,
-                                              timezone="Europe/London", now=NOW,
-                                              reminder=True)),
+        (
+            "to the person asked",
+            replies.to_recipient(QUESTION, ASKER, ANSWERER, timezone="Europe/London", now=NOW),
+        ),
+        (
+            "the reminder",
+            replies.to_recipient(
+                QUESTION, ASKER, ANSWERER, timezone="Europe/London", now=NOW, reminder=True
+            ),
+        ),
         ("in the channel", replies.public_question(QUESTION, ASKER)),
         ("an answer arrives", replies.answer_arrived(QUESTION, ANSWERS[0], ANSWERER)),
         ("an answer in the channel", replies.public_answer(QUESTION, ANSWERS[0], ANSWERER)),
-        ("ask show", replies.shown(QUESTION, ASKER, ANSWERS[:1], {2: ANSWERER}, 1, 9,
-                                   is_asker=True)),
-        ("ask show page 2", replies.shown(QUESTION, ASKER, ANSWERS[1:], {2: ANSWERER}, 2, 9,
-                                          is_asker=True)),
+        (
+            "ask show",
+            replies.shown(QUESTION, ASKER, ANSWERS[:1], {2: ANSWERER}, 1, 9, is_asker=True),
+        ),
+        (
+            "ask show page 2",
+            replies.shown(QUESTION, ASKER, ANSWERS[1:], {2: ANSWERER}, 2, 9, is_asker=True),
+        ),
         ("the answer form", replies.answer_prompt(QUESTION)),
         ("expired", replies.expired(QUESTION, 0, 3)),
     ]
@@ -94,25 +127,41 @@ def test_long_texts_are_shortened_with_a_way_to_read_all() -> None:
     arrived = replies.answer_arrived(QUESTION, ANSWERS[0], ANSWERER)
     assert ANSWERS[0].text not in arrived.plain_text() and "…" in arrived.plain_text()
     assert Button("Read all", "ask show", {"question": QUESTION.id}) in buttons(arrived)
-    short = QuestionAnswer(id=1, question_id=QUESTION.id, answerer_id=2, text="Cases first.",
-                           created_at=NOW, hidden=False)
-    assert "Read all" not in [b.label for b in buttons(
-        replies.answer_arrived(QUESTION, short, ANSWERER))]
+    short = QuestionAnswer(
+        id=1,
+        question_id=QUESTION.id,
+        answerer_id=2,
+        text="Cases first.",
+        created_at=NOW,
+        hidden=False,
+    )
+    assert "Read all" not in [
+        b.label for b in buttons(replies.answer_arrived(QUESTION, short, ANSWERER))
+    ]
 
 
 def test_ask_show_carries_whole_answers_on_both_platforms() -> None:
-    short = [QuestionAnswer(id=n, question_id=QUESTION.id, answerer_id=2, text=f"Tip {n}.",
-                            created_at=NOW, hidden=False) for n in range(25)]
+    short = [
+        QuestionAnswer(
+            id=n,
+            question_id=QUESTION.id,
+            answerer_id=2,
+            text=f"Tip {n}.",
+            created_at=NOW,
+            hidden=False,
+        )
+        for n in range(25)
+    ]
     pages = replies.pages_of(QUESTION, [*ANSWERS, *short])
     assert pages[0] == ANSWERS[:1] and pages[1][0] is ANSWERS[1]  # the longest: one a page
     assert sum(len(p) for p in pages) == 27 and all(len(p) <= 10 for p in pages)
     for number, page in enumerate(pages, start=1):
-        shown = replies.shown(QUESTION, ASKER, page, {2: ANSWERER}, number, len(pages),
-                              is_asker=True)
+        shown = replies.shown(
+            QUESTION, ASKER, page, {2: ANSWERER}, number, len(pages), is_asker=True
+        )
         slack = slack_render.message(shown).as_dict()
         assert blockkit.message_problems(slack) == []
-        slack_text = " ".join(b["text"]["text"] for b in slack["blocks"]
-                              if b["type"] == "section")
+        slack_text = " ".join(b["text"]["text"] for b in slack["blocks"] if b["type"] == "section")
         discord = _discord_payload(shown)
         assert discord_limits.message_problems(discord) == []
         discord_text = " ".join(str(e) for e in discord["embeds"])

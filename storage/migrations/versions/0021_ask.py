@@ -31,8 +31,12 @@ def upgrade() -> None:
         sa.Column("expires_at", UTCDateTime(), nullable=False),
         sa.Column("closed_at", UTCDateTime(), nullable=True),
         sa.Column("helpful_answer_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["asker_id"], ["members.id"], ondelete="CASCADE",
-                                name=op.f("fk_questions_asker_id_members")),
+        sa.ForeignKeyConstraint(
+            ["asker_id"],
+            ["members.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_questions_asker_id_members"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
     )
     op.create_index(op.f("ix_questions_asker_id"), "questions", ["asker_id"], unique=False)
@@ -43,18 +47,35 @@ def upgrade() -> None:
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("asked_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["question_id"], ["questions.id"], ondelete="CASCADE",
-                                name=op.f("fk_question_recipients_question_id_questions")),
-        sa.ForeignKeyConstraint(["member_id"], ["members.id"], ondelete="CASCADE",
-                                name=op.f("fk_question_recipients_member_id_members")),
+        sa.ForeignKeyConstraint(
+            ["question_id"],
+            ["questions.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_question_recipients_question_id_questions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_question_recipients_member_id_members"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_question_recipients")),
-        sa.UniqueConstraint("question_id", "member_id",
-                            name=op.f("uq_question_recipients_question_id_member_id")),
+        sa.UniqueConstraint(
+            "question_id", "member_id", name=op.f("uq_question_recipients_question_id_member_id")
+        ),
     )
-    op.create_index(op.f("ix_question_recipients_question_id"), "question_recipients",
-                    ["question_id"], unique=False)
-    op.create_index("ix_question_recipients_member_asked", "question_recipients",
-                    ["member_id", "asked_at"], unique=False)
+    op.create_index(
+        op.f("ix_question_recipients_question_id"),
+        "question_recipients",
+        ["question_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_question_recipients_member_asked",
+        "question_recipients",
+        ["member_id", "asked_at"],
+        unique=False,
+    )
     op.create_table(
         "question_answers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -64,20 +85,35 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("hidden", sa.Boolean(), nullable=False),
         sa.Column("entry_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["question_id"], ["questions.id"], ondelete="CASCADE",
-                                name=op.f("fk_question_answers_question_id_questions")),
-        sa.ForeignKeyConstraint(["answerer_id"], ["members.id"], ondelete="CASCADE",
-                                name=op.f("fk_question_answers_answerer_id_members")),
-        sa.ForeignKeyConstraint(["entry_id"], ["done_entries.id"], ondelete="SET NULL",
-                                name=op.f("fk_question_answers_entry_id_done_entries")),
+        sa.ForeignKeyConstraint(
+            ["question_id"],
+            ["questions.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_question_answers_question_id_questions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["answerer_id"],
+            ["members.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_question_answers_answerer_id_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["done_entries.id"],
+            ondelete="SET NULL",
+            name=op.f("fk_question_answers_entry_id_done_entries"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_question_answers")),
     )
-    op.create_index(op.f("ix_question_answers_question_id"), "question_answers",
-                    ["question_id"], unique=False)
-    op.create_index(op.f("ix_question_answers_answerer_id"), "question_answers",
-                    ["answerer_id"], unique=False)
-    op.create_index(op.f("ix_question_answers_created_at"), "question_answers",
-                    ["created_at"], unique=False)
+    op.create_index(
+        op.f("ix_question_answers_question_id"), "question_answers", ["question_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_question_answers_answerer_id"), "question_answers", ["answerer_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_question_answers_created_at"), "question_answers", ["created_at"], unique=False
+    )
 
 
 def downgrade() -> None:
