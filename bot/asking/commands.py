@@ -226,7 +226,7 @@ async def _ask(ctx: Context, text: str, *, public: bool) -> Reply:
             replies.to_recipient(
                 question, me, person.member, timezone=settings.network.timezone, now=now
             ),
-            about=person.member.name,
+            about="one of the people asked",  # who was asked stays private
             if_undeliverable=_withdraw(ctx.services, question.id, person.member.id),
         )
     if public:
@@ -289,6 +289,8 @@ async def answer(ctx: Context, args: AnswerArgs) -> Reply:
         return replies.answer_prompt(question)
     now = ctx.now()
     repo = AskingRepository(ctx.session)
+    if not await repo.take_answer(recipient):  # a second press racing the first
+        raise UserError(f"You have already answered question #{question.id}.")
     summary = replies.shorten(f"Answered: {question.text}", SUMMARY_MAX)
     entry = await ctx.directory.add_done(me, summary)
     given = await repo.add_answer(
@@ -301,7 +303,6 @@ async def answer(ctx: Context, args: AnswerArgs) -> Reply:
             entry_id=entry.id,
         )
     )
-    recipient.status = "answered"
     await DueWorkRepository(ctx.session).cancel(LATER_KIND, [later_key(question.id, me.id)])
     asker = await ctx.directory.get(question.asker_id)
     assert asker is not None  # questions go with their asker

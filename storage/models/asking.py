@@ -61,6 +61,7 @@ class QuestionAnswer(Base):
     it findable with `whodone` (gone when they remove it or a moderator hides the answer)."""
 
     __tablename__ = "question_answers"
+    __table_args__ = (UniqueConstraint("question_id", "answerer_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(

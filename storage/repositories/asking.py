@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member, Question, QuestionAnswer, QuestionRecipient
@@ -67,6 +67,18 @@ class AskingRepository:
                 QuestionRecipient.member_id == member_id,
             )
         )
+
+    async def take_answer(self, recipient: QuestionRecipient) -> bool:
+        """Mark the recipient answered unless they already are: a conditional update, so of
+        two answers racing (a double press, two copies of the bot) exactly one wins."""
+        result = await self.session.execute(
+            update(QuestionRecipient)
+            .where(QuestionRecipient.id == recipient.id, QuestionRecipient.status != "answered")
+            .values(status="answered")
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(recipient)
+        return bool(result.rowcount)
 
     async def answer(self, answer_id: int) -> QuestionAnswer | None:
         return await self.session.get(QuestionAnswer, answer_id)

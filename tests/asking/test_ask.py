@@ -3,6 +3,7 @@ closing, expiry, erasure and bad input, through the core on SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -402,3 +403,27 @@ async def test_answering_in_the_console_where_no_form_can_open(app, chat) -> Non
     assert not done.is_error and "sent your answer to Ann Jones" in done.plain_text()
     assert "Start with the staff" in chat.sent_to("ann")[-1].plain_text()
     assert await count(app, QuestionAnswer) == 1
+
+
+async def test_two_answers_racing_store_one(app, chat) -> None:
+    await setup_experts(chat, "bob")
+    await chat.say(f"ask {ASK}", user="ann")
+    chat.sent.clear()
+    first, second = await asyncio.gather(
+        chat.press("ask answer", {"question": 1, "answer": "One."}, user="bob"),
+        chat.press("ask answer", {"question": 1, "answer": "Two."}, user="bob"),
+    )
+    assert [first.is_error, second.is_error].count(False) == 1
+    assert await count(app, QuestionAnswer) == 1
+    assert len(chat.sent_to("ann")) == 1
+
+
+async def test_someone_the_question_cannot_reach_is_not_counted(app, chat) -> None:
+    await setup_experts(chat, "bob", "cat")
+    chat.refused["cat"] = "They don't accept direct messages."
+    reply = await chat.say(f"ask {ASK}", user="ann")
+    assert "one of the people asked: They don't accept" in reply.plain_text()
+    assert "Cat" not in reply.plain_text()  # who was asked stays private
+    async with app.db.sessions() as session:
+        asked = (await session.scalars(select(QuestionRecipient.member_id))).all()
+    assert asked == [(await member(app, "bob")).id]

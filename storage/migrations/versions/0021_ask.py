@@ -104,6 +104,11 @@ def upgrade() -> None:
             name=op.f("fk_question_answers_entry_id_done_entries"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_question_answers")),
+        sa.UniqueConstraint(
+            "question_id",
+            "answerer_id",
+            name=op.f("uq_question_answers_question_id_answerer_id"),
+        ),
     )
     op.create_index(
         op.f("ix_question_answers_question_id"), "question_answers", ["question_id"], unique=False
