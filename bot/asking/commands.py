@@ -32,7 +32,7 @@ from bot.conversation import Conversation, account_of
 from bot.errors import NotAllowed, UserError
 from bot.expertise.commands import find, tidy_query
 from bot.intents import INTENTS, Matcher, Route
-from bot.introductions.common import month_start, reach
+from bot.introductions.common import month_start, reach, spaces_of
 from bot.notifier import Destination, Undeliverable
 from bot.paging import PageArg
 from bot.replies import Context as SmallPrint
@@ -314,7 +314,7 @@ async def answer(ctx: Context, args: AnswerArgs) -> Reply:
     if question.public and question.channel_id:
         ctx.notify(
             Destination(question.platform, question.space_id, channel_id=question.channel_id),
-            replies.public_answer(question, given, me),
+            replies.public_answer(question, given, await _name_in(ctx, me, question)),
             about="the questions channel",
         )
     return replies.answered(question, asker)
@@ -343,8 +343,8 @@ async def later(ctx: Context, args: QuestionRef) -> Reply:
         return Reply(
             blocks=(
                 Text(
-                    f"OK. I'll remind you about question #{question.id} once, "
-                    "as promised; it stays open until then."
+                    f"You've already asked to be reminded about question #{question.id}, "
+                    "and I remind only once. Answer whenever you're ready."
                 ),
             )
         )
@@ -455,15 +455,38 @@ async def show(ctx: Context, args: ShowArgs) -> Reply:
     pages = replies.pages_of(question, await repo.answers(question.id))
     shown = pages[args.page - 1] if args.page <= len(pages) else []
     people = await repo.members([question.asker_id, *(a.answerer_id for a in shown)])
-    return replies.shown(
-        question,
-        people[question.asker_id],
-        shown,
-        people,
-        args.page,
-        len(pages),
-        is_asker=question.asker_id == me.id,
-    )
+    is_asker = question.asker_id == me.id
+    names = {
+        m.id: m.name
+        for m in people.values()
+        if is_asker or m.id in (me.id, question.asker_id) or await _may_see(ctx, m)
+    }
+    return replies.shown(question, names, shown, args.page, len(pages), is_asker=is_asker)
+
+
+async def _name_in(ctx: Context, member: Member, question: Question) -> str:
+    """How a channel post in the question's space names the member: by name only where
+    their privacy choice lets that space see them."""
+    where = (question.platform, question.space_id)
+    if member.privacy == "network" or (
+        member.privacy == "space" and where in spaces_of(await ctx.directory.identities(member.id))
+    ):
+        return member.name
+    return "A member"
+
+
+async def _may_see(ctx: Context, member: Member) -> bool:
+    """Whether the caller may see who this is (their privacy choice), for answers read by
+    someone other than the asker."""
+    if member.privacy == "network":
+        return True
+    if member.privacy != "space":
+        return False
+    viewer = await ctx.viewer()
+    mine = {(viewer.platform, viewer.space_id)}
+    if viewer.member_id is not None:
+        mine |= spaces_of(await ctx.directory.identities(viewer.member_id))
+    return bool(mine & spaces_of(await ctx.directory.identities(member.id)))
 
 
 async def list_questions(ctx: Context, _args: Args) -> Reply:

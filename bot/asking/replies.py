@@ -178,12 +178,11 @@ def answer_arrived(question: Asked, answer: QuestionAnswer, answerer: Member) ->
     )
 
 
-def public_answer(question: Asked, answer: QuestionAnswer, answerer: Member) -> Reply:
+def public_answer(question: Asked, answer: QuestionAnswer, answerer: str) -> Reply:
     return Reply(
         blocks=(
             Text(
-                f"{answerer.name} answered question #{question.id} "
-                f"“{shorten(question.text, LISTED)}”:"
+                f"{answerer} answered question #{question.id} “{shorten(question.text, LISTED)}”:"
             ),
             Text(shorten(answer.text)),
             SmallPrint(f"`ask show {question.id}` shows every answer in full."),
@@ -245,9 +244,8 @@ def pages_of(question: Asked, answers: Sequence[QuestionAnswer]) -> list[list[Qu
 
 def shown(
     question: Asked,
-    asker: Member,
+    names: Mapping[int, str],
     answers: Sequence[QuestionAnswer],
-    people: Mapping[int, Member],
     page: int,
     pages: int,
     *,
@@ -262,7 +260,10 @@ def shown(
             question.status, question.status
         )
         blocks += [
-            Text(f"Question #{question.id} from {asker.name} ({state}):"),
+            Text(
+                f"Question #{question.id} from {names.get(question.asker_id, 'a member')} "
+                f"({state}):"
+            ),
             Text(question.text),
         ]
     else:
@@ -281,8 +282,7 @@ def shown(
         if answer.hidden:
             blocks.append(SmallPrint(f"Answer #{answer.id} was hidden by a moderator."))
             continue
-        who = people.get(answer.answerer_id)
-        title = f"Answer #{answer.id} from {who.name if who else 'someone who has left'}"
+        title = f"Answer #{answer.id} from {names.get(answer.answerer_id, 'a member')}"
         if question.helpful_answer_id == answer.id:
             title += " (marked helpful)"
         blocks.append(Text(f"{title}:\n{answer.text}"))

@@ -24,7 +24,15 @@ from storage.models import (
     QuestionAnswer,
     QuestionRecipient,
 )
-from tests.asking.helpers import ask_buttons, asked_of, buttons, count, member, setup_experts
+from tests.asking.helpers import (
+    ask_buttons,
+    asked_of,
+    buttons,
+    count,
+    expert,
+    member,
+    setup_experts,
+)
 
 ASK = "can anyone help with a chromebook rollout?"
 
@@ -185,7 +193,17 @@ async def test_public_questions_and_answers_go_to_the_questions_channel(app, cha
     posts = [r.plain_text() for d, r in chat.sent if d.channel_id == "C-QUESTIONS"]
     assert len(posts) == 2 and "Bob Smith answered question #1" in posts[1]
     shown = await chat.say("ask show 1", user="zed")  # public: anyone may read it
-    assert "Cases first." in shown.plain_text()
+    assert "Cases first." in shown.plain_text() and "from Bob Smith" in shown.plain_text()
+    # a hidden member's answer is posted and shown without their name (but not to the asker)
+    await expert(chat, "cat", "Planned a Chromebook rollout budget", name="Cat Lee")
+    await chat.say("ask public how did you manage a chromebook rollout?", user="cat")
+    await chat.say("privacy hidden", user="bob")
+    await _answer(chat, 2, "Quietly.", "bob")
+    posts = [r.plain_text() for d, r in chat.sent if d.channel_id == "C-QUESTIONS"]
+    assert "A member answered question #2" in posts[-1] and "Bob" not in posts[-1]
+    stranger = (await chat.say("ask show 2", user="zed")).plain_text()
+    assert "from a member" in stranger and "Bob" not in stranger
+    assert "from Bob Smith" in (await chat.say("ask show 2", user="cat")).plain_text()
 
 
 async def test_unanswered_questions_expire_and_the_asker_is_told(app, chat, clock) -> None:

@@ -64,6 +64,7 @@ ANSWERS = [
     for n in range(2)
 ]
 ASKER, ANSWERER = _member(1, "ann"), _member(2, "bob")
+NAMES = {1: ASKER.name, 2: ANSWERER.name}
 
 
 def _all() -> list[tuple[str, Reply]]:
@@ -80,14 +81,14 @@ def _all() -> list[tuple[str, Reply]]:
         ),
         ("in the channel", replies.public_question(QUESTION, ASKER)),
         ("an answer arrives", replies.answer_arrived(QUESTION, ANSWERS[0], ANSWERER)),
-        ("an answer in the channel", replies.public_answer(QUESTION, ANSWERS[0], ANSWERER)),
+        ("an answer in the channel", replies.public_answer(QUESTION, ANSWERS[0], ANSWERER.name)),
         (
             "ask show",
-            replies.shown(QUESTION, ASKER, ANSWERS[:1], {2: ANSWERER}, 1, 9, is_asker=True),
+            replies.shown(QUESTION, NAMES, ANSWERS[:1], 1, 9, is_asker=True),
         ),
         (
             "ask show page 2",
-            replies.shown(QUESTION, ASKER, ANSWERS[1:], {2: ANSWERER}, 2, 9, is_asker=True),
+            replies.shown(QUESTION, NAMES, ANSWERS[1:], 2, 9, is_asker=True),
         ),
         ("the answer form", replies.answer_prompt(QUESTION)),
         ("expired", replies.expired(QUESTION, 0, 3)),
@@ -156,9 +157,7 @@ def test_ask_show_carries_whole_answers_on_both_platforms() -> None:
     assert pages[0] == ANSWERS[:1] and pages[1][0] is ANSWERS[1]  # the longest: one a page
     assert sum(len(p) for p in pages) == 27 and all(len(p) <= 10 for p in pages)
     for number, page in enumerate(pages, start=1):
-        shown = replies.shown(
-            QUESTION, ASKER, page, {2: ANSWERER}, number, len(pages), is_asker=True
-        )
+        shown = replies.shown(QUESTION, NAMES, page, number, len(pages), is_asker=True)
         slack = slack_render.message(shown).as_dict()
         assert blockkit.message_problems(slack) == []
         slack_text = " ".join(b["text"]["text"] for b in slack["blocks"] if b["type"] == "section")
