@@ -52,12 +52,12 @@ def asked(question: Asked, sent_to: int, settings_days: float) -> Reply:
         if question.public
         else ""
     )
-    people = "person" if sent_to == 1 else "people"
+    people = "person who has" if sent_to == 1 else "people who have"
     return Reply(
         blocks=(
             Text(
-                f"I've sent your question #{question.id} privately to {sent_to} {people} who "
-                f"have done “{shorten(question.topic, LISTED)}”. Their answers will come to you "
+                f"I've sent your question #{question.id} privately to {sent_to} {people} "
+                f"done “{shorten(question.topic, LISTED)}”. Their answers will come to you "
                 f"here as they arrive.{public}"
             ),
             SmallPrint(
