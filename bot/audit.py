@@ -29,6 +29,7 @@ VERBS = {
     "privacy": "changed the privacy of", "privacy.web": "changed the web listing of",
     "moderator.add": "made a moderator of", "moderator.remove": "removed as a moderator",
     "forgotten": "had everything about them deleted", "refused": "was refused",
+    "answer.hide": "hid",
 }
 KEYS = {"starts_at": "start", "online_url": "link", "duration": "length (minutes)",
         "duration_minutes": "length (minutes)", "http_status": "HTTP status",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import (
+    asking,
     backups,
     conversation,
     digest,
@@ -18,7 +19,7 @@ from bot.commands import Capability, CommandRegistry
 
 
 def capabilities() -> list[Capability]:
-    return [help.CAPABILITY, expertise.CAPABILITY, introductions.CAPABILITY,
+    return [help.CAPABILITY, expertise.CAPABILITY, asking.CAPABILITY, introductions.CAPABILITY,
             resources.CAPABILITY, teachmeets.CAPABILITY, digest.CAPABILITY,
             web.CAPABILITY, conversation.CAPABILITY, linking.CAPABILITY,
             backups.capability()]

@@ -98,6 +98,9 @@ class SpaceSettings(Section):
     name: str = ""
     introductions_channel: str = ""
     announcements_channel: str = ""
+    questions_channel: str = ""
+    """Where `ask public` questions and their answers are posted; empty: the channel the
+    question was asked in, else the announcements channel."""
     moderators: list[str] = Field(default_factory=list)
     """Platform user IDs with moderator rights in this space."""
     moderator_groups: list[str] = Field(default_factory=list)
@@ -257,6 +260,19 @@ class TeachMeetSettings(Section):
     """How often calendar apps are asked to re-read a feed (REFRESH-INTERVAL)."""
     series_horizon_days: int = Field(default=120, ge=14, le=730)
     """Meetings of a repeating teach-meet exist (for RSVPs) this many days ahead."""
+
+
+class AskingSettings(Section):
+    """`ask`: questions routed to people who have done the thing."""
+
+    recipients: int = Field(default=3, ge=1, le=10)
+    """How many people each question is sent to."""
+    expiry_days: float = Field(default=7.0, gt=0, le=90)
+    """Days a question stays open before it expires and the asker is told."""
+    later_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+    """After "Later", remind the recipient once, this many hours later."""
+    digest: bool = False
+    """Add "questions answered this week" (public questions only) to the weekly digest."""
 
 
 class IntroductionsSettings(Section):
@@ -448,6 +464,7 @@ class Settings(BaseSettings):
     conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     introductions: IntroductionsSettings = Field(default_factory=IntroductionsSettings)
+    asking: AskingSettings = Field(default_factory=AskingSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     teachmeets: TeachMeetSettings = Field(default_factory=TeachMeetSettings)
     spaces: list[SpaceSettings] = Field(default_factory=list)

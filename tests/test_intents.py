@@ -4,11 +4,10 @@ right arguments; what no intent covers is left alone, or offered the closest com
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import pytest
 
-from bot.commands import Capability, Command, CommandRegistry
+from bot.asking.commands import topic_of
+from bot.commands import CommandRegistry
 from bot.expertise.commands import tidy_query
 from bot.features import build_registry, capabilities
 from bot.grammar import GrammarError, parse, strip_mention
@@ -131,10 +130,14 @@ def routed(text: str) -> tuple[str, dict[str, str]]:
 
 
 @pytest.mark.parametrize(("text", "topic"), ASK_ANYONE)
-def test_asking_anyone_finds_who_has_done_it(text: str, topic: str) -> None:
+def test_asking_anyone_asks_the_network_about_the_topic(text: str, topic: str) -> None:
     name, args = routed(text)
-    assert name == "whodone", (text, name, args)
-    assert tidy_query(args["query"]) == topic
+    if name == "whodone":  # whodone's own "has anyone used X" pattern is read first
+        assert tidy_query(args["query"]) == topic
+        return
+    assert name == "ask", (text, name, args)
+    assert args["question"] == strip_mention(text).strip()
+    assert topic_of(REGISTRY, args["question"]) == topic
 
 
 @pytest.mark.parametrize("text", MY_PROFILE)
@@ -204,21 +207,12 @@ def test_what_no_intent_covers_is_not_guessed(text: str) -> None:
         parse(REGISTRY, text)
 
 
-def test_anyone_asks_goes_to_ask_once_a_capability_registers_it() -> None:
-    async def ask(ctx: object, args: object) -> object:
-        raise AssertionError("not run")
-
-    from bot.commands import Arg, Args
-
-    class AskArgs(Args):
-        question: Annotated[str, Arg(rest=True)]
-
-    extra = Capability(name="ask", commands=[Command(name="ask", summary="Ask the network.",
-                                                     handler=ask, args=AskArgs)])
-    registry = CommandRegistry.from_capabilities([*capabilities(), extra])
+def test_anyone_asks_goes_to_whodone_without_the_asking_capability() -> None:
+    registry = CommandRegistry.from_capabilities(
+        [c for c in capabilities() if c.name != "asking"])
     parsed = parse(registry, "can anyone help with SIMS?")
-    assert parsed.command.name == "ask"
-    assert parsed.args == {"question": "can anyone help with SIMS?"}
+    assert parsed.command.name == "whodone"
+    assert tidy_query(parsed.args["query"]) == "SIMS"
 
 
 def test_every_intent_routes_to_a_registered_command() -> None:

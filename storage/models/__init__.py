@@ -1,5 +1,6 @@
 """Every table, imported here so metadata (and Alembic) sees them all."""
 
+from storage.models.asking import Question, QuestionAnswer, QuestionRecipient
 from storage.models.base import Base, UTCDateTime
 from storage.models.conversation import PendingQuestion
 from storage.models.directory import DoneEntry, Identity, Interest, Member
@@ -45,6 +46,9 @@ __all__ = [
     "PendingAction",
     "PendingQuestion",
     "Pin",
+    "Question",
+    "QuestionAnswer",
+    "QuestionRecipient",
     "SlackEventSeen",
     "TeachMeet",
     "TeachMeetFeed",
