@@ -26,7 +26,7 @@ from pydantic import Field
 from bot.asking import replies
 from bot.asking.digest import questions_answered
 from bot.asking.privacy import export_asking, forget_asking
-from bot.commands import Arg, Args, Capability, Command, CommandRegistry
+from bot.commands import ID_RANGE, Arg, Args, Capability, Command, CommandRegistry
 from bot.context import Context
 from bot.conversation import Conversation, account_of
 from bot.errors import NotAllowed, UserError
@@ -71,25 +71,29 @@ class AskArgs(Args):
 
 
 class QuestionRef(Args):
-    question: Annotated[int, Arg(help="the question's number"), Field(ge=1)]
+    question: Annotated[int, Arg(help="the question's number", numbers="question"),
+                        ID_RANGE]
 
 
 class ShowArgs(Args):
-    question: Annotated[int, Arg(help="the question's number"), Field(ge=1)]
+    question: Annotated[int, Arg(help="the question's number", numbers="question"),
+                        ID_RANGE]
     page: PageArg = 1
 
 
 class AnswerArgs(Args):
-    question: Annotated[int, Arg(help="the question's number"), Field(ge=1)]
+    question: Annotated[int, Arg(help="the question's number", numbers="question"),
+                        ID_RANGE]
     answer: Annotated[str, Arg(help="your answer", rest=True), Field(max_length=ANSWER_MAX)] = ""
 
 
 class AnswerRef(Args):
-    answer: Annotated[int, Arg(help="the answer's number"), Field(ge=1)]
+    answer: Annotated[int, Arg(help="the answer's number", numbers="answer"), ID_RANGE]
 
 
 class HideArgs(Args):
-    answer: Annotated[int, Arg(help="the answer's number (from `ask show`)"), Field(ge=1)]
+    answer: Annotated[int, Arg(help="the answer's number (from `ask show`)",
+                                      numbers="answer"), ID_RANGE]
     reason: Annotated[str, Arg(help="why, for the audit log", rest=True), Field(max_length=300)] = (
         ""
     )
