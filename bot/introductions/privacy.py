@@ -9,7 +9,9 @@ identities and profile, and rewrites audit-log mentions of them to an anonymous 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -20,8 +22,11 @@ from bot.commands import Arg, Args
 from bot.context import Context, actor_label
 from bot.replies import Actions, Attachment, Button, Reply, Text, confirm
 from bot.replies import Context as SmallPrint
+from storage import erasure
 from storage.models import AuditEntry, Member
 from storage.repositories.introductions import IntroductionsRepository
+
+log = logging.getLogger(__name__)
 
 EXPLAIN = {
     "network": "anyone in the network (every space) can find you",
@@ -191,5 +196,29 @@ async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
     token = f"anon-{secrets.token_hex(6)}"
     await repo.anonymise_audit(needles, token, actor_labels=own)
     ctx.session.add(AuditEntry(at=ctx.now(), actor=token, action="forgotten", target=token))
+    return await _erase_from_disk(ctx)
+
+
+async def _erase_from_disk(ctx: Context) -> Reply:
+    """Commit the deletions, then clear what the database keeps of the deleted rows in its
+    files (`storage.erasure`), and only then say it is done."""
+    tables = await erasure.changed_tables(ctx.session)
+    await ctx.finish(commit=True)
+    started = time.perf_counter()
+    try:
+        report = await erasure.purge(ctx.services.db, tables)
+    except Exception as exc:  # the rows are gone already; only the files' copies remain
+        log.error("forgetme: the rows are deleted, but clearing the database files failed "
+                  "(%s)", type(exc).__name__, exc_info=True)
+        report = erasure.PurgeReport(problems=[type(exc).__name__])
+    log.info("forgetme: rewrote %s in %.2f s", ", ".join(report.rewritten) or "nothing",
+             time.perf_counter() - started)
+    if not report.complete:
+        log.warning("forgetme: deleted, but traces may remain in the database files: %s",
+                    "; ".join(report.problems))
+        return Reply(blocks=(Text(
+            "Done: everything about you has been deleted. Clearing the last copies from the "
+            "database's files did not finish; whoever runs the bot can see why in its "
+            "log."),), tone="warning")
     return Reply(blocks=(Text("Done: everything about you has been deleted. If you use "
                               "Staffroom again you'll start afresh."),), tone="success")
