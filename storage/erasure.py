@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -39,13 +39,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PERSONAL_TABLES: set[str] = {
-    "members", "identities", "interests", "done_entries", "audit_log", "moderators",
+    "members",
+    "identities",
+    "interests",
+    "done_entries",
+    "audit_log",
+    "moderators",
     # search (both engines): the entries' terms and their vocabulary
-    "search_docs", "done_search", "search_vocab", "pin_search",
-    "introduction_prefs", "meet_requests", "pairing_matches",
-    "pins", "link_codes", "pending_questions", "due_work",
-    "teachmeets", "teachmeet_series", "teachmeet_rsvps", "teachmeet_talks",
-    "teachmeet_feeds", "pending_actions",
+    "search_docs",
+    "done_search",
+    "search_vocab",
+    "pin_search",
+    "introduction_prefs",
+    "meet_requests",
+    "pairing_matches",
+    "pins",
+    "link_codes",
+    "pending_questions",
+    "due_work",
+    "teachmeets",
+    "teachmeet_series",
+    "teachmeet_rsvps",
+    "teachmeet_talks",
+    "teachmeet_feeds",
+    "pending_actions",
 }
 """Tables that may hold a member's words or ids. On PostgreSQL, those of them that the
 `forgetme` unit of work changed are rewritten."""
@@ -60,6 +77,9 @@ LOCK_TIMEOUT = "5s"
 """PostgreSQL: how long a rewrite waits for its table's lock before trying again later in
 the same purge (members' commands queue behind a waiting VACUUM FULL)."""
 REWRITE_TRIES = 3
+OLDER_SNAPSHOTS_WAIT = 30.0
+"""PostgreSQL: VACUUM FULL copies a deleted row that a still-running transaction may see
+(a long read, `pg_dump`): the rewrite first waits up to this long for those to end."""
 
 
 def register(*tables: str, fts: Iterable[str] = ()) -> None:
@@ -82,40 +102,63 @@ class PurgeReport:
         return not self.problems
 
 
-async def changed_tables(session: AsyncSession) -> set[str]:
-    """The registered tables this unit of work deleted or updated rows in (call before it
-    commits). PostgreSQL counts them per transaction; if it does not (`track_counts`
-    off), every registered table. SQLite needs no list (see `purge`)."""
+@dataclass(frozen=True)
+class Pending:
+    """What a deleting unit of work leaves for `purge`: the tables it changed, and (on
+    PostgreSQL) its transaction id (xid8): rows it deleted stay visible to, and so are
+    kept by a rewrite for, transactions older than it."""
+
+    tables: frozenset[str]
+    xid: str = ""
+
+
+async def pending(session: AsyncSession) -> Pending:
+    """Call in the deleting unit of work, before it commits."""
     if session.bind.dialect.name == "sqlite":
-        return set(FTS_TABLES)
-    rows = await session.execute(text(
-        "SELECT relname, n_tup_del + n_tup_upd FROM pg_stat_xact_user_tables "
-        "WHERE schemaname = current_schema()"))
+        return Pending(frozenset(FTS_TABLES))
+    xid = await session.scalar(text("SELECT CAST(pg_current_xact_id() AS text)"))
+    return Pending(frozenset(await changed_tables(session)), str(xid))
+
+
+async def changed_tables(session: AsyncSession) -> set[str]:
+    """PostgreSQL: the tables this unit of work deleted or updated rows in (PostgreSQL
+    counts them per transaction); if it does not count (`track_counts` off), every
+    registered table."""
+    rows = await session.execute(
+        text(
+            "SELECT relname, n_tup_del + n_tup_upd FROM pg_stat_xact_user_tables "
+            "WHERE schemaname = current_schema()"
+        )
+    )
     counts = {name: int(n) for name, n in rows}
-    if not any(counts.values()) and \
-            await session.scalar(text("SHOW track_counts")) != "on":
+    if not any(counts.values()) and await session.scalar(text("SHOW track_counts")) != "on":
         return set(PERSONAL_TABLES)
     changed = {name for name, n in counts.items() if n}
     unknown = changed - PERSONAL_TABLES
     if unknown:  # table names only: no member text
-        log.info("forgetme changed tables not registered in storage.erasure: %s; "
-                 "rewriting them too", ", ".join(sorted(unknown)))
+        log.info(
+            "forgetme changed tables not registered in storage.erasure: %s; rewriting them too",
+            ", ".join(sorted(unknown)),
+        )
     return changed
 
 
-async def purge(db: Database, tables: Iterable[str]) -> PurgeReport:
+async def purge(db: Database, work: Pending) -> PurgeReport:
     """Remove the traces of deleted rows from the database's files (see the module
     docstring); runs after the deleting unit of work has committed."""
     if db.is_sqlite:
         return await _purge_sqlite(db)
-    return await _purge_postgres(db, sorted(set(tables)))
+    return await _purge_postgres(db, sorted(work.tables), work.xid)
 
 
 async def _purge_sqlite(db: Database) -> PurgeReport:
     report = PurgeReport()
     async with db.unit_of_work() as session:
-        existing = set(await session.scalars(text(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'")))
+        existing = set(
+            await session.scalars(
+                text("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'")
+            )
+        )
         for table in sorted(FTS_TABLES & existing):
             # merges every segment into one, dropping deleted rows' terms; with
             # secure_delete the freed segment pages are zeroed
@@ -124,8 +167,9 @@ async def _purge_sqlite(db: Database) -> PurgeReport:
     async with db.engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         for _ in range(CHECKPOINT_TRIES):
-            busy, _log, _done = (await conn.exec_driver_sql(
-                "PRAGMA wal_checkpoint(TRUNCATE)")).one()
+            busy, _log, _done = (
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            ).one()
             if not busy:
                 break
             await asyncio.sleep(CHECKPOINT_PAUSE)
@@ -134,13 +178,45 @@ async def _purge_sqlite(db: Database) -> PurgeReport:
     return report
 
 
-async def _purge_postgres(db: Database, tables: list[str]) -> PurgeReport:
+async def _older_snapshots(conn: AsyncConnection, xid: str) -> bool:
+    """Whether a transaction that began before `xid` committed is still running anywhere
+    in the cluster (VACUUM FULL's own snapshot then reaches back past it, and it keeps
+    the rows deleted by `xid`), or a session of this database (that this role may see)
+    holds a snapshot from before then."""
+    return bool(
+        await conn.scalar(
+            text(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot()) "
+                "<= CAST(CAST(:xid AS text) AS xid8) "
+                "OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() "
+                "AND age(backend_xmin) >= age(CAST(CAST(CAST(:xid AS text) AS xid8) AS xid)))"
+            ),
+            {"xid": xid},
+        )
+    )
+
+
+async def _purge_postgres(db: Database, tables: list[str], xid: str) -> PurgeReport:
     report = PurgeReport()
     async with db.engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if xid:
+            waited = 0.0
+            while await _older_snapshots(conn, xid) and waited < OLDER_SNAPSHOTS_WAIT:
+                await asyncio.sleep(0.2)
+                waited += 0.2
+            if await _older_snapshots(conn, xid):
+                report.problems.append(
+                    "a transaction older than the deletion was still open, so the rewrite "
+                    "may have kept the deleted rows"
+                )
         await conn.exec_driver_sql(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-        existing = set(await conn.scalars(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
+        existing = set(
+            await conn.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            )
+        )
         pending = [t for t in tables if t in existing]
         for _ in range(REWRITE_TRIES):
             waiting: list[str] = []
@@ -164,7 +240,9 @@ async def _purge_postgres(db: Database, tables: list[str]) -> PurgeReport:
             try:
                 await conn.exec_driver_sql(step)
             except DBAPIError as exc:
-                report.problems.append(f"{step} was refused ({type(exc.orig).__name__}); "
-                                       "grant the role pg_checkpoint and EXECUTE on "
-                                       "pg_switch_wal, or run it as a superuser")
+                report.problems.append(
+                    f"{step} was refused ({type(exc.orig).__name__}); "
+                    "grant the role pg_checkpoint and EXECUTE on "
+                    "pg_switch_wal, or run it as a superuser"
+                )
     return report

@@ -202,11 +202,11 @@ async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
 async def _erase_from_disk(ctx: Context) -> Reply:
     """Commit the deletions, then clear what the database keeps of the deleted rows in its
     files (`storage.erasure`), and only then say it is done."""
-    tables = await erasure.changed_tables(ctx.session)
+    work = await erasure.pending(ctx.session)
     await ctx.finish(commit=True)
     started = time.perf_counter()
     try:
-        report = await erasure.purge(ctx.services.db, tables)
+        report = await erasure.purge(ctx.services.db, work)
     except Exception as exc:  # the rows are gone already; only the files' copies remain
         log.error("forgetme: the rows are deleted, but clearing the database files failed "
                   "(%s)", type(exc).__name__, exc_info=True)

@@ -5,6 +5,7 @@ files of every table that held their rows, its indexes and TOAST)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -18,26 +19,40 @@ from tests.introductions.helpers import buttons, member
 
 USER = "zqwertleby"
 NAME = "Xanthippe Qwertleby"
-WORDS = ("flibbertigibbet", "gazpachoists", "quokkaphone", "marmalisation", "snorkelwomp",
-         "zugzwangery")
+WORDS = (
+    "flibbertigibbet",
+    "gazpachoists",
+    "quokkaphone",
+    "marmalisation",
+    "snorkelwomp",
+    "zugzwangery",
+)
 """Words nobody else uses, each put somewhere else: bio, entries, interests, a pin, a
 teach-meet talk, a pending question's answer."""
 
 
 async def _member_with_everything(app: App, chat: FakeAdapter) -> None:
     await chat.join(USER)
-    for line in (f"done Ran a {WORDS[1]} hackathon for year 9",
-                 f"done Built a {WORDS[2]} listening post"):
+    for line in (
+        f"done Ran a {WORDS[1]} hackathon for year 9",
+        f"done Built a {WORDS[2]} listening post",
+    ):
         assert not (await chat.say(line, user=USER)).is_error
-    reply = await chat.say(f'intro name="{NAME}" role="Head of {WORDS[3]}" region=Fife '
-                           f'bio="A {WORDS[0]} of a teacher" learn="{WORDS[4]} tuning"',
-                           user=USER)
+    reply = await chat.say(
+        f'intro name="{NAME}" role="Head of {WORDS[3]}" region=Fife '
+        f'bio="A {WORDS[0]} of a teacher" learn="{WORDS[4]} tuning"',
+        user=USER,
+    )
     assert not reply.is_error, reply.plain_text()
-    assert not (await chat.say(f"pin https://example.org/{WORDS[5]} {WORDS[5]} notes",
-                               user=USER)).is_error
-    made = await chat.say('teachmeet create "Autumn TeachMeet" start="2026-12-03 16:00 '
-                          'Europe/London" link=https://meet.example.org/x slots="2 nano" '
-                          'confirm=yes', user="ann")
+    assert not (
+        await chat.say(f"pin https://example.org/{WORDS[5]} {WORDS[5]} notes", user=USER)
+    ).is_error
+    made = await chat.say(
+        'teachmeet create "Autumn TeachMeet" start="2026-12-03 16:00 '
+        'Europe/London" link=https://meet.example.org/x slots="2 nano" '
+        "confirm=yes",
+        user="ann",
+    )
     assert not made.is_error, made.plain_text()
     talk = await chat.say(f"teachmeet present 1 nano {WORDS[0]} quizzes", user=USER)
     assert not talk.is_error, talk.plain_text()
@@ -52,9 +67,11 @@ def _needles() -> list[bytes]:
     return sorted({w.lower().encode() for w in words if len(w) >= 6})
 
 
-def _found(data: bytes) -> set[bytes]:
-    lowered = data.lower()
-    return {n for n in _needles() if n in lowered}
+def _found(files: dict[str, bytes]) -> dict[bytes, list[str]]:
+    """Each of the member's words still on disk, and which files hold it."""
+    lowered = {name: data.lower() for name, data in files.items()}
+    found = {n: [name for name, data in lowered.items() if n in data] for n in _needles()}
+    return {n: names for n, names in found.items() if names}
 
 
 async def _forget(chat: FakeAdapter) -> None:
@@ -64,62 +81,74 @@ async def _forget(chat: FakeAdapter) -> None:
     assert not reply.is_error and reply.tone == "success", reply.plain_text()
 
 
-async def _sqlite_bytes(app: App) -> bytes:
+def _sqlite_files(app: App) -> dict[str, bytes]:
     path = Path(app.db.url.database or "")
-    return b"".join(p.read_bytes() for p in
-                    (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists())
+    files = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
+    return {p.name: p.read_bytes() for p in files if p.exists()}
 
 
-async def _postgres_files(app: App) -> list[Path]:
-    """The files of every registered table, its indexes and its TOAST table and index."""
+def _wal_size(app: App) -> int:
+    return Path(f"{app.db.url.database}-wal").stat().st_size
+
+
+async def _postgres_files(app: App) -> dict[Path, str]:
+    """The files of every registered table, its indexes and its TOAST table and index,
+    with the relation each belongs to."""
     async with app.db.engine.connect() as conn:
         base = Path(await conn.scalar(text("SHOW data_directory")))
-        rows = await conn.execute(text("""
+        rows = await conn.execute(
+            text("""
             WITH t AS (SELECT c.oid, c.reltoastrelid FROM pg_class c
                        WHERE c.relkind = 'r' AND c.relname = ANY(:tables)
                        AND c.relnamespace = to_regnamespace(current_schema())::oid)
-            SELECT pg_relation_filepath(oid) FROM t
-            UNION SELECT pg_relation_filepath(reltoastrelid) FROM t WHERE reltoastrelid <> 0
-            UNION SELECT pg_relation_filepath(i.indexrelid) FROM pg_index i
+            SELECT pg_relation_filepath(oid), oid::regclass::text FROM t
+            UNION SELECT pg_relation_filepath(reltoastrelid), reltoastrelid::regclass::text
+                  FROM t WHERE reltoastrelid <> 0
+            UNION SELECT pg_relation_filepath(i.indexrelid), i.indexrelid::regclass::text
+                  FROM pg_index i
                   WHERE i.indrelid IN (SELECT oid FROM t UNION SELECT reltoastrelid FROM t)"""),
-            {"tables": sorted(erasure.PERSONAL_TABLES)})
-        relative = [r for (r,) in rows if r]
-    files: list[Path] = []
-    for rel in relative:
+            {"tables": sorted(erasure.PERSONAL_TABLES)},
+        )
+        relative = [(path, name) for path, name in rows if path]
+    files: dict[Path, str] = {}
+    for rel, name in relative:
         first = base / rel
-        files += [p for p in first.parent.glob(f"{first.name}*") if p.is_file()]
+        forks = re.compile(rf"{first.name}(\.\d+|_fsm|_vm|_init)?")
+        files.update({p: name for p in first.parent.iterdir() if forks.fullmatch(p.name)})
     return files
 
 
-async def _postgres_bytes(app: App) -> bytes:
+async def _postgres_bytes(app: App) -> dict[str, bytes]:
     async with app.db.engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("CHECKPOINT"))  # the shared buffers onto disk
     files = await _postgres_files(app)
     if not files or not all(os.access(p, os.R_OK) for p in files):
-        pytest.skip("PostgreSQL's data files are not readable by the test (run it on the "
-                    "database's host as its owner or root)")
-    return b"".join(p.read_bytes() for p in files)
+        pytest.skip(
+            "PostgreSQL's data files are not readable by the test (run it on the "
+            "database's host as its owner or root)"
+        )
+    return {f"{name} ({p.name})": p.read_bytes() for p, name in files.items()}
 
 
-async def _disk(app: App) -> bytes:
-    return await (_sqlite_bytes(app) if app.db.is_sqlite else _postgres_bytes(app))
+async def _disk(app: App) -> dict[str, bytes]:
+    return _sqlite_files(app) if app.db.is_sqlite else await _postgres_bytes(app)
 
 
 async def test_forgetme_leaves_none_of_the_members_words_in_the_database_files(
-        app: App, chat: FakeAdapter) -> None:
+    app: App, chat: FakeAdapter
+) -> None:
     await _member_with_everything(app, chat)
     zed = await member(app, USER)
     assert zed.name == NAME
-    before = _found(await _disk(app))
+    before = set(_found(await _disk(app)))
     assert before >= {USER.encode(), b"flibbertigibbet", b"qwertleby"}, before  # test can fail
     await _forget(chat)
-    assert _found(await _disk(app)) == set()
+    assert _found(await _disk(app)) == {}
     # everyone else's data is still there and searchable
     assert "Chromebooks" in (await chat.say("whodone chromebooks", user="ann")).plain_text()
     if app.db.is_sqlite:
-        path = Path(app.db.url.database or "")
-        assert Path(f"{path}-wal").stat().st_size == 0  # checkpointed, then truncated
+        assert _wal_size(app) == 0  # checkpointed, then truncated
 
 
 async def test_every_sqlite_connection_deletes_securely(app: App) -> None:
@@ -129,8 +158,9 @@ async def test_every_sqlite_connection_deletes_securely(app: App) -> None:
         assert await conn.scalar(text("PRAGMA secure_delete")) == 1
 
 
-async def test_postgres_rewrites_only_the_tables_forgetme_changed(app: App,
-                                                                  chat: FakeAdapter) -> None:
+async def test_postgres_rewrites_only_the_tables_forgetme_changed(
+    app: App, chat: FakeAdapter
+) -> None:
     if app.db.is_sqlite:
         pytest.skip("PostgreSQL's rewrite")
     await chat.say("done Rolled out Chromebooks", user="ann")
@@ -140,6 +170,7 @@ async def test_postgres_rewrites_only_the_tables_forgetme_changed(app: App,
     await _forget(chat)
     async with app.db.sessions() as session:
         members = await session.scalar(text("SELECT pg_relation_filenode('members')"))
-        assert await session.scalar(text("SELECT pg_relation_filenode('done_entries')")) \
-            == filenode  # the member logged nothing: done_entries was not locked
+        assert (
+            await session.scalar(text("SELECT pg_relation_filenode('done_entries')")) == filenode
+        )  # the member logged nothing: done_entries was not locked
     assert members is not None
