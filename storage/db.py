@@ -110,10 +110,7 @@ def _sqlite_begin(connection: Any) -> None:
     """Every transaction declares it may write (BEGIN IMMEDIATE). With the driver's default
     deferred BEGIN, two transactions that read and then write cannot both upgrade their
     lock, and one fails at once with "database is locked"; declared up front, the second
-    simply waits its turn (busy_timeout). SQLite allows one writer at a time either way.
-    An AUTOCOMMIT connection begins nothing (a WAL checkpoint cannot run in a transaction)."""
-    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-        return
+    simply waits its turn (busy_timeout). SQLite allows one writer at a time either way."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

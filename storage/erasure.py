@@ -165,11 +165,13 @@ async def _purge_sqlite(db: Database) -> PurgeReport:
             await session.execute(text(f'INSERT INTO "{table}"("{table}") VALUES (\'optimize\')'))
             report.rewritten.append(table)
     async with db.engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        # on the driver's connection, outside any transaction (SQLAlchemy would begin one;
+        # its AUTOCOMMIT would leave the pooled connection in the driver's implicit mode)
+        driver = (await conn.get_raw_connection()).driver_connection
         for _ in range(CHECKPOINT_TRIES):
-            busy, _log, _done = (
-                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            ).one()
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log, _done = await cursor.fetchone()
+            await cursor.close()
             if not busy:
                 break
             await asyncio.sleep(CHECKPOINT_PAUSE)
