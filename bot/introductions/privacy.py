@@ -4,6 +4,8 @@
 Erasure is shared work: each capability registers `Capability.forget` (and `export`) for
 the tables it owns; `forgetme` runs them all, then deletes the member's interests,
 identities and profile, and rewrites audit-log mentions of them to an anonymous token.
+Last, after committing, it clears the deleted rows' copies from the database's files
+(`storage.erasure`) before it says "Done".
 """
 
 from __future__ import annotations

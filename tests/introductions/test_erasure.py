@@ -174,3 +174,24 @@ async def test_postgres_rewrites_only_the_tables_forgetme_changed(
             await session.scalar(text("SELECT pg_relation_filenode('done_entries')")) == filenode
         )  # the member logged nothing: done_entries was not locked
     assert members is not None
+
+
+async def test_a_purge_that_cannot_finish_is_said_and_logged_without_the_member(
+    app: App, chat: FakeAdapter, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await chat.join(USER)
+    assert not (await chat.say(f"done Ran a {WORDS[1]} club", user=USER)).is_error
+
+    async def refused(*_args: object) -> erasure.PurgeReport:
+        raise PermissionError(f"no rights to clear {WORDS[1]}")
+
+    monkeypatch.setattr(erasure, "purge", refused)
+    asked = await chat.say("forgetme", user=USER)
+    press = buttons(asked)[0]
+    reply = await chat.press(press.command, dict(press.args), user=USER)
+    assert reply.tone == "warning" and "did not finish" in reply.plain_text()
+    assert "deleted" in reply.plain_text()
+    async with app.db.sessions() as session:  # the rows went all the same
+        assert await session.scalar(text("SELECT count(*) FROM members")) == 0
+    problems = [r for r in caplog.records if r.levelno >= 30]
+    assert problems and all(WORDS[1] not in r.getMessage() for r in problems)
