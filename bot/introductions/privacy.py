@@ -198,12 +198,16 @@ async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
     token = f"anon-{secrets.token_hex(6)}"
     await repo.anonymise_audit(needles, token, actor_labels=own)
     ctx.session.add(AuditEntry(at=ctx.now(), actor=token, action="forgotten", target=token))
-    return await _erase_from_disk(ctx)
+    unfinished = await _erase_from_disk(ctx)
+    return Reply(blocks=(Text("Done: everything about you has been deleted. If you use "
+                              "Staffroom again you'll start afresh."), *unfinished),
+                 tone="warning" if unfinished else "success")
 
 
-async def _erase_from_disk(ctx: Context) -> Reply:
+async def _erase_from_disk(ctx: Context) -> tuple[Text, ...]:
     """Commit the deletions, then clear what the database keeps of the deleted rows in its
-    files (`storage.erasure`), and only then say it is done."""
+    files (`storage.erasure`), before the member is told it is done; what to add to that
+    answer if a step could not finish."""
     work = await erasure.pending(ctx.session)
     await ctx.finish(commit=True)
     started = time.perf_counter()
@@ -218,9 +222,6 @@ async def _erase_from_disk(ctx: Context) -> Reply:
     if not report.complete:
         log.warning("forgetme: deleted, but traces may remain in the database files: %s",
                     "; ".join(report.problems))
-        return Reply(blocks=(Text(
-            "Done: everything about you has been deleted. Clearing the last copies from the "
-            "database's files did not finish; whoever runs the bot can see why in its "
-            "log."),), tone="warning")
-    return Reply(blocks=(Text("Done: everything about you has been deleted. If you use "
-                              "Staffroom again you'll start afresh."),), tone="success")
+        return (Text("Clearing the last copies from the database's files did not finish; "
+                     "whoever runs the bot can see why in its log."),)
+    return ()
