@@ -61,8 +61,8 @@ async def guarded(work: Awaitable[object], *, platform: str, what: str, who: str
         try:
             await apologise(error(apology(ref)))
         except Exception as exc:
-            log.warning("%s: the apology for a failed %s could not be shown either (%r)",
-                        platform, what, exc)
+            log.warning("%s: the apology for a failed %s could not be shown either (%s)",
+                        platform, what, type(exc).__name__)
 
 
 class Background:

@@ -336,7 +336,8 @@ class Core:
             # members' words (the arguments) only at DEBUG: ERROR lines get shared
             log.exception("command %r failed for %s (reference %s)", command.name,
                           actor_label(caller), ref, extra={"ref": ref})
-            log.debug("reference %s: the failed command's arguments were %r", ref, raw)
+            log.debug("reference %s: the failed command's arguments were %r", ref, raw,
+                      exc_info=True)
             self.services.metrics.errors.labels("command").inc()
             return "error", Answer(error(apology(ref)), command=command.name)
         finally:

@@ -2,7 +2,11 @@
 
 Two rules keep the logs safe to share with whoever helps an operator: members' own words
 (command text, search queries) are logged only at DEBUG, and credentials never at all (the
-database URL is shown without them, see `storage.db.display_url`).
+database URL is shown without them, see `storage.db.display_url`). An exception's message
+may quote members' words (a value that failed to parse, a lookup key), so above DEBUG a
+traceback shows its frames and exception types but not the messages
+(`WithholdExceptionMessages`); SQL parameters never reach a message at all (the engine
+hides them, `storage.db`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import logging
 import secrets
 import sys
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -24,6 +29,48 @@ QUIET_LOGGERS = {
     "apscheduler": logging.WARNING,  # a line per wake-up is noise
     "aiohttp.access": logging.WARNING,
 }
+
+
+WITHHELD = "(message withheld above DEBUG: it may quote members' words)"
+
+
+def withheld_traceback(exc: BaseException) -> str:
+    """The traceback of `exc` and the exceptions chained to it, each exception by its type
+    only; frames show code, never values."""
+    parts: list[str] = []
+    seen: set[int] = set()
+
+    def walk(e: BaseException) -> None:
+        seen.add(id(e))
+        if e.__cause__ is not None and id(e.__cause__) not in seen:
+            walk(e.__cause__)
+            parts.append("\nThe above exception was the direct cause of the following "
+                         "exception:\n\n")
+        elif (e.__context__ is not None and not e.__suppress_context__
+              and id(e.__context__) not in seen):
+            walk(e.__context__)
+            parts.append("\nDuring handling of the above exception, another exception "
+                         "occurred:\n\n")
+        if e.__traceback__ is not None:
+            parts.append("Traceback (most recent call last):\n")
+            parts.extend(traceback.format_tb(e.__traceback__))
+        kind = type(e)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else \
+            f"{kind.__module__}.{kind.__qualname__}"
+        parts.append(f"{name}: {WITHHELD}\n")
+
+    walk(exc)
+    return "".join(parts).rstrip("\n")
+
+
+class WithholdExceptionMessages(logging.Filter):
+    """On our handlers: a record above DEBUG shows its traceback without the exceptions'
+    messages (formatters use a record's `exc_text` when it is set)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG and record.exc_info and record.exc_info[1]:
+            record.exc_text = withheld_traceback(record.exc_info[1])
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,8 +87,8 @@ class JsonFormatter(logging.Formatter):
         ref = getattr(record, "ref", None)
         if ref:
             data["ref"] = ref
-        if record.exc_info:
-            data["traceback"] = self.formatException(record.exc_info)
+        if record.exc_text or record.exc_info:
+            data["traceback"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)
 
 
@@ -76,6 +123,7 @@ def setup_logging(settings: Settings, *, console: bool = False,
         handler = _FileHandler(Path(path).expanduser(), encoding="utf-8")
     else:
         handler = _StreamHandler(stream or sys.stderr)
+    handler.addFilter(WithholdExceptionMessages())
     handler.setFormatter(JsonFormatter() if settings.log_format == "json"
                          else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
@@ -88,7 +136,7 @@ def setup_logging(settings: Settings, *, console: bool = False,
 
 def setup_sentry(dsn: str) -> None:
     """Errors (with their reference as a tag) go to Sentry too. Members' words stay out:
-    no local variables, no request bodies, no personal data."""
+    no local variables, no request bodies, no personal data, no exception messages."""
     try:
         import sentry_sdk
     except ImportError:
@@ -104,6 +152,9 @@ def setup_sentry(dsn: str) -> None:
 
 
 def _tag_reference(event: dict, hint: dict) -> dict:
+    for value in (event.get("exception") or {}).get("values") or ():
+        if isinstance(value, dict) and value.get("value"):
+            value["value"] = WITHHELD
     record = hint.get("log_record")
     ref = getattr(record, "ref", None)
     if ref:

@@ -160,6 +160,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # deleted content is overwritten with zeros, not just unlinked: `forgetme` must not
+    # leave a member's words in free space (some builds have it on already, most not)
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -199,7 +202,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"echo": echo}
+        # a failed statement's message never quotes its parameters (members' words) into
+        # a logged traceback
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": not echo}
         if self.is_sqlite:
             database = self.url.database or ""
             if database and database != ":memory:":

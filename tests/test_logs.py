@@ -11,6 +11,7 @@ from typing import Annotated
 
 import pytest
 from pydantic import Field
+from sqlalchemy import text
 
 from bot.app import App
 from bot.commands import Arg, Args, Command
@@ -29,6 +30,16 @@ class EchoArgs(Args):
 
 async def broken(ctx: Context, args: EchoArgs) -> Reply:
     raise RuntimeError("a bug in the handler")
+
+
+async def quoting(ctx: Context, args: EchoArgs) -> Reply:
+    """Fails the way real code does: a database error about the member's words, re-raised
+    as an error quoting them."""
+    try:
+        await ctx.session.execute(text("INSERT INTO no_such_table VALUES (:v)"), {"v": args.text})
+    except Exception as exc:
+        raise ValueError(f"could not store {args.text!r}") from exc
+    return Reply()
 
 
 @pytest.fixture
@@ -59,6 +70,46 @@ async def test_the_reference_shown_to_the_member_is_logged_with_the_traceback(
     assert ref.group(1) not in again
 
 
+async def test_no_log_line_above_debug_quotes_a_failed_command(
+        app: App, chat: FakeAdapter, caplog: pytest.LogCaptureFixture) -> None:
+    """Neither the command's text nor an exception's message quoting it (nor a failed
+    statement's parameters) reaches the log above DEBUG; the reference and the traceback's
+    shape do."""
+    app.services.registry.add(Command(name="t-quoting", summary="test", handler=quoting,
+                                      args=EchoArgs, usage="t-quoting <text>"))
+    word = "Quizzlewhomp"
+    stream = io.StringIO()
+    for log_format in ("text", "json"):
+        setup_logging(make_settings(log_format=log_format, log_level="INFO"), stream=stream)
+        caplog.set_level(logging.INFO)
+        try:
+            reply = (await chat.say(f"t-quoting {word} is my head's name", user="bob"))
+        finally:
+            ours = [h for h in logging.getLogger().handlers if type(h).__module__ == "bot.logs"]
+            for handler in ours:
+                logging.getLogger().removeHandler(handler)
+        ref = re.search(r"reference ([0-9A-F]{8})", reply.plain_text())
+        assert ref, reply.plain_text()
+        written = stream.getvalue()
+        assert ref.group(1) in written and "ValueError" in written and "quoting" in written
+        assert "OperationalError" in written or "ProgrammingError" in written  # the cause
+        assert word.lower() not in written.lower(), written
+    for record in caplog.records:
+        assert record.levelno <= logging.DEBUG or word not in record.getMessage()
+    # at DEBUG the operator can have it all, under the same reference
+    stream = io.StringIO()
+    setup_logging(make_settings(log_level="DEBUG"), stream=stream)
+    try:
+        caplog.set_level(logging.DEBUG, logger="bot.core")
+        await chat.say(f"t-quoting {word}", user="bob")
+    finally:
+        ours = [h for h in logging.getLogger().handlers if type(h).__module__ == "bot.logs"]
+        for handler in ours:
+            logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(logging.WARNING)
+    assert f"could not store '{word}'" in stream.getvalue()
+
+
 @pytest.mark.usefixtures("broken_command")
 async def test_at_debug_the_arguments_are_logged_under_the_same_reference(
         chat: FakeAdapter, caplog: pytest.LogCaptureFixture) -> None:
@@ -80,7 +131,8 @@ def test_json_lines_carry_the_reference_and_the_traceback() -> None:
     log.info("plain line")
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines[0]["level"] == "ERROR" and lines[0]["ref"] == "ABCD1234"
-    assert "ValueError: boom" in lines[0]["traceback"]
+    assert "ValueError: (message withheld" in lines[0]["traceback"]
+    assert "ValueError: boom" not in lines[0]["traceback"]  # a message may quote a member
     assert lines[1] == {"time": lines[1]["time"], "level": "INFO",
                         "logger": "staffroom.test", "message": "plain line"}
     setup_logging(make_settings(log_level="INFO"), stream=io.StringIO())  # replaces, once

@@ -246,8 +246,9 @@ class SlackAdapter(ChatAdapter):
             await self._on_event(ack, body)
 
         async def on_error(error: Exception, body: dict[str, Any]) -> None:
-            log.error("Slack request failed (type=%s team=%s): %r", body.get("type"),
-                      _team(body), error)
+            # the error's message may quote what the member typed: its type only
+            log.error("Slack request failed (type=%s team=%s): %s", body.get("type"),
+                      _team(body), type(error).__name__)
 
         bolt = AsyncApp(
             name="staffroom", logger=logging.getLogger("staffroom.slack.bolt"),

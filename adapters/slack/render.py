@@ -215,8 +215,7 @@ def button(b: Button, ids: _Ids) -> dict[str, Any] | None:
         return link_button(b, ids)
     value = encode_action(b.command, b.args)
     if len(value) > MAX_VALUE:
-        log.warning("button %r for %r carries too much to fit Slack; left out", b.label,
-                    b.command)
+        log.warning("a button for %r carries too much to fit Slack; left out", b.command)
         return None
     element: dict[str, Any] = {"type": "button", "text": _plain(b.label, MAX_BUTTON_TEXT),
                                "action_id": ids.next("b"), "value": value}
@@ -231,7 +230,7 @@ def link_button(b: Button, ids: _Ids) -> dict[str, Any] | None:
     """A button that opens a web page. Slack still sends the app a press (action id
     `sr1:u:<n>`), which the adapter only acknowledges."""
     if len(b.url) > MAX_URL or not b.url.startswith(("https://", "http://")):
-        log.warning("link button %r has an address Slack cannot take; left out", b.label)
+        log.warning("a link button has an address Slack cannot take; left out")
         return None
     element: dict[str, Any] = {"type": "button", "text": _plain(b.label, MAX_BUTTON_TEXT),
                                "action_id": ids.next(LINK_KIND), "url": b.url}

@@ -4,12 +4,16 @@
 Erasure is shared work: each capability registers `Capability.forget` (and `export`) for
 the tables it owns; `forgetme` runs them all, then deletes the member's interests,
 identities and profile, and rewrites audit-log mentions of them to an anonymous token.
+Last, after committing, it clears the deleted rows' copies from the database's files
+(`storage.erasure`) before it says "Done".
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -20,8 +24,11 @@ from bot.commands import Arg, Args
 from bot.context import Context, actor_label
 from bot.replies import Actions, Attachment, Button, Reply, Text, confirm
 from bot.replies import Context as SmallPrint
+from storage import erasure
 from storage.models import AuditEntry, Member
 from storage.repositories.introductions import IntroductionsRepository
+
+log = logging.getLogger(__name__)
 
 EXPLAIN = {
     "network": "anyone in the network (every space) can find you",
@@ -202,6 +209,31 @@ async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
     ctx.session.add(AuditEntry(at=ctx.now(), actor=token, action="forgotten", target=token))
     outcomes = [Text("What becomes of your teach-meets:\n"
                      + "\n".join(f"• {line}" for line in done))] if done else []
+    unfinished = await _erase_from_disk(ctx)
     return Reply(blocks=(Text("Done: everything about you has been deleted. If you use "
-                              "Staffroom again you'll start afresh."), *outcomes),
-                 tone="success")
+                              "Staffroom again you'll start afresh."), *outcomes,
+                          *unfinished),
+                 tone="warning" if unfinished else "success")
+
+
+async def _erase_from_disk(ctx: Context) -> tuple[Text, ...]:
+    """Commit the deletions, then clear what the database keeps of the deleted rows in its
+    files (`storage.erasure`), before the member is told it is done; what to add to that
+    answer if a step could not finish."""
+    work = await erasure.pending(ctx.session)
+    await ctx.finish(commit=True)
+    started = time.perf_counter()
+    try:
+        report = await erasure.purge(ctx.services.db, work)
+    except Exception as exc:  # the rows are gone already; only the files' copies remain
+        log.error("forgetme: the rows are deleted, but clearing the database files failed "
+                  "(%s)", type(exc).__name__, exc_info=True)
+        report = erasure.PurgeReport(problems=[type(exc).__name__])
+    log.info("forgetme: rewrote %s in %.2f s", ", ".join(report.rewritten) or "nothing",
+             time.perf_counter() - started)
+    if not report.complete:
+        log.warning("forgetme: deleted, but traces may remain in the database files: %s",
+                    "; ".join(report.problems))
+        return (Text("Clearing the last copies from the database's files did not finish; "
+                     "whoever runs the bot can see why in its log."),)
+    return ()
