@@ -63,6 +63,13 @@ PERSONAL_TABLES: set[str] = {
     "teachmeet_talks",
     "teachmeet_feeds",
     "pending_actions",
+    # after-the-event follow-ups and pairing check-ins
+    "teachmeet_followups",
+    "pairing_checkins",
+    # asking the network: questions, who was asked, answers
+    "questions",
+    "question_recipients",
+    "question_answers",
 }
 """Tables that may hold a member's words or ids. On PostgreSQL, those of them that the
 `forgetme` unit of work changed are rewritten."""

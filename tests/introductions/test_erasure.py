@@ -195,3 +195,15 @@ async def test_a_purge_that_cannot_finish_is_said_and_logged_without_the_member(
         assert await session.scalar(text("SELECT count(*) FROM members")) == 0
     problems = [r for r in caplog.records if r.levelno >= 30]
     assert problems and all(WORDS[1] not in r.getMessage() for r in problems)
+
+
+def test_every_table_that_refers_to_a_member_is_erased_from_disk() -> None:
+    """A new table keyed to members must join `PERSONAL_TABLES`, or PostgreSQL's rewrite
+    would leave its dead rows in the table files after `forgetme`."""
+    import storage.models  # noqa: F401  (registers every table on the metadata)
+    from storage.models.base import Base
+
+    missing = sorted(table.name for table in Base.metadata.sorted_tables
+                     if any(fk.column.table.name == "members" for fk in table.foreign_keys)
+                     and table.name not in erasure.PERSONAL_TABLES)
+    assert missing == []
