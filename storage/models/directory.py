@@ -27,6 +27,10 @@ SHORT_MAX = 200
 BIO_MAX = 2000
 SUMMARY_MAX = 500
 LINK_MAX = 2000
+LESSON_MAX = 500
+"""Each of an entry's lessons (what worked, what I'd do differently, cost and effort)."""
+LESSONS = ("worked", "differently", "cost")
+"""The lesson fields of a done entry, in the order they are shown and indexed."""
 
 
 class Member(Base):
@@ -88,9 +92,23 @@ class DoneEntry(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     link: Mapped[str] = mapped_column(String(LINK_MAX), default="")
+    worked: Mapped[str] = mapped_column(String(LESSON_MAX), default="", server_default="")
+    """What worked (free text, optional): searchable, weighted below the summary."""
+    differently: Mapped[str] = mapped_column(String(LESSON_MAX), default="",
+                                             server_default="")
+    """What I'd do differently."""
+    cost: Mapped[str] = mapped_column(String(LESSON_MAX), default="", server_default="")
+    """Cost and effort, in the member's words."""
+    lessons_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """When the lessons were last written (the digest's "new lessons"); None: none yet."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="done")
+
+    @property
+    def lessons(self) -> dict[str, str]:
+        """The lessons given, by field name, in `LESSONS` order (empty ones left out)."""
+        return {name: value for name in LESSONS if (value := getattr(self, name) or "")}
 
 
 class Interest(Base):
