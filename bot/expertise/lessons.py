@@ -29,16 +29,20 @@ DIGEST_LESSONS = 5
 def bounded(value: str | None) -> str | None:
     """A lesson is at most LESSON_MAX characters; the answer says by how much it is over."""
     if value is not None and len(value) > LESSON_MAX:
-        raise ValueError(f"is {len(value)} characters long; at most {LESSON_MAX}. Keep the "
-                         "heart of it (the other lessons have room of their own)")
+        raise ValueError(
+            f"is {len(value)} characters long; at most {LESSON_MAX}. Keep the "
+            "heart of it (the other lessons have room of their own)"
+        )
     return value
 
 
 Worked = Annotated[str | None, Arg(help='worked="what worked"'), AfterValidator(bounded)]
-Differently = Annotated[str | None, Arg(help='differently="what you would do differently"'),
-                        AfterValidator(bounded)]
-Cost = Annotated[str | None, Arg(help='cost="the cost and effort it took"'),
-                 AfterValidator(bounded)]
+Differently = Annotated[
+    str | None, Arg(help='differently="what you would do differently"'), AfterValidator(bounded)
+]
+Cost = Annotated[
+    str | None, Arg(help='cost="the cost and effort it took"'), AfterValidator(bounded)
+]
 
 
 def given_lessons(args: Args) -> dict[str, str]:
@@ -48,8 +52,11 @@ def given_lessons(args: Args) -> dict[str, str]:
 
 class EditArgs(Args):
     id: Annotated[int, Arg(help="the entry's number, from `done list`"), Field(ge=1)]
-    words: Annotated[str | None, Arg(help="lessons as key=value (see examples)", rest=True),
-                     Field(max_length=LESSON_MAX)] = None
+    words: Annotated[
+        str | None,
+        Arg(help="lessons as key=value (see examples)", rest=True),
+        Field(max_length=LESSON_MAX),
+    ] = None
     worked: Worked = None
     differently: Differently = None
     cost: Cost = None
@@ -58,8 +65,10 @@ class EditArgs(Args):
     @classmethod
     def _key_value_only(cls, value: str | None) -> str | None:
         if value:
-            raise ValueError(f"{value[:40]!r} is not understood: write each lesson as "
-                             'key=value, e.g. done edit 12 worked="staff training first"')
+            raise ValueError(
+                f"{value[:40]!r} is not understood: write each lesson as "
+                'key=value, e.g. done edit 12 worked="staff training first"'
+            )
         return value
 
 
@@ -71,8 +80,11 @@ async def own_entry(ctx: Context, entry_id: int) -> DoneEntry:
     if entry is None:
         raise UserError(f"There is no entry #{entry_id}. `done list` shows yours.", field="id")
     if entry.member_id != member.id:
-        raise UserError(f"#{entry_id} is someone else's entry: you can add lessons only to "
-                        "your own. `done list` shows yours.", field="id")
+        raise UserError(
+            f"#{entry_id} is someone else's entry: you can add lessons only to "
+            "your own. `done list` shows yours.",
+            field="id",
+        )
     return entry
 
 
@@ -80,8 +92,10 @@ async def edit_lessons(ctx: Context, args: EditArgs) -> Reply:
     entry = await own_entry(ctx, args.id)
     given = given_lessons(args)
     if not given:
-        return Reply(form=replies.lessons_form(entry), blocks=(
-            Text(f"What did you learn from #{entry.id}, {entry.summary}?"),))
+        return Reply(
+            form=replies.lessons_form(entry),
+            blocks=(Text(f"What did you learn from #{entry.id}, {entry.summary}?"),),
+        )
     await ctx.directory.set_lessons(entry, given, now=ctx.now())
     return replies.lessons_saved(entry)
 
@@ -97,8 +111,11 @@ async def show_entry(ctx: Context, args: ShowArgs) -> Reply:
     entry = (await ctx.directory.done_by_ids([args.id])).get(args.id)
     member = await ctx.directory.get(entry.member_id) if entry is not None else None
     if entry is None or member is None or not await can_see(ctx, member):
-        raise UserError(f"There is no entry #{args.id} that you can see. `whodone` finds "
-                        "entries; `done list` shows yours.", field="id")
+        raise UserError(
+            f"There is no entry #{args.id} that you can see. `whodone` finds "
+            "entries; `done list` shows yours.",
+            field="id",
+        )
     return replies.entry_card(entry, member, is_own=member.id == me.id)
 
 
@@ -108,7 +125,11 @@ async def digest(request: DigestRequest) -> list[Block]:
     if not request.services.settings.digest.lessons:
         return []
     repo = DirectoryRepository(request.session, request.services.search)
-    found, total = await repo.lessons_since(request.since, request.until,
-                                            platform=request.platform,
-                                            space_id=request.space_id, limit=DIGEST_LESSONS)
+    found, total = await repo.lessons_since(
+        request.since,
+        request.until,
+        platform=request.platform,
+        space_id=request.space_id,
+        limit=DIGEST_LESSONS,
+    )
     return replies.digest_lessons(found, total)

@@ -21,8 +21,10 @@ from storage.models import DoneEntry, Member
 from storage.models.directory import LESSON_MAX
 from tests.expertise.test_expertise import names
 
-CHROMEBOOKS = ('done Rolled out Chromebooks 1:1 in year 7 worked="staff training first" '
-               'differently="buy cases"')
+CHROMEBOOKS = (
+    'done Rolled out Chromebooks 1:1 in year 7 worked="staff training first" '
+    'differently="buy cases"'
+)
 
 
 async def entries(app: App) -> list[DoneEntry]:
@@ -33,31 +35,32 @@ async def entries(app: App) -> list[DoneEntry]:
 def buttons(reply: Reply) -> list[Button]:
     found: list[Button] = []
     for block in reply.blocks:
-        if isinstance(block, Actions):
-            found += block.buttons
-        elif isinstance(block, Section):
+        if isinstance(block, (Actions, Section)):
             found += block.buttons
         elif isinstance(block, ItemList):
             found += [b for item in block.items for b in item.buttons]
     return found
 
 
-async def test_lessons_given_inline_are_saved_shown_and_editable(app: App,
-                                                                 chat: FakeAdapter) -> None:
+async def test_lessons_given_inline_are_saved_shown_and_editable(
+    app: App, chat: FakeAdapter
+) -> None:
     reply = await chat.say(CHROMEBOOKS, user="ann")
     assert not reply.is_error, reply.plain_text()
     [entry] = await entries(app)
     assert entry.summary == "Rolled out Chromebooks 1:1 in year 7"
-    assert (entry.worked, entry.differently, entry.cost) == ("staff training first",
-                                                             "buy cases", "")
+    assert (entry.worked, entry.differently, entry.cost) == (
+        "staff training first",
+        "buy cases",
+        "",
+    )
     assert entry.lessons_at is not None
     shown = reply.plain_text()
     assert "Worked: staff training first · Differently: buy cases" in shown
     [edit] = [b for b in buttons(reply) if b.command == "done edit"]
     assert edit.label == "Edit what you learned" and edit.args == {"id": entry.id}
 
-    changed = await chat.say(f'done edit {entry.id} cost="£250 a device" worked=""',
-                             user="ann")
+    changed = await chat.say(f'done edit {entry.id} cost="£250 a device" worked=""', user="ann")
     assert not changed.is_error, changed.plain_text()
     [entry] = await entries(app)
     assert (entry.worked, entry.differently, entry.cost) == ("", "buy cases", "£250 a device")
@@ -71,9 +74,15 @@ async def test_the_add_button_and_the_forms(app: App, chat: FakeAdapter) -> None
     form = opened.form
     assert form is not None and form.command == "done edit" and dict(form.hidden) == add.args
     assert [f.name for f in form.fields] == ["worked", "differently", "cost"]
-    saved = await chat.press("done edit", {**form.hidden, "worked": "Pilot with one class",
-                                           "differently": "Start with the\nmaths team"},
-                             user="ann")
+    saved = await chat.press(
+        "done edit",
+        {
+            **form.hidden,
+            "worked": "Pilot with one class",
+            "differently": "Start with the\nmaths team",
+        },
+        user="ann",
+    )
     assert not saved.is_error, saved.plain_text()
     [entry] = await entries(app)
     assert entry.differently == "Start with the\nmaths team"
@@ -86,16 +95,17 @@ async def test_the_add_button_and_the_forms(app: App, chat: FakeAdapter) -> None
     form = blank.form
     assert form is not None and form.command == "done add" and len(form.fields) <= 5
     assert all(len(f.label) <= 45 and (f.max_length or 0) <= 4000 for f in form.fields)
-    made = await chat.press("done add", {"summary": "Ran a coding club for KS2",
-                                         "tags": "coding, #KS2", "cost": "An hour a week"},
-                            user="bob")
+    made = await chat.press(
+        "done add",
+        {"summary": "Ran a coding club for KS2", "tags": "coding, #KS2", "cost": "An hour a week"},
+        user="bob",
+    )
     assert not made.is_error, made.plain_text()
     entry = (await entries(app))[-1]
     assert (entry.tags, entry.cost, entry.worked) == (["coding", "KS2"], "An hour a week", "")
 
 
-async def test_the_console_asks_the_form_a_field_at_a_time(app: App,
-                                                            chat: FakeAdapter) -> None:
+async def test_the_console_asks_the_form_a_field_at_a_time(app: App, chat: FakeAdapter) -> None:
     async def console(text_: str) -> Reply:
         answer = await app.core.answer(TextMessage(chat.caller("ann"), text_, forms=False))
         return answer.seen_by_caller()
@@ -109,12 +119,16 @@ async def test_the_console_asks_the_form_a_field_at_a_time(app: App,
     done = await console("Two terms of lunchtimes")
     assert not done.is_error, done.plain_text()
     [entry] = await entries(app)
-    assert (entry.worked, entry.differently, entry.cost) == ("Student producers", "",
-                                                             "Two terms of lunchtimes")
+    assert (entry.worked, entry.differently, entry.cost) == (
+        "Student producers",
+        "",
+        "Two terms of lunchtimes",
+    )
 
 
 async def test_bad_input_gets_a_specific_answer_and_changes_nothing(
-        app: App, chat: FakeAdapter) -> None:
+    app: App, chat: FakeAdapter
+) -> None:
     await chat.say(CHROMEBOOKS, user="ann")
     [before] = await entries(app)
 
@@ -137,18 +151,26 @@ async def test_bad_input_gets_a_specific_answer_and_changes_nothing(
 
     [after] = await entries(app)
     assert (after.worked, after.differently, after.cost, after.lessons_at) == (
-        before.worked, before.differently, before.cost, before.lessons_at)
+        before.worked,
+        before.differently,
+        before.cost,
+        before.lessons_at,
+    )
     assert len(await entries(app)) == 1
 
 
-async def test_listings_are_compact_and_done_show_has_it_all(app: App,
-                                                            chat: FakeAdapter) -> None:
+async def test_listings_are_compact_and_done_show_has_it_all(app: App, chat: FakeAdapter) -> None:
     worked = "Staff training first, in small groups. " * 10
-    await chat.say(f'done Rolled out Chromebooks to year 7 worked="{worked.strip()}" '
-                   'cost="Line one of the cost\nLine two of the cost"', user="ann")
+    await chat.say(
+        f'done Rolled out Chromebooks to year 7 worked="{worked.strip()}" '
+        'cost="Line one of the cost\nLine two of the cost"',
+        user="ann",
+    )
     [entry] = await entries(app)
-    for reply in (await chat.say("profile ann", user="bob"),
-                  await chat.say("whodone chromebooks", user="bob")):
+    for reply in (
+        await chat.say("profile ann", user="bob"),
+        await chat.say("whodone chromebooks", user="bob"),
+    ):
         text_ = reply.plain_text()
         assert "Worked: Staff training first" in text_ and "…" in text_
         assert worked.strip() not in text_ and "Line two" not in text_
@@ -168,12 +190,10 @@ async def test_listings_are_compact_and_done_show_has_it_all(app: App,
     assert (await chat.say("done show 999", user="bob")).is_error
 
 
-async def test_a_lesson_is_found_below_a_summary_that_matches(app: App,
-                                                              chat: FakeAdapter) -> None:
+async def test_a_lesson_is_found_below_a_summary_that_matches(app: App, chat: FakeAdapter) -> None:
     await chat.say('done Rolled out Chromebooks 1:1 worked="staff training first"', user="ann")
     await chat.say("done Ran staff training on online safety", user="bob")
-    await chat.say('done Moved to Google Classroom differently="more staff training"',
-                   user="cat")
+    await chat.say('done Moved to Google Classroom differently="more staff training"', user="cat")
     await chat.say("done Set up a makerspace", user="dan")
     found = names(await chat.say("whodone staff training", user="eve"))
     assert found[0] == "bob" and sorted(found[1:]) == ["ann", "cat"]  # lessons: below
@@ -186,10 +206,12 @@ async def test_a_lesson_is_found_below_a_summary_that_matches(app: App,
 
     # however short the entry whose lesson matches, and however long the summary that does
     await chat.say('done Chromebooks worked="parents evening workshops"', user="fay")
-    await chat.say("done Ran parents evening workshops on online safety for every family in "
-                   "the trust and its twelve schools", user="gus")
-    assert names(await chat.say("whodone parents evening workshops", user="eve")) == [
-        "gus", "fay"]
+    await chat.say(
+        "done Ran parents evening workshops on online safety for every family in "
+        "the trust and its twelve schools",
+        user="gus",
+    )
+    assert names(await chat.say("whodone parents evening workshops", user="eve")) == ["gus", "fay"]
 
     # a rebuilt index (`staffroom db reindex`, a new index version) keeps them
     search = app.services.search
@@ -200,8 +222,9 @@ async def test_a_lesson_is_found_below_a_summary_that_matches(app: App,
     assert names(await chat.say("whodone staff training", user="eve")) == found
 
 
-async def test_mydata_export_import_round_trip_and_forgetme(app: App, chat: FakeAdapter,
-                                                            tmp_path: Path) -> None:
+async def test_mydata_export_import_round_trip_and_forgetme(
+    app: App, chat: FakeAdapter, tmp_path: Path
+) -> None:
     await chat.say(CHROMEBOOKS + ' cost="A term of technician time"', user="ann")
     await chat.say("done Built a school radio studio", user="ann")
     mine = await chat.say("mydata", user="ann")
@@ -209,7 +232,10 @@ async def test_mydata_export_import_round_trip_and_forgetme(app: App, chat: Fake
     data = json.loads(mine.attachment.content)
     first, second = data["expertise"]
     assert (first["worked"], first["differently"], first["cost"]) == (
-        "staff training first", "buy cases", "A term of technician time")
+        "staff training first",
+        "buy cases",
+        "A term of technician time",
+    )
     assert "worked" not in second and "lessons_at" in first
 
     exported = tmp_path / "directory.jsonl"
@@ -226,8 +252,16 @@ async def test_mydata_export_import_round_trip_and_forgetme(app: App, chat: Fake
     assert names(await chat.say("whodone technician time", user="bob")) == ["ann"]
 
     too_long = tmp_path / "bad.jsonl"
-    too_long.write_text(json.dumps({"handle": "zed", "name": "Zed", "done": [
-        {"summary": "Ran a club", "cost": "c" * (LESSON_MAX + 1)}]}) + "\n")
+    too_long.write_text(
+        json.dumps(
+            {
+                "handle": "zed",
+                "name": "Zed",
+                "done": [{"summary": "Ran a club", "cost": "c" * (LESSON_MAX + 1)}],
+            }
+        )
+        + "\n"
+    )
     try:
         await import_file(app.db, app.services.search, too_long, default_privacy="network")
         raise AssertionError("an over-long lesson was imported")
@@ -239,41 +273,53 @@ async def test_mydata_export_import_round_trip_and_forgetme(app: App, chat: Fake
     assert not (await chat.press(press.command, dict(press.args), user="ann")).is_error
     async with app.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(DoneEntry)) == 0
-        left = await session.scalar(text("SELECT count(*) FROM search_docs")) if \
-            app.db.is_sqlite else await session.scalar(text("SELECT count(*) FROM done_search"))
+        left = (
+            await session.scalar(text("SELECT count(*) FROM search_docs"))
+            if app.db.is_sqlite
+            else await session.scalar(text("SELECT count(*) FROM done_search"))
+        )
         assert left == 0
         vocab = set(await session.scalars(text("SELECT term FROM search_vocab")))
-    assert not vocab & {"technician", "technician", "case"}
+    assert vocab <= {""}  # nothing of theirs is left in the vocabulary either
     assert names(await chat.say("whodone technician time", user="bob")) == []
 
 
-async def test_the_digest_section_is_opt_in_new_and_private(app: App, chat: FakeAdapter,
-                                                            clock: FakeClock) -> None:
+async def test_the_digest_section_is_opt_in_new_and_private(
+    app: App, chat: FakeAdapter, clock: FakeClock
+) -> None:
     week_start = clock.now()
     await chat.say("done Old entry, lessons written long ago", user="ann")
     await chat.say('done Rolled out Chromebooks worked="staff training first"', user="ann")
     await chat.say('done Ran a podcast club worked="pupils as producers"', user="bob")
     await chat.say('done Secret project worked="hidden lesson"', user="cat")
-    await chat.say('done Space-only project worked="only for our space"', user="dan",
-                   space="T-OTHER")
+    await chat.say(
+        'done Space-only project worked="only for our space"', user="dan", space="T-OTHER"
+    )
     async with app.db.unit_of_work() as session:
         for member in await session.scalars(select(Member)):
-            member.privacy = {"cat": "hidden", "dan": "space"}.get(member.handle,
-                                                                     member.privacy)
+            member.privacy = {"cat": "hidden", "dan": "space"}.get(member.handle, member.privacy)
     clock.advance(days=8)
     await chat.say('done edit 1 worked="written after the week"', user="ann")
 
     async def section() -> str:
         async with app.db.sessions() as session:
-            blocks = await lessons.digest(DigestRequest(
-                services=app.services, session=session, platform="fake", space_id=SPACE,
-                since=week_start, until=week_start + timedelta(days=7)))
+            blocks = await lessons.digest(
+                DigestRequest(
+                    services=app.services,
+                    session=session,
+                    platform="fake",
+                    space_id=SPACE,
+                    since=week_start,
+                    until=week_start + timedelta(days=7),
+                )
+            )
         return Reply(blocks=tuple(blocks)).plain_text() if blocks else ""
 
     assert await section() == ""  # not opted in
     settings = app.services.settings
-    app.services.settings = settings.model_copy(update={"digest": settings.digest.model_copy(
-        update={"lessons": True})})
+    app.services.settings = settings.model_copy(
+        update={"digest": settings.digest.model_copy(update={"lessons": True})}
+    )
     shown = await section()
     assert "New lessons" in shown
     assert "Rolled out Chromebooks" in shown and "pupils as producers" in shown

@@ -22,8 +22,9 @@ LESSONS = ("worked", "differently", "cost")
 def upgrade() -> None:
     # plain ADD COLUMN on both engines: a batch copy of done_entries is not needed
     for name in LESSONS:
-        op.add_column("done_entries", sa.Column(name, sa.String(500), nullable=False,
-                                                server_default=""))
+        op.add_column(
+            "done_entries", sa.Column(name, sa.String(500), nullable=False, server_default="")
+        )
     op.add_column("done_entries", sa.Column("lessons_at", UTCDateTime(), nullable=True))
 
 
