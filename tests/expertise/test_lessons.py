@@ -325,3 +325,26 @@ async def test_the_digest_section_is_opt_in_new_and_private(
     assert "Rolled out Chromebooks" in shown and "pupils as producers" in shown
     assert "hidden lesson" not in shown and "only for our space" not in shown
     assert "written after the week" not in shown
+
+
+async def test_the_migration_goes_down_and_up_with_a_directory(app: App, chat: FakeAdapter) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from tests.storage.test_migrations import migrate
+
+    await chat.say(CHROMEBOOKS, user="ann")
+
+    async def columns() -> set[str]:
+        async with app.db.engine.connect() as conn:
+            found = await conn.run_sync(lambda c: inspect(c).get_columns("done_entries"))
+        return {c["name"] for c in found}
+
+    assert {"worked", "differently", "cost", "lessons_at"} <= await columns()
+    await migrate(app, command.downgrade, "0015_linking_shelves")
+    assert not {"worked", "differently", "cost", "lessons_at"} & await columns()
+    await migrate(app, command.upgrade, "heads")
+    [entry] = await entries(app)
+    assert entry.summary.startswith("Rolled out") and entry.worked == ""
+    assert names(await chat.say("whodone chromebooks", user="bob")) == ["ann"]
+    assert not (await chat.say('done edit 1 worked="again"', user="ann")).is_error
