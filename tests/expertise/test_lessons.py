@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 
 from bot.app import App
 from bot.commands import DigestRequest
+from bot.digest import build_digest
 from bot.directory_io import export_file, import_file
 from bot.events import TextMessage
 from bot.expertise import lessons
@@ -288,16 +289,19 @@ async def test_the_digest_section_is_opt_in_new_and_private(
     app: App, chat: FakeAdapter, clock: FakeClock
 ) -> None:
     week_start = clock.now()
-    await chat.say("done Old entry, lessons written long ago", user="ann")
+    await chat.say("done Old entry with no lessons yet", user="ann")
     await chat.say('done Rolled out Chromebooks worked="staff training first"', user="ann")
     await chat.say('done Ran a podcast club worked="pupils as producers"', user="bob")
     await chat.say('done Secret project worked="hidden lesson"', user="cat")
     await chat.say(
         'done Space-only project worked="only for our space"', user="dan", space="T-OTHER"
     )
+    await chat.say('done Space-only here worked="eve is in this space"', user="eve")
     async with app.db.unit_of_work() as session:
         for member in await session.scalars(select(Member)):
-            member.privacy = {"cat": "hidden", "dan": "space"}.get(member.handle, member.privacy)
+            member.privacy = {"cat": "hidden", "dan": "space", "eve": "space"}.get(
+                member.handle, member.privacy
+            )
     clock.advance(days=8)
     await chat.say('done edit 1 worked="written after the week"', user="ann")
 
@@ -324,7 +328,19 @@ async def test_the_digest_section_is_opt_in_new_and_private(
     assert "New lessons" in shown
     assert "Rolled out Chromebooks" in shown and "pupils as producers" in shown
     assert "hidden lesson" not in shown and "only for our space" not in shown
-    assert "written after the week" not in shown
+    assert "eve is in this space" in shown
+    assert "written after the week" not in shown and "more" not in shown
+
+    clock.set(week_start + timedelta(days=1))
+    for n in range(4):
+        await chat.say(f'done Club number {n} cost="an hour a week"', user=f"gus{n}")
+    shown = await section()
+    assert shown.count("Club number") == 4 and "And 2 more lessons this week" in shown  # newest
+    async with app.db.sessions() as session:
+        post = await build_digest(
+            app.services, session, "fake", SPACE, week_start, week_start + timedelta(days=7)
+        )
+    assert post is not None and "New lessons" in post.plain_text()
 
 
 async def test_the_migration_goes_down_and_up_with_a_directory(app: App, chat: FakeAdapter) -> None:
