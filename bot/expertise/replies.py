@@ -32,6 +32,9 @@ LESSON_SHORT = {"worked": "Worked", "differently": "Differently", "cost": "Cost"
 """Each lesson as the compact line in listings names it."""
 TEASER_MAX = 140
 """The compact lessons line: about a phone's two lines."""
+PLACEHOLDERS = {"worked": "Training staff before the devices arrived",
+                "differently": "Buy protective cases from day one",
+                "cost": "£250 a device; a term of one technician's time"}
 
 
 def entry_line(entry: DoneEntry) -> str:
@@ -107,11 +110,6 @@ def lessons_form(entry: DoneEntry | None = None) -> Form:
                         *lessons))
 
 
-PLACEHOLDERS = {"worked": "Training staff before the devices arrived",
-                "differently": "Buy protective cases from day one",
-                "cost": "£250 a device; a term of one technician's time"}
-
-
 def lessons_saved(entry: DoneEntry) -> Reply:
     line = lessons_line(entry)
     said = (f"Saved what you learned on #{entry.id}: {entry.summary}" if entry.lessons else
@@ -129,14 +127,11 @@ def entry_card(entry: DoneEntry, member: Member, *, is_own: bool) -> Reply:
     fields = tuple(Field(LESSON_LABELS[name], value, inline=False)
                    for name, value in entry.lessons.items())
     text = "" if fields else "No lessons written yet."
-    buttons: tuple[Button, ...] = ()
-    if is_own:
-        buttons = (Button("Edit what you learned" if fields else "Add what you learned",
-                          "done edit", {"id": entry.id}),)
-    else:
-        buttons = (Button("Profile", "profile", {"member": member.handle}),)
+    button = (Button("Edit what you learned" if fields else "Add what you learned",
+                     "done edit", {"id": entry.id}) if is_own
+              else Button("Profile", "profile", {"member": member.handle}))
     return Reply(blocks=(Section(title=f"#{entry.id} {entry_line(entry)}", text=text,
-                                 fields=fields, buttons=buttons,
+                                 fields=fields, buttons=(button,),
                                  footer=f"Logged by {member_title(member)}"),))
 
 

@@ -99,7 +99,7 @@ class DoneEntry(Base):
     """What I'd do differently."""
     cost: Mapped[str] = mapped_column(String(LESSON_MAX), default="", server_default="")
     """Cost and effort, in the member's words."""
-    lessons_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lessons_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     """When the lessons were last written (the digest's "new lessons"); None: none yet."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

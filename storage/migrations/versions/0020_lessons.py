@@ -26,10 +26,12 @@ def upgrade() -> None:
             "done_entries", sa.Column(name, sa.String(500), nullable=False, server_default="")
         )
     op.add_column("done_entries", sa.Column("lessons_at", UTCDateTime(), nullable=True))
+    op.create_index("ix_done_entries_lessons_at", "done_entries", ["lessons_at"])
 
 
 def downgrade() -> None:
     # A plain DROP COLUMN (SQLite 3.35+), as 0012 does
+    op.drop_index("ix_done_entries_lessons_at", table_name="done_entries")
     op.drop_column("done_entries", "lessons_at")
     for name in reversed(LESSONS):
         op.drop_column("done_entries", name)
