@@ -138,9 +138,9 @@ def entry_card(entry: DoneEntry, member: Member, *, is_own: bool) -> Reply:
 def my_entries(entries: Sequence[DoneEntry], at: Window, *, total: int) -> Reply:
     items = tuple(ListItem(
         f"#{e.id} {entry_line(e)}", lessons_line(e),
-        buttons=(Button("Lessons", "done edit", {"id": e.id}),
-                 Button("Remove", "done remove", {"id": e.id}, style="danger",
-                        confirm=f"Remove “{e.summary[:80]}”?"))) for e in entries)
+        buttons=(Button("Remove", "done remove", {"id": e.id}, style="danger",
+                        confirm=f"Remove “{e.summary[:80]}”?"),
+                 *((more_button(e),) if e.lessons else ()))) for e in entries)
     page = page_of(items, at, total=total, title="What you have done", command="done list",
                    empty="You haven't logged anything yet. Try `done Ran a TeachMeet for 40 "
                          "teachers #teachmeet 2019`.")
