@@ -214,8 +214,16 @@ async def test_a_lesson_is_found_below_a_summary_that_matches(app: App, chat: Fa
     )
     assert names(await chat.say("whodone parents evening workshops", user="eve")) == ["gus", "fay"]
 
-    # a rebuilt index (`staffroom db reindex`, a new index version) keeps them
+    # tier by tier with early stopping (as at scale) or everything at once: the same
     search = app.services.search
+    for query in ("staff training", "parents evening workshops", "training"):
+        search.rare_budget = 10_000
+        everything = names(await chat.say(f"whodone {query} limit=25", user="eve"))
+        search.rare_budget = 0
+        assert names(await chat.say(f"whodone {query} limit=25", user="eve")) == everything
+        assert names(await chat.say(f"whodone {query} limit=1", user="eve")) == everything[:1]
+
+    # a rebuilt index (`staffroom db reindex`, a new index version) keeps them
     async with app.db.unit_of_work() as session:
         assert await search.stored_version(session) == search.version
         assert "lessons" in search.version
