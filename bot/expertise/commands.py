@@ -222,8 +222,9 @@ CAPABILITY = Capability(
                 summary="Log something you have done, so others can find you.",
                 usage="done <summary> [#tags] [year] [link=https://...] [worked=\"...\"] "
                       "[differently=\"...\"] [cost=\"...\"]",
-                description="What worked, what you'd do differently and the cost and effort "
-                            "are optional; `done` alone opens a form.",
+                description="Log something you have done, so others can find you. What "
+                            "worked, what you'd do differently and the cost and effort are "
+                            "optional; `done` alone opens a form.",
                 examples=("done Ran a TeachMeet for 40 teachers #teachmeet 2019",
                           "done Rolled out Chromebooks 1:1 in year 7 link=https://example.org",
                           'done Rolled out Chromebooks 1:1 worked="staff training first" '
@@ -231,7 +232,8 @@ CAPABILITY = Capability(
         Command(name="done edit", handler=lessons.edit_lessons, args=lessons.EditArgs,
                 summary="Add or change what you learned on one of your entries.",
                 usage='done edit <id> [worked="..."] [differently="..."] [cost="..."]',
-                description='`done edit <id>` alone opens a form; worked="" clears one.',
+                description="Add or change what you learned on one of your entries. "
+                            '`done edit <id>` alone opens a form; worked="" clears one.',
                 examples=('done edit 12 worked="staff training first" cost="a term"',
                           "done edit 12")),
         Command(name="done show", handler=lessons.show_entry, args=lessons.ShowArgs,
