@@ -15,13 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from bot.expertise.commands import MAX_TAGS, TAG_MAX, check_link
 from storage.db import Database
 from storage.models.directory import (
     BIO_MAX,
     HANDLE_MAX,
+    LESSON_MAX,
+    LESSONS,
     LINK_MAX,
     NAME_MAX,
     SHORT_MAX,
@@ -118,6 +127,16 @@ class DoneRecord(BaseModel):
                     Field(max_length=MAX_TAGS)] = Field(default_factory=list)
     year: Annotated[int | None, Field(ge=1900, le=2100)] = None
     link: Annotated[str, Field(max_length=LINK_MAX)] = ""
+    worked: Annotated[str, Field(max_length=LESSON_MAX)] = ""
+    differently: Annotated[str, Field(max_length=LESSON_MAX)] = ""
+    cost: Annotated[str, Field(max_length=LESSON_MAX)] = ""
+    lessons_at: AwareDatetime | None = None
+    """When the lessons were written (kept by export and import; none: not "new")."""
+
+    @field_validator("worked", "differently", "cost", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return "" if value is None else value
 
     @field_validator("link")
     @classmethod
@@ -308,8 +327,17 @@ def member_record(m: Any) -> dict[str, Any]:
         "handle": m.handle, "name": m.name, "role": m.role, "organisation": m.organisation,
         "region": m.region, "bio": m.bio, "timezone": m.timezone, "privacy": m.privacy,
         "interests": [i.text for i in m.interests],
-        "done": [{"summary": d.summary, "tags": d.tags, "year": d.year, "link": d.link}
-                 for d in m.done],
+        "done": [done_record(d) for d in m.done],
         "identities": [{"platform": i.platform, "space_id": i.space_id, "user_id": i.user_id}
                        for i in m.identities],
     }
+
+
+def done_record(d: Any) -> dict[str, Any]:
+    """An entry in the import format; its lessons (and when they were written) only when
+    it has some."""
+    record = {"summary": d.summary, "tags": d.tags, "year": d.year, "link": d.link}
+    record.update({name: value for name in LESSONS if (value := getattr(d, name))})
+    if d.lessons_at is not None and any(getattr(d, name) for name in LESSONS):
+        record["lessons_at"] = d.lessons_at.isoformat()
+    return record

@@ -170,6 +170,9 @@ class DigestSettings(Section):
     """In the network time zone."""
     plan_every_minutes: float = Field(default=60.0, gt=0)
     """How often upcoming digests are planned (each is sent once, at its own time)."""
+    lessons: bool = False
+    """Opt in to a "New lessons" section: what members wrote this week about what worked
+    (only members the space may see, by their privacy choice)."""
 
     @field_validator("day")
     @classmethod

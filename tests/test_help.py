@@ -44,8 +44,8 @@ async def test_help_all_pages_through_every_command_by_capability(
     assert "== Teach-meets ==" in render(await chat.say("help all page=3", user="ann"))
     beyond = await chat.say("help all page=40", user="ann")
     assert beyond.is_error and "no page 40" in beyond.plain_text()
-    moderator = "".join([render(await chat.say(f"help all page={n}", user=MODERATOR))
-                         for n in (2, 3)])
+    moderator = "\n".join([render(await chat.say(f"help all page={n}", user=MODERATOR))
+                           for n in (2, 3)])  # wherever more commands move it
     assert "pins queue [page=N]" in moderator and "(moderators)" in moderator
 
 

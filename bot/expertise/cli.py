@@ -42,7 +42,7 @@ async def cmd_reindex(_args: argparse.Namespace, settings: Settings) -> int:
             count = await search.rebuild(
                 session, progress=_progress_bar if sys.stderr.isatty() else None)
         await app.db.settle()
-        print(f"Re-indexed {count} done entries ({search.analyser.version}).")
+        print(f"Re-indexed {count} done entries ({search.version}).")
         return 0
     finally:
         await app.close()

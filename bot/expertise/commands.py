@@ -1,4 +1,4 @@
-"""Commands: done, done list, done remove, whodone, profile."""
+"""Commands: done, done list, done remove, done edit, done show, whodone, profile."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from pydantic import Field, field_validator
 from bot.commands import ID_RANGE, Arg, Args, Capability, Command
 from bot.context import Context
 from bot.errors import UserError
-from bot.expertise import replies
+from bot.expertise import lessons, replies
+from bot.expertise.lessons import Cost, Differently, Worked, given_lessons
 from bot.expertise.privacy import export_entries, forget_entries
 from bot.members import resolve_member
 from bot.paging import PageArg, window
-from bot.replies import Reply
+from bot.replies import Reply, Text
 from storage.models.directory import LINK_MAX, SUMMARY_MAX
 from storage.search import PersonHit
 
@@ -48,14 +49,25 @@ def check_link(value: str) -> str:
 
 
 class DoneArgs(Args):
-    summary: Annotated[str, Arg(help="what you did, in a sentence", rest=True),
-                       Field(min_length=3, max_length=SUMMARY_MAX)]
+    summary: Annotated[str | None, Arg(help="what you did, in a sentence", rest=True),
+                       Field(min_length=3, max_length=SUMMARY_MAX)] = None
     tags: Annotated[list[Annotated[str, Field(min_length=1, max_length=TAG_MAX)]],
                     Arg(help="#tags", tags=True), Field(max_length=MAX_TAGS)] = Field(
                         default_factory=list)
     year: Annotated[int | None, Arg(help="the year you did it", year=True)] = None
     link: Annotated[str, Arg(help="link=https://... to a write-up"),
                     Field(max_length=LINK_MAX)] = ""
+    worked: Worked = None
+    differently: Differently = None
+    cost: Cost = None
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _typed_in_a_form(cls, value: object) -> object:
+        """A form's tags box: "devices, #chromebooks" or one a line."""
+        if isinstance(value, str):
+            return [t for t in re.split(r"[,;\s]+", value) if t.lstrip("#")]
+        return value
 
     @field_validator("year")
     @classmethod
@@ -71,12 +83,19 @@ class DoneArgs(Args):
 
 
 async def add_done(ctx: Context, args: DoneArgs) -> Reply:
+    if args.summary is None:
+        if args.model_fields_set:
+            raise UserError("Say what you did first, in a sentence: `done Rolled out "
+                            'Chromebooks 1:1 worked="staff training first"`.', field="summary")
+        return Reply(form=replies.lessons_form(),
+                     blocks=(Text("What have you done that others could learn from?"),))
     member = await ctx.member()
     # a tag keeps its case: "#SEND" is the acronym, found by `whodone SEND`
     tags = list({t.lstrip("#").lower(): t.lstrip("#") for t in reversed(args.tags)}.values())
     tags.reverse()
     entry = await ctx.directory.add_done(member, args.summary, tags=tags, year=args.year,
-                                         link=args.link)
+                                         link=args.link, lessons=given_lessons(args),
+                                         now=ctx.now())
     return replies.logged(entry)
 
 
@@ -202,9 +221,25 @@ CAPABILITY = Capability(
     commands=[
         Command(name="done add", aliases=("done",), handler=add_done, args=DoneArgs,
                 summary="Log something you have done, so others can find you.",
-                usage="done <summary> [#tags] [year] [link=https://...]",
+                usage="done <summary> [#tags] [year] [link=https://...] [worked=\"...\"] "
+                      "[differently=\"...\"] [cost=\"...\"]",
+                description="Log something you have done, so others can find you. What "
+                            "worked, what you'd do differently and the cost and effort are "
+                            "optional; `done` alone opens a form.",
                 examples=("done Ran a TeachMeet for 40 teachers #teachmeet 2019",
-                          "done Rolled out Chromebooks 1:1 in year 7 link=https://example.org")),
+                          "done Rolled out Chromebooks 1:1 in year 7 link=https://example.org",
+                          'done Rolled out Chromebooks 1:1 worked="staff training first" '
+                          'differently="buy cases"')),
+        Command(name="done edit", handler=lessons.edit_lessons, args=lessons.EditArgs,
+                summary="Add or change what you learned on one of your entries.",
+                usage='done edit <id> [worked="..."] [differently="..."] [cost="..."]',
+                description="Add or change what you learned on one of your entries. "
+                            '`done edit <id>` alone opens a form; worked="" clears one.',
+                examples=('done edit 12 worked="staff training first" cost="a term"',
+                          "done edit 12")),
+        Command(name="done show", handler=lessons.show_entry, args=lessons.ShowArgs,
+                summary="Show an entry with everything learned from it.",
+                examples=("done show 12",)),
         Command(name="done list", handler=list_done, args=ListArgs,
                 summary="List what you have logged.", usage="done list [page=N]"),
         Command(name="done remove", handler=remove_done, args=RemoveArgs,
@@ -221,4 +256,5 @@ CAPABILITY = Capability(
     ],
     forget=forget_entries,
     export=export_entries,
+    digest=lessons.digest,
 )

@@ -1,4 +1,5 @@
-"""The expertise capability's part of `mydata` and `forgetme`: done entries and their index."""
+"""The expertise capability's part of `mydata` and `forgetme`: done entries (with their
+lessons) and their index."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ def _directory(session: AsyncSession) -> DirectoryRepository:
 
 async def export_entries(session: AsyncSession, member_id: int) -> list[dict[str, Any]]:
     return [{"id": e.id, "summary": e.summary, "tags": e.tags, "year": e.year, "link": e.link,
-             "teachmeet_id": e.teachmeet_id, "created_at": e.created_at.isoformat()}
+             "teachmeet_id": e.teachmeet_id, **e.lessons,
+             **({"lessons_at": e.lessons_at.isoformat()} if e.lessons_at else {}),
+             "created_at": e.created_at.isoformat()}
             for e in await _directory(session).done_for(member_id)]
 
 

@@ -31,6 +31,10 @@ SHORT_MAX = 200
 BIO_MAX = 2000
 SUMMARY_MAX = 500
 LINK_MAX = 2000
+LESSON_MAX = 500
+"""Each of an entry's lessons (what worked, what I'd do differently, cost and effort)."""
+LESSONS = ("worked", "differently", "cost")
+"""The lesson fields of a done entry, in the order they are shown and indexed."""
 
 
 class Member(Base):
@@ -92,6 +96,15 @@ class DoneEntry(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     link: Mapped[str] = mapped_column(String(LINK_MAX), default="")
+    worked: Mapped[str] = mapped_column(String(LESSON_MAX), default="", server_default="")
+    """What worked (free text, optional): searchable, weighted below the summary."""
+    differently: Mapped[str] = mapped_column(String(LESSON_MAX), default="",
+                                             server_default="")
+    """What I'd do differently."""
+    cost: Mapped[str] = mapped_column(String(LESSON_MAX), default="", server_default="")
+    """Cost and effort, in the member's words."""
+    lessons_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    """When the lessons were last written (the digest's "new lessons"); None: none yet."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     teachmeet_id: Mapped[int | None] = mapped_column(
         ForeignKey("teachmeets.id", ondelete="SET NULL"), nullable=True)
@@ -101,6 +114,11 @@ class DoneEntry(Base):
     teachmeet: Mapped[TeachMeet | None] = relationship(lazy="selectin")
     """Loaded with the entry (one query for a page of entries, none when no entry is a
     talk), so every list can say "talk at <event>"."""
+
+    @property
+    def lessons(self) -> dict[str, str]:
+        """The lessons given, by field name, in `LESSONS` order (empty ones left out)."""
+        return {name: value for name in LESSONS if (value := getattr(self, name) or "")}
 
 
 class Interest(Base):

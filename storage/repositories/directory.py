@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import DoneEntry, Identity, Interest, Member, Moderator
 from storage.models.base import UTCDateTime, utcnow
-from storage.models.directory import HANDLE_MAX
+from storage.models.directory import HANDLE_MAX, LESSONS
 from storage.search import IndexRow, PersonHit, SearchIndex, Viewer
 
 
@@ -144,13 +144,47 @@ class DirectoryRepository:
 
     # -- done entries ----------------------------------------------------------------------
     async def add_done(self, member: Member, summary: str, *, tags: Sequence[str] = (),
-                       year: int | None = None, link: str = "") -> DoneEntry:
+                       year: int | None = None, link: str = "",
+                       lessons: Mapping[str, str] | None = None,
+                       now: datetime | None = None) -> DoneEntry:
+        """A new entry, indexed; `lessons` by field name (see `LESSONS`), written `now`."""
+        given = {k: v for k, v in (lessons or {}).items() if v}
         entry = DoneEntry(member_id=member.id, summary=summary, tags=list(tags), year=year,
-                          link=link)
+                          link=link, **{name: given.get(name, "") for name in LESSONS},
+                          lessons_at=(now or utcnow()) if given else None)
         self.session.add(entry)
         await self.session.flush()
         await self.search.index(self.session, [entry])
         return entry
+
+    async def set_lessons(self, entry: DoneEntry, lessons: Mapping[str, str], *,
+                          now: datetime) -> None:
+        """Write some of an entry's lessons ("" clears one), written `now`; re-index it."""
+        for name, value in lessons.items():
+            if name not in LESSONS:
+                raise ValueError(f"not a lesson: {name!r}")
+            setattr(entry, name, value)
+        entry.lessons_at = now if entry.lessons else None
+        await self.session.flush()
+        await self.search.index(self.session, [entry])
+
+    async def lessons_since(self, since: datetime, until: datetime, *, platform: str,
+                            space_id: str, limit: int) -> tuple[list[tuple[DoneEntry, Member]],
+                                                                int]:
+        """Entries whose lessons were written in [since, until), newest first (at most
+        `limit`), and how many there are in all: only of members whose privacy lets the
+        space see them (`network`, or `space` with an account there; never `hidden`)."""
+        in_space = select(Identity.id).where(
+            Identity.member_id == Member.id, Identity.platform == platform,
+            Identity.space_id == space_id).exists()
+        wanted = select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id).where(
+            DoneEntry.lessons_at >= since, DoneEntry.lessons_at < until,
+            or_(Member.privacy == "network", and_(Member.privacy == "space", in_space)))
+        total = await self.session.scalar(
+            select(func.count()).select_from(wanted.subquery())) or 0
+        rows = await self.session.execute(
+            wanted.order_by(DoneEntry.lessons_at.desc(), DoneEntry.id.desc()).limit(limit))
+        return [(e, m) for e, m in rows.all()], total
 
     async def done_for(self, member_id: int) -> list[DoneEntry]:
         return list(await self.session.scalars(
@@ -226,7 +260,9 @@ class DirectoryRepository:
         await self._attach_identities(ids_by_handle, batch, now)
         entries = [{"member_id": ids_by_handle[item.handle], "summary": str(done["summary"]),
                     "tags": list(done.get("tags") or []), "year": done.get("year"),
-                    "link": str(done.get("link") or ""), "created_at": now}
+                    "link": str(done.get("link") or ""), "created_at": now,
+                    **{name: str(done.get(name) or "") for name in LESSONS},
+                    "lessons_at": done.get("lessons_at")}
                    for item in batch for done in item.done]
         if entries:
             for entry, entry_id in zip(entries, await self._new_entry_ids(len(entries)),
@@ -234,7 +270,8 @@ class DirectoryRepository:
                 entry["id"] = entry_id
             await self._insert_entries(entries, now)
             await self.search.index_rows(self.session, [
-                IndexRow(e["id"], e["member_id"], e["summary"], e["tags"]) for e in entries],
+                IndexRow(e["id"], e["member_id"], e["summary"], e["tags"],
+                         [e[name] for name in LESSONS]) for e in entries],
                 fresh=True, vocabulary=vocabulary)
         interests = [{"member_id": ids_by_handle[item.handle], "text": text_,
                       "created_at": now} for item in batch for text_ in item.interests]
@@ -281,15 +318,21 @@ class DirectoryRepository:
             await self.session.execute(insert(DoneEntry.__table__), entries)
             return
         await self.session.execute(text(
-            "INSERT INTO done_entries(id, member_id, summary, tags, year, link, created_at) "
-            "SELECT i, m, s, CAST(t AS json), y, l, :now FROM unnest(CAST(:i AS int[]), "
-            "CAST(:m AS int[]), CAST(:s AS text[]), CAST(:t AS text[]), CAST(:y AS int[]), "
-            "CAST(:l AS text[])) AS u(i, m, s, t, y, l)").bindparams(
+            "INSERT INTO done_entries(id, member_id, summary, tags, year, link, worked, "
+            "differently, cost, lessons_at, created_at) "
+            "SELECT i, m, s, CAST(t AS json), y, l, w, d, c, a, :now FROM unnest("
+            "CAST(:i AS int[]), CAST(:m AS int[]), CAST(:s AS text[]), CAST(:t AS text[]), "
+            "CAST(:y AS int[]), CAST(:l AS text[]), CAST(:w AS text[]), CAST(:d AS text[]), "
+            "CAST(:c AS text[]), CAST(:a AS timestamptz[])) "
+            "AS u(i, m, s, t, y, l, w, d, c, a)").bindparams(
                 bindparam("now", type_=UTCDateTime)), {
             "i": [e["id"] for e in entries], "m": [e["member_id"] for e in entries],
             "s": [e["summary"] for e in entries],
             "t": [json.dumps(e["tags"]) for e in entries],
-            "y": [e["year"] for e in entries], "l": [e["link"] for e in entries], "now": now})
+            "y": [e["year"] for e in entries], "l": [e["link"] for e in entries],
+            "w": [e["worked"] for e in entries], "d": [e["differently"] for e in entries],
+            "c": [e["cost"] for e in entries], "a": [e["lessons_at"] for e in entries],
+            "now": now})
 
     async def _new_entry_ids(self, count: int) -> list[int]:
         """Ids for entries about to be inserted in bulk. PostgreSQL hands them out from the

@@ -34,6 +34,7 @@ from storage.models import (
     TeachMeetSeries,
     TeachMeetTalk,
 )
+from storage.models.directory import LESSONS
 from storage.repositories.deployment import deployment_id
 from storage.repositories.introductions import MEET_EXPIRY_KIND, NUDGE_KIND, meet_key
 from storage.search import SearchIndex
@@ -291,6 +292,14 @@ class LinkRepository:
             kept.year = kept.year if kept.year is not None else entry.year
             kept.link = kept.link or entry.link
             kept.teachmeet_id = kept.teachmeet_id or entry.teachmeet_id
+            taken = [n for n in LESSONS if not getattr(kept, n) and getattr(entry, n)]
+            for name in taken:  # a lesson written on either account is kept
+                setattr(kept, name, getattr(entry, name))
+            if taken:
+                written = [d for d in (kept.lessons_at, entry.lessons_at) if d]
+                kept.lessons_at = max(written) if written else None
+                if kept not in changed:
+                    changed.append(kept)
             if entry.created_at and kept.created_at and entry.created_at < kept.created_at:
                 kept.created_at = entry.created_at
             gone.append(entry)

@@ -43,7 +43,7 @@ from storage.search.planner import Plan, QueryPlanner
 from storage.search.postgres import PAIR, PostgresEngine, postgres_document
 from storage.search.ranking import MAX_SIZE, Ranker, Tier, tiers
 from storage.search.sqlite import SqliteEngine
-from storage.search.writer import IndexRow, IndexWriter, rank_key, size_of
+from storage.search.writer import IndexRow, IndexWriter, fields_version, rank_key, size_of
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,12 @@ def batch(limit: int) -> int:
     seldom has two entries on one idea); a region filter makes every extra row dear."""
     return limit + limit // 2 + 2
 VERSION_KEY = "analyser"
+
+
+def entry_row(entry: DoneEntry) -> IndexRow:
+    """What the index reads of a done entry."""
+    return IndexRow(entry.id, entry.member_id, entry.summary, entry.tags or [],
+                    [entry.worked or "", entry.differently or "", entry.cost or ""])
 
 
 @dataclass(frozen=True)
@@ -145,8 +151,7 @@ class SearchIndex:
     # -- writing -----------------------------------------------------------------------------
     async def index(self, session: AsyncSession, entries: Sequence[DoneEntry]) -> None:
         """(Re)index entries; they must already have ids (flush first)."""
-        await self.writer.index(session, [IndexRow(e.id, e.member_id, e.summary, e.tags or [])
-                                          for e in entries])
+        await self.writer.index(session, [entry_row(e) for e in entries])
 
     async def index_rows(self, session: AsyncSession, entries: Sequence[IndexRow], *,
                          fresh: bool = False, vocabulary: Counter[str] | None = None) -> None:
@@ -164,6 +169,12 @@ class SearchIndex:
         """At the end of a bulk load (see `Engine.optimise`)."""
         await self.engine.optimise(session)
 
+    @property
+    def version(self) -> str:
+        """What the index was built by: the analysis and the fields it holds (a new field,
+        such as lessons, rebuilds it as a new analysis does)."""
+        return f"{self.analyser.version}; fields {fields_version()}"
+
     async def stored_version(self, session: AsyncSession) -> str | None:
         return await self.engine.meta(session, VERSION_KEY)
 
@@ -178,11 +189,13 @@ class SearchIndex:
         done, after = 0, 0
         while True:
             rows = (await session.execute(
-                select(DoneEntry.id, DoneEntry.member_id, DoneEntry.summary, DoneEntry.tags)
+                select(DoneEntry.id, DoneEntry.member_id, DoneEntry.summary, DoneEntry.tags,
+                       DoneEntry.worked, DoneEntry.differently, DoneEntry.cost)
                 .where(DoneEntry.id > after).order_by(DoneEntry.id).limit(batch))).all()
             if not rows:
                 break
-            await self.writer.index(session, [IndexRow(i, m, s, t or []) for i, m, s, t in rows],
+            await self.writer.index(session, [IndexRow(i, m, s, t or [], [w, d, c])
+                                              for i, m, s, t, w, d, c in rows],
                                     fresh=True, vocabulary=vocabulary)
             done += len(rows)
             after = rows[-1][0]
@@ -190,7 +203,7 @@ class SearchIndex:
                 progress(done, count)
         await self.engine.count(session, vocabulary)
         await self.engine.optimise(session)
-        await self.engine.set_meta(session, VERSION_KEY, self.analyser.version)
+        await self.engine.set_meta(session, VERSION_KEY, self.version)
         return done
 
     async def ensure_current(self, db: Database) -> int | None:
@@ -199,10 +212,10 @@ class SearchIndex:
         current. Two copies starting together rebuild once (the second waits and sees the
         new version)."""
         async with db.unit_of_work() as session:
-            if await self.stored_version(session) == self.analyser.version:
+            if await self.stored_version(session) == self.version:
                 return None
             await self.engine.exclusive(session)
-            if await self.stored_version(session) == self.analyser.version:
+            if await self.stored_version(session) == self.version:
                 return None
             count = await self.rebuild(session)
         if count:
@@ -333,8 +346,7 @@ class SearchIndex:
         found: dict[int, list[tuple[int, int, DoneEntry, frozenset[str]]]] = {}
         members: dict[int, Member] = {}
         for entry, member in rows:
-            document = self.writer.document(
-                IndexRow(entry.id, entry.member_id, entry.summary, entry.tags or []))
+            document = self.writer.document(entry_row(entry))
             scored = ranker.score(document)
             if scored.score > 0:
                 members[member.id] = member

@@ -44,9 +44,12 @@ class FieldSpec:
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("summary", 1000, sized=True),
     FieldSpec("tags", 900, sized=True),
+    FieldSpec("lessons", 600, sized=False),
 )
-"""The fields, in the order the index stores them. A new field is added at the end (with a
-new analyser version, so the index is rebuilt) and the writer given its text."""
+"""The fields, in the order the index stores them. A new field is added at the end (the
+index's version names the fields, so the index is rebuilt) and the writer given its text.
+Lessons (what worked, what I'd do differently, cost) count well below the summary, and not
+in an entry's size: a long lesson neither lengthens nor dilutes what the entry is."""
 TOP_FIELD = max(f.weight for f in FIELDS)
 
 ELSEWHERE = 250

@@ -26,13 +26,22 @@ class IndexRow:
     member_id: int
     summary: str
     tags: Sequence[str] = ()
+    lessons: Sequence[str] = ()
+    """What worked, what I'd do differently, cost: each one part of the lessons field."""
 
 
 FIELD_TEXT: dict[str, Callable[[IndexRow], list[str]]] = {
     "summary": lambda e: [e.summary],
     "tags": lambda e: [str(t) for t in e.tags],
+    "lessons": lambda e: [str(t) for t in e.lessons if t],
 }
 """Each field of `ranking.FIELDS` as parts of text taken from an entry."""
+
+
+def fields_version() -> str:
+    """The index's shape: its fields in order, and which count in an entry's size. Part of
+    the index's version, so a new field rebuilds it."""
+    return ",".join(f"{f.name}{'' if f.sized else '-'}" for f in FIELDS)
 
 
 def rank_key(entry_id: int, size: int) -> int:

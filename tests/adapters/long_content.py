@@ -1,8 +1,9 @@
 """A directory as full as a busy network makes it, for checking every payload the bot sends
-against each platform's limits: 40 entries of 300 characters, 60 pins with 2,000-character
-descriptions (and suggestions waiting), a teach-meet with 30 presenters, 50 people matching
-one search, 10 interests of 450 characters, and, in what members wrote, the broadcasts and
-mentions they type (`<!channel>`, `@everyone`, `<@U…>`, role mentions).
+against each platform's limits: 40 entries of 300 characters, each with three lessons of
+500 characters over two lines (as are the 50 people's matching one search), 60 pins with
+2,000-character descriptions (and suggestions waiting), a teach-meet with 30 presenters,
+10 interests of 450 characters, and, in what members wrote, the broadcasts and mentions
+they type (`<!channel>`, `@everyone`, `<@U…>`, role mentions).
 
 Seeded through the core as the platform's own members, so every button works as it would
 for them. `commands_to_try` lists what to type: every command of the registry (examples
@@ -18,7 +19,8 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.events import Caller, CommandInvocation, TextMessage
-from storage.models import TeachMeet
+from storage.models import DoneEntry, TeachMeet
+from storage.models.directory import LESSON_MAX, LESSONS
 from storage.repositories.directory import DirectoryRepository
 
 TOKENS = "<!channel> @everyone <@U0BOSS> <@&930000000000000001> @here <!subteam^S1|@mods>"
@@ -42,6 +44,15 @@ class Seeded:
     """Their handle, for `profile @handle`."""
     moderator: str
     meet_id: int
+    entry_id: int
+    """The heavy member's first entry (every lesson at its longest)."""
+
+
+def _lessons(n: int) -> str:
+    """Every lesson at its longest, over several lines (what worked, what I'd do
+    differently, cost), as `done` takes them."""
+    return " ".join(f'{name}="{sized(f"{name} {n}{chr(10)}line two {TOKENS}", LESSON_MAX)}"'
+                    for name in LESSONS)
 
 
 async def _say(app: App, caller: Caller, text: str) -> None:
@@ -61,10 +72,10 @@ async def seed(app: App, caller: Callable[[str], Caller], *, heavy: str, moderat
     assert not answer.reply.is_error, answer.reply.plain_text()
     for n in range(40):
         await _say(app, me, f"done {sized(f'Entry {n}: rolled out Chromebooks {TOKENS}', 300)}"
-                            f" #devices #t{n % 5} 2021")
+                            f" #devices #t{n % 5} 2021 {_lessons(n)}")
     for n, user in enumerate(people[:50]):
         await _say(app, caller(user), f"done {sized(f'Chromebook rollout {n} {TOKENS}', 300)}"
-                                      " #chromebooks")
+                                      f" #chromebooks {_lessons(n)}")
     for n in range(60):
         await _say(app, mod, f'pin https://resources.example.org/{n}/{"guide-" * 20} '
                              f'"{sized(f"Guide {n} {TOKENS}", 190)}" #safety #t{n % 7} -- '
@@ -84,12 +95,15 @@ async def seed(app: App, caller: Callable[[str], Caller], *, heavy: str, moderat
             me.platform, me.space_id, me.user_id)
         assert found is not None
         handle = found.handle
+        entry_id = int(await session.scalar(select(func.min(DoneEntry.id)).where(
+            DoneEntry.member_id == found.id)) or 0)
     for n, user in enumerate(people[:30]):
         await _say(app, caller(user), f"teachmeet present {meet_id} nano "
                                       f"{sized(f'Talk {n} {TOKENS}', 190)}")
     for user in people[30:50]:
         await _say(app, caller(user), f"teachmeet going {meet_id}")
-    return Seeded(heavy=heavy, handle=handle, moderator=moderator, meet_id=meet_id)
+    return Seeded(heavy=heavy, handle=handle, moderator=moderator, meet_id=meet_id,
+                  entry_id=entry_id)
 
 
 def commands_to_try(app: App, seeded: Seeded, *, leave_out: Collection[str] = ()
@@ -106,6 +120,7 @@ def commands_to_try(app: App, seeded: Seeded, *, leave_out: Collection[str] = ()
         "pins", "pins page=2", "pins page=6", "pins show 60", "pins queue", "pins #safety",
         "pins guide", f"teachmeet show {meet}", "teachmeet list", f"teachmeet edit {meet}",
         f"teachmeet ics {meet}", f"profile @{seeded.handle}", "profile", "intro", "mydata",
-        "help", "audit limit=50",
+        "help", "audit limit=50", f"done show {seeded.entry_id}",
+        f"done edit {seeded.entry_id}", "done", "whodone line two",
     ]
     return texts

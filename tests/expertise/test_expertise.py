@@ -121,7 +121,7 @@ async def test_space_privacy_limits_to_shared_space(app, chat: FakeAdapter) -> N
 
 async def test_bad_input_changes_nothing(app, chat: FakeAdapter) -> None:
     cases = {
-        "done": "summary is missing",
+        'done worked="a lesson and nothing else"': "what you did first",
         "done x": "too short",
         "done " + "x" * 600: "too long",
         "done Did a thing link=javascript:alert(1)": "web address",
@@ -141,6 +141,9 @@ async def test_bad_input_changes_nothing(app, chat: FakeAdapter) -> None:
         assert reply.is_error, text
         assert expected in reply.plain_text().lower(), (text, reply.plain_text())
         assert "Traceback" not in reply.plain_text()
+    assert await count(app, DoneEntry) == 0
+    bare = await chat.say("done", user="ann")  # the form, which saves nothing yet
+    assert not bare.is_error and bare.form is not None
     assert await count(app, DoneEntry) == 0
 
 

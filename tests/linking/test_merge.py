@@ -337,3 +337,18 @@ async def test_checkins_and_teachmeet_followups_move_across(app: App, chat: Fake
     [followup] = await _rows(app, TeachMeetFollowup)
     assert (followup.member_id, followup.takeaway) == (older.id, "Podcasts"), \
         "where both were asked, the answered one is kept"
+
+
+async def test_lessons_written_on_either_account_survive_a_merge(
+        app: App, chat: FakeAdapter, other: FakeAdapter) -> None:
+    await chat.say('done Rolled out Chromebooks 1:1 worked="staff training first"', user="ceri")
+    await other.say('done rolled out chromebooks 1:1. worked="the other wording" '
+                    'differently="buy cases"', user="ceri-d")
+    await link(chat, "ceri", other, "ceri-d")
+    [kept] = await members(app)
+    async with app.db.sessions() as session:
+        [entry] = list(await session.scalars(select(DoneEntry)))
+    assert (entry.worked, entry.differently) == ("staff training first", "buy cases")
+    assert entry.lessons_at is not None
+    found = (await chat.say("whodone buy cases", user="pat")).plain_text()
+    assert found.count(f"@{kept.handle}") == 1, found
