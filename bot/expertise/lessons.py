@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator
 
-from bot.commands import Arg, Args, DigestRequest
+from bot.commands import ID_RANGE, Arg, Args, DigestRequest
 from bot.context import Context
 from bot.errors import UserError
 from bot.expertise import replies
@@ -51,7 +51,8 @@ def given_lessons(args: Args) -> dict[str, str]:
 
 
 class EditArgs(Args):
-    id: Annotated[int, Arg(help="the entry's number, from `done list`"), Field(ge=1)]
+    id: Annotated[int, Arg(help="the entry's number, from `done list`", numbers="entry"),
+                  ID_RANGE]
     words: Annotated[
         str | None,
         Arg(help="lessons as key=value (see examples)", rest=True),
@@ -101,7 +102,7 @@ async def edit_lessons(ctx: Context, args: EditArgs) -> Reply:
 
 
 class ShowArgs(Args):
-    id: Annotated[int, Arg(help="the entry's number"), Field(ge=1)]
+    id: Annotated[int, Arg(help="the entry's number", numbers="entry"), ID_RANGE]
 
 
 async def show_entry(ctx: Context, args: ShowArgs) -> Reply:

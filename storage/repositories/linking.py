@@ -27,6 +27,9 @@ from storage.models import (
     PairingCheckin,
     PairingMatch,
     Pin,
+    Question,
+    QuestionAnswer,
+    QuestionRecipient,
     TeachMeet,
     TeachMeetFeed,
     TeachMeetFollowup,
@@ -67,7 +70,8 @@ MEMBER_COLUMNS = frozenset({
     ("teachmeet_series", "organiser_id"), ("teachmeet_feeds", "member_id"),
     ("teachmeet_rsvps", "member_id"), ("teachmeet_talks", "member_id"),
     ("link_codes", "member_id"), ("pairing_checkins", "member_id"),
-    ("teachmeet_followups", "member_id"),
+    ("teachmeet_followups", "member_id"), ("questions", "asker_id"),
+    ("question_recipients", "member_id"), ("question_answers", "answerer_id"),
 })
 """Every column that refers to a member, each of which `merge_members` moves."""
 
@@ -232,6 +236,7 @@ class LinkRepository:
         await self._merge_requests(w, lo, report)
         await self._merge_pairings(w, lo, report)
         await self._merge_after_meets(w, lo)
+        await self._merge_questions(w, lo)
         await self._merge_prefs(w, lo)
         report.pins = await self._move(Pin, Pin.added_by_member_id, lo, w)
         await self._move_nudges(winner, lo)
@@ -438,6 +443,44 @@ class LinkRepository:
                     await s.delete(row)
             await s.flush()
 
+    async def _merge_questions(self, w: int, lo: int) -> None:
+        """Questions asked move across. Where both accounts were sent the same question,
+        the furthest-along recipient row is kept (answered, then declined or later, then
+        asked); where both answered it, the older answer is kept (the other's "Answered"
+        entry stays among what they have done) and stays helpful if either was."""
+        s = self.session
+        await s.execute(update(Question).where(Question.asker_id == lo).values(asker_id=w)
+                        .execution_options(synchronize_session=False))
+        mine = {r.question_id: r for r in await s.scalars(
+            select(QuestionRecipient).where(QuestionRecipient.member_id == w))}
+        for row in list(await s.scalars(
+                select(QuestionRecipient).where(QuestionRecipient.member_id == lo))):
+            kept = mine.get(row.question_id)
+            if kept is None:
+                row.member_id = w
+            elif _progress(row) > _progress(kept):
+                await s.delete(kept)
+                await s.flush()
+                row.member_id = w
+            else:
+                await s.delete(row)
+        answers = {a.question_id: a for a in await s.scalars(
+            select(QuestionAnswer).where(QuestionAnswer.answerer_id == w))}
+        for answer in list(await s.scalars(
+                select(QuestionAnswer).where(QuestionAnswer.answerer_id == lo))):
+            kept = answers.get(answer.question_id)
+            if kept is None:
+                answer.answerer_id = w
+                continue
+            older, newer = sorted((kept, answer), key=lambda a: (a.created_at, a.id))
+            question = await s.get(Question, answer.question_id)
+            if question is not None and question.helpful_answer_id == newer.id:
+                question.helpful_answer_id = older.id
+            await s.delete(newer)
+            await s.flush()
+            older.answerer_id = w
+        await s.flush()
+
     async def _merge_feeds(self, w: int, lo: int, report: MergeReport) -> None:
         """One calendar feed per member: the older's address keeps working; the newer's
         moves across only if the older had none (else it stops, like a renewed feed)."""
@@ -495,6 +538,11 @@ def _after_key(row: PairingCheckin | TeachMeetFollowup) -> tuple[int | str, ...]
     if isinstance(row, PairingCheckin):
         return (row.match_id,)
     return (row.teachmeet_id, row.role)
+
+
+def _progress(row: QuestionRecipient) -> int:
+    """How far a question's recipient got: an answer beats a reply, a reply beats none."""
+    return {"answered": 2, "declined": 1, "later": 1}.get(row.status, 0)
 
 
 def _answered(row: PairingCheckin | TeachMeetFollowup) -> bool:

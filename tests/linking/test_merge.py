@@ -352,3 +352,45 @@ async def test_lessons_written_on_either_account_survive_a_merge(
     assert entry.lessons_at is not None
     found = (await chat.say("whodone buy cases", user="pat")).plain_text()
     assert found.count(f"@{kept.handle}") == 1, found
+
+
+async def test_questions_recipients_and_answers_move_across(app: App, chat: FakeAdapter,
+                                                            other: FakeAdapter,
+                                                            clock: FakeClock) -> None:
+    from datetime import timedelta
+
+    from storage.models import Question, QuestionAnswer, QuestionRecipient
+
+    await chat.say("done Something", user="ceri")  # the older profile
+    await other.say("done Something else", user="ceri-d")
+    await chat.say("done Another thing", user="pat")
+    older = await member_of(app, "fake", SPACE, "ceri")
+    newer = await member_of(app, "other", OTHER_SPACE, "ceri-d")
+    pat = await member_of(app, "fake", SPACE, "pat")
+    now = clock.now()
+    async with app.db.unit_of_work() as session:
+        asked = Question(asker_id=newer.id, text="Q1", topic="q1", platform="other",
+                         space_id=OTHER_SPACE, expires_at=now + timedelta(days=7))
+        both = Question(asker_id=pat.id, text="Q2", topic="q2", platform="fake",
+                        space_id=SPACE, expires_at=now + timedelta(days=7))
+        session.add_all([asked, both])
+        await session.flush()
+        session.add_all([
+            QuestionRecipient(question_id=both.id, member_id=older.id, status="asked"),
+            QuestionRecipient(question_id=both.id, member_id=newer.id, status="answered"),
+        ])
+        first = QuestionAnswer(question_id=both.id, answerer_id=newer.id, text="first",
+                               created_at=now)
+        second = QuestionAnswer(question_id=both.id, answerer_id=older.id, text="second",
+                                created_at=now + timedelta(hours=1))
+        session.add_all([first, second])
+        await session.flush()
+        both.helpful_answer_id = second.id
+    await link(chat, "ceri", other, "ceri-d")
+    questions = {q.text: q for q in await _rows(app, Question)}
+    assert questions["Q1"].asker_id == older.id
+    [recipient] = await _rows(app, QuestionRecipient)
+    assert (recipient.member_id, recipient.status) == (older.id, "answered")
+    [answer] = await _rows(app, QuestionAnswer)
+    assert (answer.answerer_id, answer.text) == (older.id, "first"), "the older answer stays"
+    assert questions["Q2"].helpful_answer_id == answer.id, "and it stays helpful"
