@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -30,8 +30,7 @@ log = logging.getLogger(__name__)
 
 def target_of(destination: Destination) -> str:
     """A destination as it is recorded: stable across copies and restarts."""
-    where = f"c:{destination.channel_id}" if destination.channel_id else \
-        f"u:{destination.user_id}"
+    where = f"c:{destination.channel_id}" if destination.channel_id else f"u:{destination.user_id}"
     return f"{destination.platform}:{destination.space_id}:{where}"
 
 
@@ -43,6 +42,10 @@ class Fanout:
     sent: list[Destination] = field(default_factory=list)
     refused: list[tuple[Destination, str]] = field(default_factory=list)
     skipped: int = 0
+
+
+OnRefused = Callable[[list[tuple[Destination, str]]], Awaitable[None]]
+"""Told which destinations refused an item for good, and why (say, to tell its organiser)."""
 
 
 class Deliveries:
@@ -57,17 +60,24 @@ class Deliveries:
         limit = self._limits.get(platform)
         if limit is None:
             limit = self._limits[platform] = asyncio.Semaphore(
-                self.services.settings.scheduler.platform_concurrency)
+                self.services.settings.scheduler.platform_concurrency
+            )
         return limit
 
-    async def send(self, work: DueWork,
-                   outgoing: Sequence[tuple[Destination, Reply]]) -> Fanout:
+    async def send(
+        self,
+        work: DueWork,
+        outgoing: Sequence[tuple[Destination, Reply]],
+        *,
+        on_refused: OnRefused | None = None,
+    ) -> Fanout:
         """Send each message whose destination this item has not reached yet.
 
         A destination that refuses for good (`Undeliverable`) is recorded and reported in
-        the result, never retried. Any other failure raises `DeliveryError` once the rest
-        are sent and recorded, so the scheduler retries the item, and the retry sends only
-        to the destinations that failed.
+        the result and to `on_refused` (once: a retry skips it), never retried. Any other
+        failure raises `DeliveryError` once the rest are sent and recorded, so the
+        scheduler retries the item, and the retry sends only to the destinations that
+        failed.
         """
         # attempts counts claims: on the first, no copy can have sent anything yet
         reached: set[str] = set()
@@ -96,12 +106,16 @@ class Deliveries:
                 except Undeliverable as exc:
                     outcome = "refused"
                     result.refused.append((destination, exc.reason))
-                    log.info("%s %s: %s refused it for good (%s)", work.kind, work.key,
-                             target, exc.reason)
+                    log.info(
+                        "%s %s: %s refused it for good (%s)",
+                        work.kind,
+                        work.key,
+                        target,
+                        exc.reason,
+                    )
                 except Exception as exc:
                     failed.append((destination, exc))
-                    log.warning("%s %s could not reach %s: %r", work.kind, work.key, target,
-                                exc)
+                    log.warning("%s %s could not reach %s: %r", work.kind, work.key, target, exc)
                     return
                 else:
                     outcome = "sent"
@@ -110,9 +124,18 @@ class Deliveries:
             await self._record.add((work.id, target, outcome, now))
 
         await asyncio.gather(*(one(t, d, r) for t, (d, r) in todo.items()))
+        if result.refused and on_refused is not None:
+            try:
+                await on_refused(result.refused)
+            except Exception:
+                log.exception(
+                    "%s %s: telling someone about refused destinations failed", work.kind, work.key
+                )
         if failed:
-            raise DeliveryError(f"{work.key}: {len(failed)} of {len(todo)} destinations "
-                                f"failed (first: {failed[0][1]!r}); only they are retried")
+            raise DeliveryError(
+                f"{work.key}: {len(failed)} of {len(todo)} destinations "
+                f"failed (first: {failed[0][1]!r}); only they are retried"
+            )
         return result
 
 

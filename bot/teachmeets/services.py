@@ -293,7 +293,18 @@ class ReminderSender:
                 if destination not in seen:
                     seen.add(destination)
                     outgoing.append((destination, messages[member_id, tz]))
-        await self.deliveries.send(work, outgoing)
+        async def tell_organiser(refused: list[tuple[Destination, str]]) -> None:
+            async with services.db.sessions() as session:
+                accounts = await TeachMeetRepository(session).identities([meet.organiser_id])
+            notice = replies.reminder_unreached(meet, [reason for _, reason in refused])
+            for destination in destinations(accounts.get(meet.organiser_id, [])):
+                try:
+                    await services.notifier.send(destination, notice)
+                    return
+                except Exception as exc:
+                    log.warning("could not tell the organiser of %s: %r", work.key, exc)
+
+        await self.deliveries.send(work, outgoing, on_refused=tell_organiser)
 
 
 def register(scheduler: Scheduler) -> None:

@@ -62,10 +62,16 @@ class Platform(AdapterBase):
 
 def announce(scheduler: Scheduler, copy: str, users: list[str]) -> Any:
     """A due-work handler sending to several people through the scheduler's deliveries."""
+
     async def handler(_services: Services, work: DueWork) -> None:
-        await scheduler.deliveries.send(work, [
-            (Destination("fake", SPACE, user_id=user), Reply(blocks=(Text(copy),)))
-            for user in users])
+        await scheduler.deliveries.send(
+            work,
+            [
+                (Destination("fake", SPACE, user_id=user), Reply(blocks=(Text(copy),)))
+                for user in users
+            ],
+        )
+
     return handler
 
 
@@ -86,19 +92,30 @@ def wire(app: App, platform: Platform, copy: str, users: list[str]) -> None:
 
 async def plan(app: App, count: int, due: datetime = T0) -> None:
     async with app.db.unit_of_work() as session:
-        session.add_all(DueWork(kind=KIND, key=f"item:{n}", due_at=due, payload={},
-                                status="pending", attempts=0, last_error="")
-                        for n in range(count))
+        session.add_all(
+            DueWork(
+                kind=KIND,
+                key=f"item:{n}",
+                due_at=due,
+                payload={},
+                status="pending",
+                attempts=0,
+                last_error="",
+            )
+            for n in range(count)
+        )
 
 
 async def statuses(app: App) -> Counter[str]:
     async with app.db.sessions() as session:
-        return Counter(await session.scalars(
-            DueWork.__table__.select().with_only_columns(DueWork.status)))
+        return Counter(
+            await session.scalars(DueWork.__table__.select().with_only_columns(DueWork.status))
+        )
 
 
 async def test_a_copy_killed_between_two_destinations_leaves_only_the_rest(
-        app: App, second: App, clock: FakeClock) -> None:
+    app: App, second: App, clock: FakeClock
+) -> None:
     users = ["ann", "bob", "cat"]
     platform = Platform(hang_on="bob")
     wire(app, platform, "first", users)
@@ -130,8 +147,7 @@ async def test_a_copy_killed_between_two_destinations_leaves_only_the_rest(
     assert await statuses(app) == Counter({"done": 1})
 
 
-async def test_two_copies_share_a_burst_of_1000(app: App, second: App,
-                                                clock: FakeClock) -> None:
+async def test_two_copies_share_a_burst_of_1000(app: App, second: App, clock: FakeClock) -> None:
     platform = Platform(latency=0.01)
     wire(app, platform, "first", ["ann"])
     wire(second, platform, "second", ["ann"])
@@ -143,8 +159,7 @@ async def test_two_copies_share_a_burst_of_1000(app: App, second: App,
     assert await statuses(app) == Counter({"done": 1000})
 
 
-async def test_a_working_copy_renews_its_lease(app: App, second: App,
-                                               clock: FakeClock) -> None:
+async def test_a_working_copy_renews_its_lease(app: App, second: App, clock: FakeClock) -> None:
     platform = Platform(hang_on="bob")
     wire(app, platform, "first", ["bob"])
     wire(second, platform, "second", ["bob"])
@@ -167,7 +182,8 @@ async def test_a_working_copy_renews_its_lease(app: App, second: App,
 
 
 async def test_due_work_goes_out_within_a_second_of_the_database_coming_back(
-        app: App, clock: FakeClock) -> None:
+    app: App, clock: FakeClock
+) -> None:
     platform = Platform()
     wire(app, platform, "first", ["ann"])
     await plan(app, 3, due=T0 + timedelta(seconds=5))

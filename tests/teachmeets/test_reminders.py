@@ -155,6 +155,9 @@ async def test_a_refusing_destination_is_not_retried(
     clock.advance(minutes=5)
     assert await app.scheduler.run_due() == 0
     assert sorted(who for who, _ in reminders(chat)) == ["#C-GENERAL", "cat"]
+    told = [r.plain_text() for r in chat.sent_to("org") if "could not reach" in r.plain_text()]
+    assert len(told) == 1  # the organiser, once for this reminder
+    assert "could not reach 1 person. They don't accept direct messages." in told[0]
 
 
 async def test_all_destinations_failing_is_retried(app: App, chat: FakeAdapter,

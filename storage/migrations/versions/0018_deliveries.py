@@ -23,8 +23,12 @@ def upgrade() -> None:
         sa.Column("target", sa.String(300), nullable=False),
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["work_id"], ["due_work.id"],
-                                name="fk_due_deliveries_work_id_due_work", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["work_id"],
+            ["due_work.id"],
+            name="fk_due_deliveries_work_id_due_work",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_due_deliveries"),
         sa.UniqueConstraint("work_id", "target", name="uq_due_deliveries_work_id_target"),
     )
