@@ -233,11 +233,11 @@ class SchedulerSettings(Section):
     this while it works, so a crashed copy's work is taken over this long after the crash."""
     grace_seconds: float = Field(default=3600.0, ge=0)
     """Work found overdue by more than this (say, after downtime) is dropped with a log line."""
-    concurrency: int = Field(default=8, ge=1, le=100)
+    concurrency: int = Field(default=16, ge=1, le=100)
     """How many due items (reminders, digests) one copy works on at once."""
-    claim_batch: int = Field(default=8, ge=1, le=500)
+    claim_batch: int = Field(default=16, ge=1, le=500)
     """How many due items a copy claims at a time: small, so copies share a burst."""
-    platform_concurrency: int = Field(default=8, ge=1, le=100)
+    platform_concurrency: int = Field(default=16, ge=1, le=100)
     """How many messages one copy sends to one chat platform at once (the destinations of
     one reminder go out together, within this limit)."""
     health_lag_seconds: float = Field(default=600.0, gt=0)

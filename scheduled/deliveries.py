@@ -93,6 +93,9 @@ class Deliveries:
             else:
                 todo.setdefault(target, (destination, reply))
         failed: list[tuple[Destination, BaseException]] = []
+        # With one destination left there is no "some sent, some not" to remember: the
+        # item's own outcome, recorded straight after, says it all (a transaction saved).
+        on_record = len(todo) > 1
 
         async def one(target: str, destination: Destination, reply: Reply) -> None:
             async with self._limit(destination.platform):
@@ -120,8 +123,9 @@ class Deliveries:
                 else:
                     outcome = "sent"
                     result.sent.append(destination)
-            # the platform slot is free again; the record joins the next group commit
-            await self._record.add((work.id, target, outcome, now))
+            if on_record:
+                # the platform slot is free again; the record joins the next group commit
+                await self._record.add((work.id, target, outcome, now))
 
         await asyncio.gather(*(one(t, d, r) for t, (d, r) in todo.items()))
         if result.refused and on_refused is not None:
