@@ -148,7 +148,7 @@ async def test_a_copy_killed_between_two_destinations_leaves_only_the_rest(
 
 
 async def test_two_copies_share_a_burst_of_1000(app: App, second: App, clock: FakeClock) -> None:
-    platform = Platform(latency=0.01)
+    platform = Platform(latency=0.05)  # a chat platform call, as in issue 14
     wire(app, platform, "first", ["ann"])
     wire(second, platform, "second", ["ann"])
     await plan(app, 1000)
