@@ -12,8 +12,9 @@ never deliver the same item, a stopped copy hands back what it had not started, 
 crashed copy's claims are delivered by another copy seconds later (one lease). Handlers
 send through `Scheduler.deliveries`, which records each destination reached, so the copy
 that takes over sends only to the destinations left. The one window left is a crash
-between a send and its record (one short transaction): that destination is sent again. Work overdue by
-more than its grace (say, after downtime) is dropped with a log line, never sent late.
+between a send and its record (one short transaction): that destination is sent again.
+Work overdue by more than its grace (say, after downtime) is dropped with a log line, never
+sent late.
 """
 
 from scheduled.runner import Scheduler, WorkHandler

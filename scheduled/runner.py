@@ -194,9 +194,11 @@ class Scheduler:
                 await self.services.db.ping()
             except Exception:
                 continue
-            if await self._deliver_and_book():
-                log.info("the database answers again; due work is being delivered")
-                return
+            log.info("the database answers again; delivering what fell due meanwhile")
+            # once: if delivery still fails with the database up, that is no outage, and
+            # the poll (not a half-second loop filling the log) tries again
+            await self._deliver_and_book()
+            return
 
     async def _run_planner(self, name: str, planner: Planner) -> None:
         async def plan_then_deliver() -> None:
