@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import backups
 from bot.about import config_example, version
@@ -93,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from adapters import platform_adapters
     from bot.app import with_app
+    from storage.db import AnotherCopyRunning, lock_sqlite_for_one_copy, normalise_url
+
+    url = normalise_url(settings.database.url)
+    lock: Any = contextlib.nullcontext()
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        try:  # held while this copy runs (the kernel drops it even on a crash)
+            lock = lock_sqlite_for_one_copy(url.database)
+        except AnotherCopyRunning as exc:
+            print(exc, file=sys.stderr)
+            return 2
 
     async def body(app: App) -> int:
         problems = settings.platform_problems()
@@ -114,7 +125,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         await app.run(adapters)
         return 0
 
-    return await with_app(settings, body)
+    with lock:
+        return await with_app(settings, body)
 
 
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -234,12 +234,18 @@ class SchedulerSettings(Section):
     enabled: bool = True
     poll_seconds: float = Field(default=30.0, gt=0)
     """How often the database is checked for due work, as a safety net behind exact wake-ups."""
-    lease_seconds: float = Field(default=120.0, gt=0)
-    """How long a claim on due work lasts before another copy may pick it up."""
+    lease_seconds: float = Field(default=15.0, ge=3)
+    """How long a claim on due work lasts unless renewed; the holder renews it every third of
+    this while it works, so a crashed copy's work is taken over this long after the crash."""
     grace_seconds: float = Field(default=3600.0, ge=0)
     """Work found overdue by more than this (say, after downtime) is dropped with a log line."""
-    concurrency: int = Field(default=8, ge=1, le=100)
-    """How many deliveries one copy makes at once."""
+    concurrency: int = Field(default=16, ge=1, le=100)
+    """How many due items (reminders, digests) one copy works on at once."""
+    claim_batch: int = Field(default=16, ge=1, le=500)
+    """How many due items a copy claims at a time: small, so copies share a burst."""
+    platform_concurrency: int = Field(default=16, ge=1, le=100)
+    """How many messages one copy sends to one chat platform at once (the destinations of
+    one reminder go out together, within this limit)."""
     health_lag_seconds: float = Field(default=600.0, gt=0)
     """`/healthz` reports the scheduler unhealthy when due work is this overdue."""
 

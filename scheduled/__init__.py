@@ -6,12 +6,15 @@ periodic planners (a weekly digest, a monthly pairing round) are registered with
 and should themselves only plan due work, so a second copy of the bot plans the same key
 and nothing is sent twice.
 
-Guarantees: a copy claims rows before delivering (with a lease) and records each outcome
-straight after the delivery, so two copies never deliver the same item, a stopped copy
-hands back what it had not started, and a crashed copy's claims are delivered by another
-copy once the lease runs out. The one window left is a crash between a delivery and its
-record (a few milliseconds): that item is delivered again after the lease. Work overdue by
-more than its grace (say, after downtime) is dropped with a log line, never sent late.
+Guarantees: a copy claims rows a few at a time before delivering, with a short lease it
+renews while it works, and records each outcome straight after the delivery, so two copies
+never deliver the same item, a stopped copy hands back what it had not started, and a
+crashed copy's claims are delivered by another copy seconds later (one lease). Handlers
+send through `Scheduler.deliveries`, which records each destination reached, so the copy
+that takes over sends only to the destinations left. The one window left is a crash
+between a send and its record (one short transaction): that destination is sent again.
+Work overdue by more than its grace (say, after downtime) is dropped with a log line, never
+sent late.
 """
 
 from scheduled.runner import Scheduler, WorkHandler

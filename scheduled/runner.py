@@ -17,6 +17,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from scheduled.deliveries import Deliveries
 from storage.models import DueWork
 from storage.repositories.due_work import DueWorkRepository
 
@@ -31,6 +32,9 @@ RETRY_DELAY = timedelta(minutes=1)
 MAX_ATTEMPTS = 5
 LEASE_MARGIN = timedelta(seconds=10)
 """An item is not started when less than this (or a quarter of the lease) is left."""
+RECOVERY_PROBE_SECONDS = 0.5
+"""While the database is unreachable, it is tried this often; due work goes out as soon as
+it answers, not at the next poll."""
 _WAKE_JOB = "due-work-wake"
 
 
@@ -58,6 +62,13 @@ class Scheduler:
         self._running = asyncio.Lock()
         self._stopping = False
         self._tasks: set[asyncio.Future[None]] = set()
+        self._held: dict[int, DueWork] = {}
+        """Items this copy has claimed and not yet finished: their leases are renewed."""
+        self._recovery: asyncio.Future[None] | None = None
+        self.deliveries = Deliveries(services)
+        """How handlers send an item's messages: each destination once, on record."""
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        """How the outage probe waits (tests pass one that moves a fake clock)."""
 
     # -- registration ------------------------------------------------------------------------
     def handle(self, kind: str, handler: WorkHandler, *, grace: timedelta | None = None) -> None:
@@ -141,22 +152,53 @@ class Scheduler:
         await asyncio.shield(task)
 
     async def _deliver_due(self) -> None:
-        """Deliver what is due, then book the next exact wake-up from the database."""
+        """Deliver what is due, then book the next exact wake-up from the database; if the
+        database cannot be reached, watch for its return."""
         if self._stopping:
             return
+        if not await self._deliver_and_book():
+            self._watch_for_recovery()
+
+    async def _deliver_and_book(self) -> bool:
         try:
             await self.run_due()
             if self._stopping:
-                return
+                return True
             async with self.services.db.sessions() as session:
                 upcoming = await DueWorkRepository(session).next_wake(
                     now=self.services.clock.now(), kinds=self.kinds)
         except Exception:
-            log.exception("the scheduler could not check for due work; retrying at the next "
-                          "poll")
-            return
+            log.exception("the scheduler could not check for due work; trying again as soon "
+                          "as the database answers")
+            return False
         if upcoming is not None:
             self.wake_at(upcoming)
+        return True
+
+    def _watch_for_recovery(self) -> None:
+        if self._stopping or (self._recovery is not None and not self._recovery.done()):
+            return
+        task = asyncio.ensure_future(self._recover())
+        self._recovery = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _recover(self) -> None:
+        """Probe the database every RECOVERY_PROBE_SECONDS while it is away, and deliver
+        what fell due as soon as it answers (the poll would leave it up to a poll late)."""
+        while not self._stopping:
+            await self.sleep(RECOVERY_PROBE_SECONDS)
+            if self._stopping:
+                return
+            try:
+                await self.services.db.ping()
+            except Exception:
+                continue
+            log.info("the database answers again; delivering what fell due meanwhile")
+            # once: if delivery still fails with the database up, that is no outage, and
+            # the poll (not a half-second loop filling the log) tries again
+            await self._deliver_and_book()
+            return
 
     async def _run_planner(self, name: str, planner: Planner) -> None:
         async def plan_then_deliver() -> None:
@@ -174,43 +216,95 @@ class Scheduler:
         await asyncio.shield(task)
 
     # -- delivery --------------------------------------------------------------------------------
-    async def run_due(self, *, batch: int = 200) -> int:
+    async def run_due(self, *, batch: int | None = None) -> int:
         """Claim and deliver everything due now; returns how many items were delivered.
 
         Up to `[scheduler] concurrency` deliveries run at once (a reminder waits on chat
         platforms, so one slow send must not hold up the rest), and each is recorded as
-        soon as it is made, so a crash repeats at most the deliveries under way. Items are
-        only claimed for kinds this copy has handlers for.
+        soon as it is made, so a crash repeats at most the deliveries under way. Claims are
+        small (`claim_batch`) and taken as slots free up, at most one batch ahead of the
+        deliveries, so several copies share a burst instead of one copy hoarding it; the
+        leases of what this copy holds are renewed while it works. Items are only claimed
+        for kinds this copy has handlers for.
         """
-        delivered = 0
         if not self._kinds:
             return 0
-        slots = asyncio.Semaphore(self.services.settings.scheduler.concurrency)
-
+        settings = self.services.settings.scheduler
+        batch = batch or settings.claim_batch
+        slots = asyncio.Semaphore(settings.concurrency)
         outcomes = _Outcomes(self)
+        delivered = 0
+        unstarted: list[DueWork] = []
 
-        async def one(work: DueWork) -> int | None:
-            async with slots:
-                if self._stopping:
-                    return None  # not started: handed back below
-                return await self._deliver(work, outcomes)
+        async def one(work: DueWork) -> None:
+            nonlocal delivered
+            try:
+                async with slots:
+                    if self._stopping:
+                        unstarted.append(work)  # not started: handed back below
+                        return
+                    made = await self._deliver(work, outcomes)
+                    delivered += made  # not `+= await`: that reads `delivered` before waiting
+            finally:
+                self._held.pop(work.id, None)
 
         async with self._running:
-            while not self._stopping:
-                items = await self._claim(batch)
-                if not items:
-                    break
-                try:
-                    results = await asyncio.gather(*(one(work) for work in items))
-                finally:
-                    await outcomes.drain()
-                delivered += sum(r for r in results if r)
-                unstarted = [w for w, r in zip(items, results, strict=True) if r is None]
-                if unstarted:
-                    await self._release(unstarted)
-                if len(items) < batch:
-                    break
+            heartbeat = asyncio.ensure_future(self._heartbeat())
+            running: set[asyncio.Future[None]] = set()
+            exhausted = False
+            try:
+                while running or not (exhausted or self._stopping):
+                    if not (exhausted or self._stopping) and len(running) <= settings.concurrency:
+                        items = await self._claim(batch)
+                        exhausted = not items
+                        for work in items:
+                            self._held[work.id] = work
+                            running.add(asyncio.ensure_future(one(work)))
+                        if items:
+                            continue
+                    if running:
+                        done, running = await asyncio.wait(
+                            running, return_when=asyncio.FIRST_COMPLETED)
+                        for task in done:
+                            task.result()
+            except asyncio.CancelledError:
+                for task in running:
+                    task.cancel()
+                raise
+            finally:
+                heartbeat.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+                await outcomes.drain()
+            if unstarted:
+                await self._release(unstarted)
         return delivered
+
+    async def _heartbeat(self) -> None:
+        """Renew the leases of what this copy holds, every third of a lease, while it works."""
+        every = self.services.settings.scheduler.lease_seconds / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.renew_leases()
+            except Exception as exc:
+                log.warning("could not renew the leases on %d due items: %r", len(self._held),
+                            exc)
+
+    async def renew_leases(self) -> None:
+        """Extend the lease on every item this copy holds to a full lease from now; an item
+        another copy has taken over meanwhile is marked lost here, so it is not sent."""
+        held = dict(self._held)
+        if not held:
+            return
+        now = self.services.clock.now()
+        until = now + timedelta(seconds=self.services.settings.scheduler.lease_seconds)
+        async with self.services.db.unit_of_work() as session:
+            kept = await DueWorkRepository(session).renew(held, owner=self.owner, until=until)
+        for work_id, work in held.items():
+            if work_id in kept:
+                work.lease_until = until
+            elif work_id in self._held:
+                work.lease_until = now  # taken over: stop sending it
 
     async def _claim(self, batch: int) -> list[DueWork]:
         settings = self.services.settings.scheduler
@@ -220,6 +314,8 @@ class Scheduler:
                 lease=timedelta(seconds=settings.lease_seconds), limit=batch, kinds=self.kinds)
 
     async def _release(self, items: list[DueWork]) -> None:
+        for work in items:
+            self._held.pop(work.id, None)
         async with self.services.db.unit_of_work() as session:
             repo = DueWorkRepository(session)
             for work in items:
@@ -239,6 +335,7 @@ class Scheduler:
         if work.lease_until is None or now >= work.lease_until - margin:
             # Our lease is (nearly) over: another copy may take the item, so we must not.
             log.warning("not delivering %s %s: the claim's lease ran out", work.kind, work.key)
+            self._held.pop(work.id, None)
             await self._release([work])
             return 0
         metrics = self.services.metrics
@@ -257,6 +354,7 @@ class Scheduler:
                 metrics.errors.labels("delivery").inc()
                 if work.attempts < MAX_ATTEMPTS:
                     metrics.deliveries.labels(work.kind, "retry").inc()
+                    self._held.pop(work.id, None)
                     async with self.services.db.unit_of_work() as session:
                         await DueWorkRepository(session).release(
                             work.id, owner=self.owner, error=repr(exc),
@@ -286,6 +384,7 @@ class _Outcomes:
         self._flushing: asyncio.Task[None] | None = None
 
     def add(self, work: DueWork, status: str, error: str, now: datetime) -> None:
+        self.scheduler._held.pop(work.id, None)
         self._pending.append((work, status, error, now))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.ensure_future(self._flush())

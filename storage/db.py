@@ -264,3 +264,44 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class AnotherCopyRunning(RuntimeError):
+    """A second `staffroom run` on the same SQLite database; the message says what to do."""
+
+
+def lock_sqlite_for_one_copy(database: str) -> Any:
+    """Hold an exclusive lock on `<database>.lock` for as long as the returned file stays
+    open (the process's life, normally), or raise `AnotherCopyRunning`.
+
+    SQLite allows one writer at a time, and the scheduler's guarantees across copies are
+    made for PostgreSQL, so one running copy per SQLite file is the documented limit; this
+    makes it a refusal at start rather than a surprise. `flock` locks belong to the open
+    file, so the kernel drops the lock when the holder exits, even on kill -9: a stale lock
+    file never keeps the bot down.
+    """
+    import fcntl
+    import os
+
+    path = Path(database).expanduser().resolve()
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_path, "a+")  # noqa: SIM115 - held open on purpose: it is the lock
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        handle.close()
+        who = f" (process {holder})" if holder.isdigit() else ""
+        raise AnotherCopyRunning(
+            f"Not starting: another copy of Staffroom{who} is already running on the SQLite "
+            f"database {path}. SQLite supports one running copy; to run several copies "
+            "(for failover or load), use PostgreSQL: set [database] url to "
+            "postgresql://user@host:5432/staffroom (see \"Running more than one copy\" in "
+            "the README).") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle

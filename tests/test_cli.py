@@ -427,3 +427,38 @@ def test_bad_headers_and_encodings_are_refused_in_one_sentence(
     assert expected in result.stderr, result.stderr
     assert "Nothing was imported." in result.stderr
     assert "Traceback" not in result.stderr and "line 2" not in result.stderr
+
+
+def test_a_second_lock_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
+    from storage.db import AnotherCopyRunning, lock_sqlite_for_one_copy
+
+    database = str(tmp_path / "staffroom.db")
+    first = lock_sqlite_for_one_copy(database)
+    with pytest.raises(AnotherCopyRunning, match="PostgreSQL"):
+        lock_sqlite_for_one_copy(database)
+    lock_sqlite_for_one_copy(str(tmp_path / "other.db")).close()  # another file: no conflict
+    first.close()
+    lock_sqlite_for_one_copy(database).close()  # free again once the holder lets go
+
+
+def test_a_second_run_on_one_sqlite_file_refuses_to_start(staffroom: Staffroom,
+                                                          tmp_path: Path) -> None:
+    """Another process holds the database (as a running `staffroom run` does): `run` says why
+    it will not start and points at PostgreSQL; once that process is gone, it starts."""
+    database = tmp_path / "staffroom.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from storage.db import lock_sqlite_for_one_copy; "
+         f"lock = lock_sqlite_for_one_copy({str(database)!r}); print('held', flush=True); "
+         "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        refused = staffroom("run", url=f"sqlite:///{database}", stdin="")
+        assert refused.returncode == 2
+        assert "already running on the SQLite database" in refused.stderr
+        assert f"process {holder.pid}" in refused.stderr and "PostgreSQL" in refused.stderr
+        assert "No chat platform" not in refused.stderr  # refused before anything else
+    finally:
+        holder.communicate("", timeout=30)
+    started = staffroom("run", url=f"sqlite:///{database}", stdin="")
+    assert "No chat platform is configured" in started.stderr

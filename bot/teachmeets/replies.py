@@ -259,6 +259,14 @@ def cancelled_notice(meet: TeachMeet, tz: str) -> Reply:
     ), tone="warning")
 
 
+def reminder_unreached(meet: TeachMeet, reasons: Sequence[str]) -> Reply:
+    """To the organiser, once per reminder: some people could not be reminded, and why."""
+    why = " ".join(dict.fromkeys(reasons))
+    return Reply(blocks=(Text(
+        f"The reminder for teach-meet #{meet.id} {meet.title} could not reach "
+        f"{people_count(len(reasons))}. {why}"),), tone="warning")
+
+
 def moved_notice(meet: TeachMeet, tz: str, old_start: datetime) -> Reply:
     old = old_start.astimezone(ZoneInfo(tz)).strftime("%a %d %b %Y, %H:%M")
     return Reply(blocks=(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from bot.context import Context
 from bot.errors import NotAllowed, UserError
 from bot.members import destinations
-from bot.notifier import DeliveryError, Destination
+from bot.notifier import Destination
 from bot.replies import Reply
 from bot.teachmeets import replies
 from bot.web import links
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from bot.context import Services
     from bot.settings import Settings
     from scheduled import Scheduler
+    from scheduled.deliveries import Deliveries
 
 log = logging.getLogger(__name__)
 
@@ -251,8 +252,9 @@ class ReminderSender:
     reminders due in the same minute cost a few hundred queries, not tens of thousands.
     """
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, deliveries: Deliveries) -> None:
         self.services = services
+        self.deliveries = deliveries
         self._waiting: dict[int, list[asyncio.Future[_Loaded | None]]] = {}
         self._loading: asyncio.Task[None] | None = None
 
@@ -293,9 +295,9 @@ class ReminderSender:
     async def __call__(self, services: Services, work: DueWork) -> None:
         """Send one reminder: to the event's channel and to everyone going and presenting.
 
-        Each destination is tried once; a destination that fails is logged and not retried
-        (retrying would repeat the ones that worked). Only if every destination fails does
-        the item fail, so the scheduler retries it.
+        The destinations go out together and each is recorded once reached (see
+        `scheduled.deliveries`): a retry, or the copy that takes over from a crashed one,
+        sends only to the destinations not reached yet.
         """
         meet_id = int(work.payload["teachmeet_id"])
         offset = int(work.payload["offset_minutes"])
@@ -326,16 +328,18 @@ class ReminderSender:
                 if destination not in seen:
                     seen.add(destination)
                     outgoing.append((destination, messages[member_id, tz]))
-        failures = 0
-        for destination, message in outgoing:
-            try:
-                await services.notifier.send(destination, message)
-            except Exception:
-                failures += 1
-                log.exception("reminder %s could not reach %s", work.key, destination)
-        if outgoing and failures == len(outgoing):
-            raise DeliveryError(f"reminder {work.key} reached none of {len(outgoing)} "
-                                "destinations")
+        async def tell_organiser(refused: list[tuple[Destination, str]]) -> None:
+            async with services.db.sessions() as session:
+                accounts = await TeachMeetRepository(session).identities([meet.organiser_id])
+            notice = replies.reminder_unreached(meet, [reason for _, reason in refused])
+            for destination in destinations(accounts.get(meet.organiser_id, [])):
+                try:
+                    await services.notifier.send(destination, notice)
+                    return
+                except Exception as exc:
+                    log.warning("could not tell the organiser of %s: %r", work.key, exc)
+
+        await self.deliveries.send(work, outgoing, on_refused=tell_organiser)
 
 
 def register(scheduler: Scheduler) -> None:
@@ -343,7 +347,8 @@ def register(scheduler: Scheduler) -> None:
     from bot.teachmeets import followups
 
     grace = timedelta(minutes=scheduler.services.settings.teachmeets.reminder_grace_minutes)
-    scheduler.handle(REMINDER_KIND, ReminderSender(scheduler.services), grace=grace)
+    scheduler.handle(REMINDER_KIND, ReminderSender(scheduler.services, scheduler.deliveries),
+                     grace=grace)
     scheduler.handle(FOLLOWUP_KIND, followups.send_followups, grace=followups.GRACE)
 
 

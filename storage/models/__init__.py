@@ -14,7 +14,7 @@ from storage.models.introductions import (
 )
 from storage.models.linking import LinkCode
 from storage.models.resources import Pin
-from storage.models.scheduling import DueWork
+from storage.models.scheduling import DueDelivery, DueWork
 from storage.models.slack import SlackEventSeen
 from storage.models.teachmeets import (
     DeploymentFact,
@@ -32,6 +32,7 @@ __all__ = [
     "Base",
     "DeploymentFact",
     "DoneEntry",
+    "DueDelivery",
     "DueWork",
     "Identity",
     "Interest",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -38,3 +38,23 @@ class DueWork(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DueDelivery(Base):
+    """One destination of a due item that has been dealt with: sent, or refused for good.
+
+    Written straight after each send, so a copy that crashes half-way through an item's
+    destinations leaves a record of the ones it reached and the next copy sends only the
+    rest. `target` names the destination (platform, space, channel or user); the rows go
+    with their item (and are cleared when the item is planned for a new time).
+    """
+
+    __tablename__ = "due_deliveries"
+    __table_args__ = (UniqueConstraint("work_id", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("due_work.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(300))
+    outcome: Mapped[str] = mapped_column(String(16))
+    """sent | refused (the platform refused for good: not retried)."""
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,7 +5,9 @@ them in the same transaction, so two copies never wait on or take the same rows.
 (one writer at a time) a single compare-and-set `UPDATE ... WHERE id IN (SELECT ...)
 RETURNING` does the job in one statement (a SELECT followed by an UPDATE would upgrade a
 read lock to a write lock and fail with "database is locked" when two copies race). A claim
-is a lease: if its holder dies, the rows become claimable again when the lease runs out.
+is a lease, short and renewed while its holder works (`renew`): if the holder dies, the
+rows become claimable again seconds later. Each destination an item reaches is recorded
+(`due_deliveries`), so whoever takes an item over sends only to the destinations left.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DueWork
+from storage.models import DueDelivery, DueWork
 
 
 class DueWorkRepository:
@@ -46,6 +48,8 @@ class DueWorkRepository:
             work.due_at, work.status = due_at, "pending"
             work.claimed_by = work.lease_until = work.finished_at = None
             work.attempts, work.last_error = 0, ""
+            # a new occurrence: every destination is to be reached again
+            await self.session.execute(delete(DueDelivery).where(DueDelivery.work_id == work.id))
         if work.status == "pending":
             work.payload = payload or {}
         await self.session.flush()
@@ -179,3 +183,33 @@ class DueWorkRepository:
                                   DueWork.status == "pending")
             .values(claimed_by=None, lease_until=retry_at, last_error=error[:2000]))
         return bool(result.rowcount)
+
+    async def renew(self, work_ids: Collection[int], *, owner: str, until: datetime) -> set[int]:
+        """Extend `owner`'s lease on these items to `until`; returns the ids it still held
+        (an item missing from the answer was taken over or finished meanwhile)."""
+        if not work_ids:
+            return set()
+        result = await self.session.execute(
+            update(DueWork).where(DueWork.id.in_(list(work_ids)), DueWork.claimed_by == owner,
+                                  DueWork.status == "pending")
+            .values(lease_until=until).returning(DueWork.id)
+            .execution_options(synchronize_session=False))
+        return {row[0] for row in result}
+
+    async def reached(self, work_id: int) -> set[str]:
+        """The destinations of this item already dealt with (sent, or refused for good)."""
+        return set(await self.session.scalars(
+            select(DueDelivery.target).where(DueDelivery.work_id == work_id)))
+
+    async def record_deliveries(self, rows: Sequence[tuple[int, str, str, datetime]]) -> None:
+        """Record (work id, target, outcome, time) rows; a row already there is kept (two
+        copies that both sent, after a lost lease, record it once)."""
+        if not rows:
+            return
+        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        for start in range(0, len(rows), 1000):  # well inside both drivers' parameter limits
+            await self.session.execute(
+                insert(DueDelivery).values([
+                    {"work_id": w, "target": t, "outcome": o, "at": at}
+                    for w, t, o, at in rows[start:start + 1000]])
+                .on_conflict_do_nothing(index_elements=["work_id", "target"]))

@@ -93,3 +93,34 @@ async def test_next_wake_is_never_in_the_past(app: App) -> None:
     await plan(app, "k", "missed", T0 - timedelta(minutes=5))  # due, not yet claimed
     async with app.db.sessions() as session:
         assert await DueWorkRepository(session).next_wake(now=T0, kinds={"k"}) == T0
+
+
+async def test_deliveries_are_recorded_once_and_a_new_time_clears_them(app: App) -> None:
+    await plan(app, "k", "x", T0)
+    [work] = await claim(app, T0)
+    async with app.db.unit_of_work() as session:
+        repo = DueWorkRepository(session)
+        await repo.record_deliveries([(work.id, "fake:T:u:ann", "sent", T0)])
+        # a second copy that also sent (after losing its lease) records nothing new
+        await repo.record_deliveries([(work.id, "fake:T:u:ann", "sent", T0),
+                                      (work.id, "fake:T:u:bob", "refused", T0)])
+    async with app.db.sessions() as session:
+        assert await DueWorkRepository(session).reached(work.id) == {"fake:T:u:ann",
+                                                                     "fake:T:u:bob"}
+    await plan(app, "k", "x", T0 + timedelta(days=1))  # moved: a new occurrence
+    async with app.db.sessions() as session:
+        assert await DueWorkRepository(session).reached(work.id) == set()
+
+
+async def test_renew_extends_only_the_owners_pending_claims(app: App) -> None:
+    await plan(app, "k", "x", T0)
+    await plan(app, "k", "y", T0)
+    first, second = await claim(app, T0)
+    async with app.db.unit_of_work() as session:
+        repo = DueWorkRepository(session)
+        assert await repo.finish(second.id, owner="a", status="done", now=T0)
+        kept = await repo.renew([first.id, second.id], owner="a", until=T0 + LEASE * 2)
+        assert kept == {first.id}
+        assert await repo.renew([first.id], owner="b", until=T0 + LEASE * 3) == set()
+    assert (await item(app, "k", "x")).lease_until == T0 + LEASE * 2
+    assert await claim(app, T0 + LEASE + timedelta(seconds=1), owner="b") == []

@@ -124,23 +124,40 @@ async def test_due_while_down_is_sent_within_grace_else_dropped(
     assert statuses["teachmeet:1:reminder:60"] == "dropped"
 
 
-async def test_a_failing_destination_does_not_repeat_the_others(
+async def test_a_failing_destination_is_retried_alone(
         app: App, chat: FakeAdapter, clock: FakeClock) -> None:
     await signed_up(chat)
     real_send = chat.send
+    failing = True
 
     async def flaky(destination: Destination, reply: Reply) -> None:
-        if destination.user_id == "ann":
-            raise RuntimeError("user blocked the bot")
+        if destination.user_id == "ann" and failing:
+            raise RuntimeError("platform hiccup")
         await real_send(destination, reply)
 
     chat.send = flaky  # type: ignore[method-assign]
     clock.set(DAY_BEFORE)
-    assert await app.scheduler.run_due() == 1
+    assert await app.scheduler.run_due() == 0  # not done: one destination is left
     assert sorted(who for who, _ in reminders(chat)) == ["#C-GENERAL", "cat"]
+    failing = False
+    clock.advance(minutes=1, seconds=1)  # the retry delay
+    assert await app.scheduler.run_due() == 1
+    # the retry reached ann and repeated nobody
+    assert sorted(who for who, _ in reminders(chat)) == ["#C-GENERAL", "ann", "cat"]
+
+
+async def test_a_refusing_destination_is_not_retried(
+        app: App, chat: FakeAdapter, clock: FakeClock) -> None:
+    await signed_up(chat)
+    chat.refused["ann"] = "They don't accept direct messages."
+    clock.set(DAY_BEFORE)
+    assert await app.scheduler.run_due() == 1
     clock.advance(minutes=5)
     assert await app.scheduler.run_due() == 0
-    assert len(reminders(chat)) == 2
+    assert sorted(who for who, _ in reminders(chat)) == ["#C-GENERAL", "cat"]
+    told = [r.plain_text() for r in chat.sent_to("org") if "could not reach" in r.plain_text()]
+    assert len(told) == 1  # the organiser, once for this reminder
+    assert "could not reach 1 person. They don't accept direct messages." in told[0]
 
 
 async def test_all_destinations_failing_is_retried(app: App, chat: FakeAdapter,
