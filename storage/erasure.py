@@ -57,6 +57,7 @@ PERSONAL_TABLES: set[str] = {
     "link_codes",
     "pending_questions",
     "due_work",
+    "due_deliveries",
     "teachmeets",
     "teachmeet_series",
     "teachmeet_rsvps",
