@@ -39,8 +39,10 @@ class Figures:
     """(question id, nDCG) of every question."""
 
     def line(self) -> str:
-        return (f"nDCG@10={self.ndcg:.3f} recall@10={self.recall:.3f} MRR={self.mrr:.3f} "
-                f"leaks={self.leaks} queries={self.queries}")
+        return (
+            f"nDCG@10={self.ndcg:.3f} recall@10={self.recall:.3f} MRR={self.mrr:.3f} "
+            f"leaks={self.leaks} queries={self.queries}"
+        )
 
 
 def load_set(folder: Path) -> tuple[dict[str, dict], list[dict]]:
@@ -56,8 +58,9 @@ async def score(app: App, folder: Path, *, load: bool = True) -> Figures:
     """Import the set's members into `app` (an empty directory) and ask every question."""
     members, queries = load_set(folder)
     if load:
-        await import_file(app.db, app.services.search, folder / "members.jsonl",
-                          default_privacy="network")
+        await import_file(
+            app.db, app.services.search, folder / "members.jsonl", default_privacy="network"
+        )
     caller = Caller(platform="console", space_id="local", user_id="evaluator")
     ndcg = recall = mrr = 0.0
     leaks = 0
@@ -65,8 +68,7 @@ async def score(app: App, folder: Path, *, load: bool = True) -> Figures:
     per_query = []
     for q in queries:
         async with app.db.sessions() as session:
-            ctx = Context(caller=caller, services=app.services, command="whodone",
-                          session=session)
+            ctx = Context(caller=caller, services=app.services, command="whodone", session=session)
             query, region = q["query"], q.get("region")
             if region is None:
                 query, region = await split_region(ctx, query)
@@ -96,8 +98,9 @@ async def _main(folder: Path, url: str | None, per_query: bool) -> None:
 
     settings = make_settings()
     url = url or f"sqlite:///{tempfile.mkdtemp()}/eval.db"
-    app = App(settings.model_copy(update={"database": settings.database.model_copy(
-        update={"url": url})}))
+    app = App(
+        settings.model_copy(update={"database": settings.database.model_copy(update={"url": url})})
+    )
     await app.open()
     try:
         figures = await score(app, folder)
