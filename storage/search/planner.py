@@ -4,7 +4,8 @@ A question becomes *units*, the ideas it asks about, each weighted by how rare i
 directory (BM25's inverse document frequency). A unit is a thesaurus concept (the longest
 phrase found, matched split, joined or punctuated) or a plain word, and it can be met at
 several *levels*, worth less and less of its weight: the words as typed, a synonym, a
-narrower term, a broader one.
+narrower term, a broader one. The distinctive words of a multi-word concept are light
+units too (`PART`), so an entry holding part of the phrase ranks by how much it holds.
 
 What people wrap around the thing itself is dropped: a small list of conversational framing
 ("has anyone", "how did you", "any tips", "vs"), and whatever nobody in the directory has
