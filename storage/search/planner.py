@@ -89,7 +89,7 @@ PART = 600
 """Per mille of its own weight one word of a multi-word concept earns on its own: an entry
 that says "file server" partly answers "file storage", one that says "trained staff" partly
 answers "MHFA training for staff" (the concept, met whole, still counts far more)."""
-PART_COMMON = 0.05
+PART_COMMON = 0.02
 """A word more than this share of entries use earns no partial credit: it would bring in
 noise ("school" in "school radio") and cost a pass over a long posting list."""
 
@@ -420,16 +420,16 @@ class QueryPlanner:
 def _parts(spans: list[list[Word]], units: list[Unit], df: Mapping[str, int]) -> list[Unit]:
     """The words of multi-word concepts, each a light unit of its own (together PART of
     their weight): partial matches of a phrase rank by how much of it they hold instead of
-    not at all. Only distinctive words: not framing, not a number, not a word typed as a
-    unit already, not a word more than PART_COMMON of entries use ("school" in "school
-    radio" would bring in every school). A name or acronym stays itself ("Teams" in
-    "Teams Phone" is not a netball team)."""
+    not at all. Only distinctive words: not framing, not a number or a letter, not a
+    word typed as a unit already, not a word more than PART_COMMON of entries use
+    ("school" in "school radio" would bring in every school). A name or acronym stays
+    itself ("Teams" in "Teams Phone" is not a netball team)."""
     typed = {a for u in units for a in u.levels[0].alternatives}
     common = max(3, PART_COMMON * df.get("", 0))
     out: list[Unit] = []
     for span in spans:
         words = [w for w in span if not (w.framing or w.lower in STOPWORDS
-                                         or not w.raw.isalpha())]
+                                         or not w.raw.isalpha() or len(w.raw) < 3)]
         for w in words if len(words) > 1 else ():
             term = w.term
             if w.spare or (term,) in typed or df.get(term, 0) > common:
