@@ -4,7 +4,8 @@ A question becomes *units*, the ideas it asks about, each weighted by how rare i
 directory (BM25's inverse document frequency). A unit is a thesaurus concept (the longest
 phrase found, matched split, joined or punctuated) or a plain word, and it can be met at
 several *levels*, worth less and less of its weight: the words as typed, a synonym, a
-narrower term, a broader one.
+narrower term, a broader one. The distinctive words of a multi-word concept are light
+units too (`PART`), so an entry holding part of the phrase ranks by how much it holds.
 
 What people wrap around the thing itself is dropped: a small list of conversational framing
 ("has anyone", "how did you", "any tips", "vs"), and whatever nobody in the directory has
@@ -55,7 +56,8 @@ FRAMING = frozenset("""
     advice tips tip ideas idea thoughts thought recommendations recommendation recommend
     recommended suggestions suggestion suggest experience experiences experienced
     help know knows knowledge looking look want wants wanted need needs needed seeking
-    tried try trying tries worth good best better great bad worst
+    tried try trying tries worth good best better great bad worst pros cons long
+    folks guys
     use used using uses run running ran
     vs versus etc eg ie like else other others thing things stuff way ways
     share sharing happy keen interested anyone's someone's think thinking considering
@@ -79,10 +81,17 @@ _MODIFIER_START = frozenset("for in with at across over during within among with
                             .split())
 
 TYPED, SYNONYM, NARROWER, BROADER = 1000, 850, 650, 500
-PHRASE = 350
-"""Per mille of the lighter word's weight earned for two words side by side as typed."""
 """Per mille of a unit's weight for meeting it with the words as typed, a synonym, only a
 narrower term, or (a narrower term asked alone) what it is part of."""
+PHRASE = 350
+"""Per mille of the lighter word's weight earned for two words side by side as typed."""
+PART = 600
+"""Per mille of its own weight one word of a multi-word concept earns on its own: an entry
+that says "file server" partly answers "file storage", one that says "trained staff" partly
+answers "MHFA training for staff" (the concept, met whole, still counts far more)."""
+PART_COMMON = 0.02
+"""A word more than this share of entries use earns no partial credit: it would bring in
+noise ("school" in "school radio") and cost a pass over a long posting list."""
 
 
 Alternative = tuple[str, ...]
@@ -184,6 +193,9 @@ class QueryPlanner:
     def __init__(self, thesaurus: Thesaurus) -> None:
         self.thesaurus = thesaurus
         self.analyser = thesaurus.analyser
+        self._written = frozenset(thesaurus.spellings.values())
+        """Terms of words the thesaurus writes as one word ("TeachMeet"), not the
+        run-together forms of its phrases ("trainingstaff")."""
 
     # -- reading -----------------------------------------------------------------------------
     def read(self, query: str, corrected: Mapping[str, str] | None = None) -> Reading:
@@ -267,10 +279,12 @@ class QueryPlanner:
         """The question's units, weighted, given the directory's term frequencies."""
         total = max(df.get("", 0), 1)
         known = self._known(df)
-        units, consumed = self._concepts(reading.words)
+        units, consumed, spans = self._concepts(reading.words)
         leftovers = [w for i, w in enumerate(reading.words)
                      if i not in consumed and not w.framing]
-        units += self._word_units(leftovers, known)
+        units += self._word_units(leftovers, lambda t: df.get(t, 0) > 0 or t in self._written,
+                                  known)
+        units += _parts([[reading.words[i] for i in span] for span in spans], units, df)
         units.sort(key=lambda u: u.position)
 
         def used(alternatives: Iterable[Alternative]) -> frozenset[Alternative]:
@@ -304,12 +318,13 @@ class QueryPlanner:
             return df.get(term, 0) > 0 or term in vocabulary or term.startswith(ACRONYM_MARK)
         return known
 
-    def _concepts(self, words: list[Word]) -> tuple[list[Unit], set[int]]:
+    def _concepts(self, words: list[Word]) -> tuple[list[Unit], set[int], list[range]]:
         """Greedy longest match of thesaurus phrases over the question's words (framing
-        words may sit inside a phrase: "get help with technology"), and which words they
-        took."""
+        words may sit inside a phrase: "get help with technology"), which words they
+        took, and the spans of those that took several written words."""
         units: list[Unit] = []
         consumed: set[int] = set()
+        spans: list[range] = []
         lookup, thesaurus = self.thesaurus.lookup, self.thesaurus
         i, n = 0, len(words)
         while i < n:
@@ -353,13 +368,16 @@ class QueryPlanner:
                     competing(thesaurus, synonyms | typed, groups | above), span[0].position,
                     role, frozenset(groups), frozenset(above)))
                 consumed.update(range(i, i + length))
+                if span[0].compound != span[-1].compound:
+                    spans.append(range(i, i + length))
                 i += length
                 break
             else:
                 i += 1
-        return units, consumed
+        return units, consumed, spans
 
-    def _word_units(self, leftovers: list[Word], known: Callable[[str], bool]) -> list[Unit]:
+    def _word_units(self, leftovers: list[Word], written: Callable[[str], bool],
+                    known: Callable[[str], bool]) -> list[Unit]:
         """Plain words: a compound as joined-or-phrase; two words that are one used term
         when run together ("teach meet") as one unit; a word that splits into two used
         words ("microbit") also as the phrase."""
@@ -382,7 +400,7 @@ class QueryPlanner:
             if i + 1 < len(leftovers):
                 q = leftovers[i + 1]
                 joined = self.analyser.term(w.lower + q.lower)
-                if q.compound != w.compound and known(joined) and joined != w.term:
+                if q.compound != w.compound and written(joined) and joined != w.term:
                     units.append(Unit(f"{w.raw} {q.raw}", (Level(frozenset(
                         {(joined,), (w.term, q.term)}), TYPED),), position=w.position,
                         role=max(w.role, q.role)))
@@ -397,6 +415,29 @@ class QueryPlanner:
                               position=w.position, role=w.role, plain=len(typed) == 1))
             i += 1
         return units
+
+
+def _parts(spans: list[list[Word]], units: list[Unit], df: Mapping[str, int]) -> list[Unit]:
+    """The words of multi-word concepts, each a light unit of its own (together PART of
+    their weight): partial matches of a phrase rank by how much of it they hold instead of
+    not at all. Only distinctive words: not framing, not a number or a letter, not a
+    word typed as a unit already, not a word more than PART_COMMON of entries use
+    ("school" in "school radio" would bring in every school). A name or acronym stays
+    itself ("Teams" in "Teams Phone" is not a netball team)."""
+    typed = {a for u in units for a in u.levels[0].alternatives}
+    common = max(3, PART_COMMON * df.get("", 0))
+    out: list[Unit] = []
+    for span in spans:
+        words = [w for w in span if not (w.framing or w.lower in STOPWORDS
+                                         or not w.raw.isalpha() or len(w.raw) < 3)]
+        for w in words if len(words) > 1 else ():
+            term = w.term
+            if w.spare or (term,) in typed or df.get(term, 0) > common:
+                continue
+            typed.add((term,))
+            out.append(Unit(w.raw, (Level(frozenset({(term,)}), TYPED),),
+                            position=w.position, role=w.role * PART // 1000 // len(words)))
+    return out
 
 
 def _clauses(query: str) -> list[str]:

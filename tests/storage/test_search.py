@@ -64,13 +64,14 @@ async def test_acronyms_products_and_synonyms(app: App) -> None:
         assert await who(app, query) == ["hal"], query
     assert await who(app, "one-to-one devices") == ["ian"]
     assert await who(app, "augmented reality") == ["kim"]
-    assert await who(app, "school radio") == ["jo"]
+    # entries holding only a distinctive word of the phrase follow, as partial matches
+    assert (await who(app, "school radio"))[:1] == ["jo"]
 
 
 async def test_case_sensitive_acronyms(app: App) -> None:
     await load(app)
     assert await who(app, "SEND") == ["cat"]
-    assert await who(app, "special educational needs") == ["cat"]
+    assert (await who(app, "special educational needs"))[:1] == ["cat"]
     assert await who(app, "newsletter send") == ["dan"]
     assert await who(app, "AR") == ["kim"]
     assert (await who(app, "multi-academy trust strategy"))[0] == "ned"

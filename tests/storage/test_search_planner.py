@@ -161,3 +161,47 @@ def test_a_tier_ceiling_bounds_every_entry_in_the_tier(query: str) -> None:
 def _holds(terms: tuple[str, ...], alternative: tuple[str, ...]) -> bool:
     n = len(alternative)
     return any(terms[i:i + n] == alternative for i in range(len(terms) - n + 1))
+
+
+def test_words_of_a_concept_earn_partial_credit_on_their_own() -> None:
+    docs = ["Moved our file storage to the cloud", "Moved staff home drives to OneDrive",
+            "Retired the old file server", "Ran a school trip", "Ran the school library"]
+    docs += ["Ran a school sports day"] * 20
+    df = frequencies(documents(docs))
+    the_plan = plan("cloud file storage", df)
+    ranker = Ranker(the_plan)
+    scores = {e: ranker.score(d).score for e, d in zip(docs, documents(docs), strict=True)}
+    # the concept met whole first, then its synonym, then an entry holding one of its words
+    assert scores["Moved our file storage to the cloud"] > scores[
+        "Moved staff home drives to OneDrive"] > scores["Retired the old file server"] > 0
+    assert scores["Ran a school trip"] == 0
+    # a word most entries use earns no partial credit ("school" in "school library")
+    assert {u.label.lower() for u in plan("school library", df).units} == {
+        "school library", "library"}
+
+
+def test_a_thesaurus_phrase_run_together_is_not_a_written_word() -> None:
+    # "training staff" is a thesaurus phrase, so "trainingstaff" is one of its variants;
+    # nobody writes it, so "training ... staff" stays two words (each met on its own)
+    df = frequencies(documents(["Trained every member of staff", "Ran a school trip"]))
+    units = plan("MHFA training for staff", df).units
+    assert {("train",), ("staff",)} <= {a for u in units for a in u.levels[0].alternatives}
+    # a word the thesaurus writes run together still joins two typed words
+    df = frequencies(documents(["Organised a TeachMeet", "Ran a school trip"]))
+    assert [u.label.lower() for u in plan("teach meet", df).units] == ["teach meet"]
+
+
+def test_a_name_in_a_phrase_earns_no_credit_as_the_english_word() -> None:
+    assert "Coached the netball team" not in ranked("Teams phone system")
+
+
+def test_a_condition_is_narrower_than_send_and_roles_are_not_one_group() -> None:
+    docs = ["Set up an autism base", "Led SEND reviews", "Trained the receptionists",
+            "Ran the exams office as exams officer"] + ["Ran a school trip"] * 10
+    df = frequencies(documents(docs))
+    ranker = Ranker(plan("SEND", df))
+    assert all(ranker.score(d).score > 0 for d in documents(docs[:2]))  # SEND finds both
+    ranker = Ranker(plan("autism", df))
+    autism, send = (ranker.score(d).score for d in documents(docs[:2]))
+    assert autism > send  # autism first; SEND in general only as what it is part of
+    assert Ranker(plan("exams officer", df)).score(documents(docs[2:3])[0]).score == 0
