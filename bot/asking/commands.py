@@ -15,6 +15,7 @@ went. "Later" reminds the person asked once.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -33,7 +34,7 @@ from bot.errors import NotAllowed, UserError
 from bot.expertise.commands import find, tidy_query
 from bot.intents import INTENTS, Matcher, Route
 from bot.introductions.common import month_start, reach, spaces_of
-from bot.notifier import Destination, Undeliverable
+from bot.notifier import Destination, Posted, Undeliverable
 from bot.paging import PageArg
 from bot.replies import Context as SmallPrint
 from bot.replies import Reply, Text
@@ -54,6 +55,8 @@ from storage.search import PersonHit
 if TYPE_CHECKING:
     from bot.context import Services
     from scheduled import Scheduler
+
+log = logging.getLogger(__name__)
 
 POOL = 3
 """Questions are spread among the best `recipients * POOL` eligible matches."""
@@ -238,8 +241,37 @@ async def _ask(ctx: Context, text: str, *, public: bool) -> Reply:
             Destination(question.platform, question.space_id, channel_id=channel),
             replies.public_question(question, me),
             about="the questions channel",
+            on_sent=_open_thread(ctx.services, question),
         )
     return replies.asked(question, len(people), settings.asking.expiry_days)
+
+
+def _open_thread(services: Services, question: Question) -> Callable[[Posted | None],
+                                                                        Awaitable[None]]:
+    """Once a public question is posted, a thread under it for its answers, kept with the
+    question so an answer handled by any copy goes there. Without one (a platform with
+    no threads, or the thread could not be made) answers are posted in the channel."""
+    question_id, name = question.id, replies.thread_name(question)
+
+    async def keep(posted: Posted | None) -> None:
+        thread = None
+        if posted is not None:
+            try:
+                thread = await services.notifier.open_thread(posted, name)
+            except Exception as exc:
+                log.info("question #%s: no thread under %s (%r); answers go to the channel",
+                         question_id, posted, exc)
+                return
+        if thread is None or not thread.thread_id:
+            log.info("question #%s: %s has no threads here; answers go to the channel",
+                     question_id, posted.platform if posted else "the platform")
+            return
+        async with services.db.unit_of_work() as session:
+            kept = await AskingRepository(session).get(question_id)
+            if kept is not None:
+                kept.channel_id, kept.thread_id = thread.channel_id, thread.thread_id
+
+    return keep
 
 
 def _withdraw(
@@ -316,11 +348,19 @@ async def answer(ctx: Context, args: AnswerArgs) -> Reply:
     if destination is not None:
         ctx.notify(destination, replies.answer_arrived(question, given, me), about=asker.name)
     if question.public and question.channel_id:
-        ctx.notify(
-            Destination(question.platform, question.space_id, channel_id=question.channel_id),
-            replies.public_answer(question, given, await _name_in(ctx, me, question)),
-            about="the questions channel",
-        )
+        name = await _name_in(ctx, me, question)
+        channel = Destination(question.platform, question.space_id,
+                              channel_id=question.channel_id)
+        cited = replies.public_answer(question, given, name)
+        if question.thread_id:
+            ctx.notify(
+                replace(channel, thread_id=question.thread_id),
+                replies.thread_answer(question, given, name),
+                about="the questions channel",
+                instead=(channel, cited),  # the thread was deleted or archived for good
+            )
+        else:
+            ctx.notify(channel, cited, about="the questions channel")
     return replies.answered(question, asker)
 
 

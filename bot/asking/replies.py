@@ -21,6 +21,7 @@ from bot.replies import (
     choose,
     more_of,
 )
+from bot.notifier import THREAD_NAME_MAX
 from bot.replies import Context as SmallPrint
 from storage.models import Member, QuestionAnswer
 from storage.models import Question as Asked
@@ -178,7 +179,29 @@ def answer_arrived(question: Asked, answer: QuestionAnswer, answerer: Member) ->
     )
 
 
+def thread_name(question: Asked) -> str:
+    """The thread under a public question: its number and the start of its words
+    (within THREAD_NAME_MAX, a thread name's limit)."""
+    lead = f"Question #{question.id}: "
+    return lead + shorten(" ".join(question.text.split()), THREAD_NAME_MAX - len(lead))
+
+
+def thread_answer(question: Asked, answer: QuestionAnswer, answerer: str) -> Reply:
+    """An answer in the public question's thread (the question is right above it)."""
+    shown = shorten(answer.text)
+    return Reply(
+        blocks=(
+            Text(f"{answerer} answered:"),
+            Text(shown),
+            *((SmallPrint(f"`ask show {question.id}` shows it in full."),)
+              if shown != answer.text.strip() else ()),
+        ),
+        visibility="channel",
+    )
+
+
 def public_answer(question: Asked, answer: QuestionAnswer, answerer: str) -> Reply:
+    """An answer posted in the channel itself, citing its question (no thread)."""
     return Reply(
         blocks=(
             Text(
