@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.introductions.common import local_time
 from bot.introductions.meet import introduced
+from bot.notifier import THREAD_NAME_MAX
 from bot.replies import (
     Actions,
     Block,
@@ -21,7 +22,6 @@ from bot.replies import (
     choose,
     more_of,
 )
-from bot.notifier import THREAD_NAME_MAX
 from bot.replies import Context as SmallPrint
 from storage.models import Member, QuestionAnswer
 from storage.models import Question as Asked
@@ -193,8 +193,11 @@ def thread_answer(question: Asked, answer: QuestionAnswer, answerer: str) -> Rep
         blocks=(
             Text(f"{answerer} answered:"),
             Text(shown),
-            *((SmallPrint(f"`ask show {question.id}` shows it in full."),)
-              if shown != answer.text.strip() else ()),
+            *(
+                (SmallPrint(f"`ask show {question.id}` shows it in full."),)
+                if shown != answer.text.strip()
+                else ()
+            ),
         ),
         visibility="channel",
     )

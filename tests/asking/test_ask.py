@@ -230,9 +230,7 @@ async def test_long_questions_name_their_thread_within_the_limit(app, chat) -> N
     assert name.endswith("…")
 
 
-async def test_without_threads_answers_are_posted_citing_the_question(
-    app, chat, caplog
-) -> None:
+async def test_without_threads_answers_are_posted_citing_the_question(app, chat, caplog) -> None:
     app.services.settings.spaces[0].questions_channel = "C-QUESTIONS"
     chat.threadless = True
     await setup_experts(chat, "bob")
@@ -254,16 +252,16 @@ async def test_a_deleted_thread_falls_back_to_the_channel(app, chat, caplog) -> 
     [(posted, _)] = chat.threads
     chat.refused[posted.message_id] = "That channel no longer exists."
     with caplog.at_level("INFO", logger="bot.core"):
-        reply = await chat.press("ask answer", {"question": 1, "answer": "Cases first."},
-                                 user="bob")
+        reply = await chat.press(
+            "ask answer", {"question": 1, "answer": "Cases first."}, user="bob"
+        )
     assert not reply.is_error and "Not everything" not in reply.plain_text()
     assert "refused a message" in caplog.text
     thread, post = _in_channel(chat)[-1]
     assert thread == "" and "Bob Smith answered question #1" in post
     # the channel itself gone too: the answerer is told, as for any message refused
     chat.refused["C-QUESTIONS"] = "That channel no longer exists."
-    reply = await chat.press("ask answer", {"question": 1, "answer": "Label them."},
-                             user="cat")
+    reply = await chat.press("ask answer", {"question": 1, "answer": "Label them."}, user="cat")
     assert "Not everything" in reply.plain_text() and "questions channel" in reply.plain_text()
     assert await count(app, QuestionAnswer) == 2  # the answer itself still counts
 

@@ -14,8 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("questions", sa.Column("thread_id", sa.String(64), nullable=False,
-                                         server_default=""))
+    op.add_column(
+        "questions", sa.Column("thread_id", sa.String(64), nullable=False, server_default="")
+    )
 
 
 def downgrade() -> None:
