@@ -31,7 +31,7 @@ from bot.commands import ID_RANGE, Arg, Args, Capability, Command, CommandRegist
 from bot.context import Context
 from bot.conversation import Conversation, account_of
 from bot.errors import NotAllowed, UserError
-from bot.expertise.commands import find, tidy_query
+from bot.expertise.commands import QUERY_MAX, find, tidy_query
 from bot.intents import INTENTS, Matcher, Route
 from bot.introductions.common import month_start, reach, spaces_of
 from bot.notifier import Destination, Posted, Undeliverable
@@ -190,12 +190,24 @@ async def ask_public(ctx: Context, args: AskArgs) -> Reply:
     return await _ask(ctx, args.question, public=True)
 
 
-async def _ask(ctx: Context, text: str, *, public: bool) -> Reply:
-    if not text:
-        raise UserError(EMPTY, field="question")
-    topic = topic_of(ctx.services.registry, text)
+async def preview(ctx: Context, args: AskArgs) -> Reply:
+    """The plain-language form ("can anyone help with …?"): a casual phrase says who would
+    be asked and waits for a yes, rather than messaging experts straight away."""
+    topic = _topic(ctx, args.question)
+    people = await choose_people(ctx, topic, await ctx.member())
+    return replies.preview(args.question, topic[:QUERY_MAX], len(people))
+
+
+def _topic(ctx: Context, text: str) -> str:
+    """What a question is about, or the refusal of an empty one."""
+    topic = topic_of(ctx.services.registry, text) if text else ""
     if not re.search(r"\w", topic):
         raise UserError(EMPTY, field="question")
+    return topic
+
+
+async def _ask(ctx: Context, text: str, *, public: bool) -> Reply:
+    topic = _topic(ctx, text)
     channel = questions_channel(ctx) if public else ""
     if public and not channel:
         raise UserError(
@@ -661,6 +673,16 @@ CAPABILITY = Capability(
                 "ask How did you get staff using Teams?",
                 "can anyone help with SIMS reports?",
             ),
+        ),
+        Command(
+            name="ask preview",
+            hidden=True,
+            handler=preview,
+            args=AskArgs,
+            summary="Say who a question would go to, and ask them once you say yes.",
+            usage="ask preview <question>",
+            description="What “can anyone help with …?” runs: nothing is sent until you "
+            "press Ask them (or say yes).",
         ),
         Command(
             name="ask public",

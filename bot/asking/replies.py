@@ -9,6 +9,8 @@ from bot.introductions.common import local_time
 from bot.introductions.meet import introduced
 from bot.notifier import THREAD_NAME_MAX
 from bot.replies import (
+    NO_WORDS,
+    YES_WORDS,
     Actions,
     Block,
     Button,
@@ -16,6 +18,7 @@ from bot.replies import (
     FormField,
     ItemList,
     ListItem,
+    Option,
     Question,
     Reply,
     Text,
@@ -30,6 +33,8 @@ from storage.models.asking import ANSWER_MAX
 SHOWN = 600
 """Characters of a question or answer shown in a message; `ask show N` shows all of it."""
 LISTED = 120
+SHOW_WORDS = ("just show me who", "show me who", "show me", "who", "just show me", "show them",
+              "who are they", "just show", "show")
 """Characters of a question in a list (`ask list`, the digest)."""
 
 
@@ -136,6 +141,29 @@ def to_recipient(
             buttons,
             minutes=minutes,
             words={i: a[3] for i, a in enumerate(ANSWERS)},
+        ),
+    )
+
+
+def preview(text: str, topic: str, people: int) -> Reply:
+    """Before a plain-language question is sent: whom it would reach, and a yes first."""
+    who = "1 person who has" if people == 1 else f"{people} people who have"
+    ask = Button("Ask them", "ask", {"question": text}, style="primary")
+    show = Button("Just show me who", "whodone", {"query": topic})
+    return Reply(
+        blocks=(
+            Text(f"I can ask {who} done “{shorten(topic, LISTED)}” privately."),
+            Actions((ask, show)),
+            SmallPrint("Nothing is sent until you choose: `yes` asks them, `no` doesn't."),
+        ),
+        question=Question(
+            prompt=f"Ask {who} done “{shorten(topic, LISTED)}”?",
+            numbered=True,
+            options=(
+                Option(ask.label, ask.command, dict(ask.args), (ask.label, *YES_WORDS)),
+                Option(show.label, show.command, dict(show.args), SHOW_WORDS),
+                Option("No", words=NO_WORDS, said="OK, I haven't asked anyone."),
+            ),
         ),
     )
 

@@ -51,7 +51,7 @@ async def test_a_question_goes_privately_to_those_who_have_done_it(app, chat) ->
     await setup_experts(chat, "bob", "cat")
     await chat.say("done Rolled out Chromebooks across the trust", user="ann")  # the asker
     chat.sent.clear()
-    reply = await chat.say(f"@Staffroom {ASK}", user="ann")
+    reply = await chat.say(f"ask {ASK}", user="ann")
     assert not reply.is_error, reply.plain_text()
     assert "sent your question #1 privately to 2 people" in reply.plain_text()
     assert sorted(asked_of(chat)) == ["bob", "cat"]  # never the asker
@@ -185,6 +185,48 @@ async def test_a_typed_answer(app, chat) -> None:
 def _in_channel(chat: FakeAdapter, channel: str = "C-QUESTIONS") -> list[tuple[str, str]]:
     """(thread id or "", text) of what was posted in the questions channel, in order."""
     return [(d.thread_id, r.plain_text()) for d, r in chat.sent if d.channel_id == channel]
+
+
+async def test_the_plain_language_form_asks_only_after_a_yes(app, chat) -> None:
+    await setup_experts(chat, "bob", "cat", "dee", "eve")
+    offer = await chat.say(f"@Staffroom {ASK}", user="ann")
+    assert not offer.is_error, offer.plain_text()
+    text = offer.plain_text()
+    assert "I can ask 3 people who have done “chromebook rollout” privately." in text
+    assert list(ask_buttons(offer)) == ["Ask them", "Just show me who"]
+    assert chat.sent == [] and await count(app, Question) == 0  # nothing sent yet
+    reply = await chat.say("yes", user="ann")
+    assert "sent your question #1 privately to 3 people" in reply.plain_text()
+    assert len(asked_of(chat)) == 3
+    async with app.db.sessions() as session:
+        assert (await session.get(Question, 1)).text == ASK
+
+
+async def test_the_plain_language_form_can_just_show_who(app, chat) -> None:
+    await setup_experts(chat, "bob", "cat")
+    offer = await chat.say(f"@Staffroom {ASK}", user="ann")
+    who = ask_buttons(offer)["Just show me who"]
+    shown = await chat.press(who.command, dict(who.args), user="ann")
+    assert "Bob Smith" in shown.plain_text() and "Cat Smith" in shown.plain_text()
+    assert chat.sent == [] and await count(app, Question) == 0
+    await chat.say(f"@Staffroom {ASK}", user="ann")
+    typed = await chat.say("just show me who", user="ann")
+    assert "Bob Smith" in typed.plain_text()
+    await chat.say(f"@Staffroom {ASK}", user="ann")
+    no = await chat.say("no", user="ann")
+    assert "haven't asked anyone" in no.plain_text()
+    assert chat.sent == [] and await count(app, Question) == 0
+    pressed = ask_buttons(await chat.say(f"@Staffroom {ASK}", user="ann"))["Ask them"]
+    asked = await chat.press(pressed.command, dict(pressed.args), user="ann")
+    assert "sent your question #1 privately to 2 people" in asked.plain_text()
+
+
+async def test_the_plain_language_form_when_nobody_has_done_it(app, chat) -> None:
+    await setup_experts(chat, "bob")
+    offer = await chat.say("@Staffroom can anyone help with timetabling software?",
+                           user="ann")
+    assert offer.is_error and "Nobody has logged" in offer.plain_text()
+    assert not ask_buttons(offer) and await count(app, Question) == 0
 
 
 async def test_public_questions_are_answered_in_their_thread(app, chat) -> None:
