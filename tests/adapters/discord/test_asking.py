@@ -5,7 +5,8 @@ every answer is posted into it; a deleted thread falls back to a post in the cha
 from __future__ import annotations
 
 from bot.events import Caller, CommandInvocation
-from bot.replies import Reply
+from bot.notifier import Destination
+from bot.replies import Reply, Text
 from tests.adapters.discord import fake_discord as fd
 from tests.adapters.discord.conftest import Harness
 from tests.adapters.discord.test_discord_adapter import ALICE, BOB, text_of
@@ -81,3 +82,21 @@ async def test_a_deleted_thread_falls_back_to_the_channel(discord_bot: Harness) 
     assert refused.status == 404
     cited = posts(discord_bot, fd.CHANNEL_ID)[-1]
     assert "answered question #1" in str(cited.json) and "Buy the cases" in str(cited.json)
+
+
+async def test_a_message_gets_one_thread_however_often_it_is_opened(
+    discord_bot: Harness,
+) -> None:
+    """Two copies opening the same question's thread: Discord refuses the second (160004);
+    the message's thread, whose id is the message's, is used by both."""
+    posted = await discord_bot.adapter.send(
+        Destination("discord", fd.GUILD_ID, channel_id=fd.CHANNEL_ID),
+        Reply(blocks=(Text("A question"),)),
+    )
+    first = await discord_bot.adapter.open_thread(posted, "Question #1: " + "x" * 200)
+    again = await discord_bot.adapter.open_thread(posted, "Question #1: again")
+    assert first.thread_id == again.thread_id == posted.message_id
+    assert list(discord_bot.fake.threads) == [posted.message_id]
+    assert len(discord_bot.fake.threads[posted.message_id]["name"]) == 100
+    refused = [c for c in discord_bot.fake.calls if c.path.endswith("/threads")]
+    assert [c.status for c in refused][1] == 400
