@@ -33,9 +33,19 @@ from storage.models.asking import ANSWER_MAX
 SHOWN = 600
 """Characters of a question or answer shown in a message; `ask show N` shows all of it."""
 LISTED = 120
-SHOW_WORDS = ("just show me who", "show me who", "show me", "who", "just show me", "show them",
-              "who are they", "just show", "show")
 """Characters of a question in a list (`ask list`, the digest)."""
+SHOW_WORDS = (
+    "just show me who",
+    "show me who",
+    "show me",
+    "who",
+    "just show me",
+    "show them",
+    "who are they",
+    "just show",
+    "show",
+)
+"""Typed answers to a preview that mean "Just show me who"."""
 
 
 def shorten(text: str, limit: int = SHOWN) -> str:
