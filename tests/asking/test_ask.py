@@ -223,8 +223,7 @@ async def test_the_plain_language_form_can_just_show_who(app, chat) -> None:
 
 async def test_the_plain_language_form_when_nobody_has_done_it(app, chat) -> None:
     await setup_experts(chat, "bob")
-    offer = await chat.say("@Staffroom can anyone help with timetabling software?",
-                           user="ann")
+    offer = await chat.say("@Staffroom can anyone help with timetabling software?", user="ann")
     assert offer.is_error and "Nobody has logged" in offer.plain_text()
     assert not ask_buttons(offer) and await count(app, Question) == 0
 
