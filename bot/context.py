@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import NotAllowed
 from bot.events import Caller
 from bot.metrics import Metrics
-from bot.notifier import Destination, Notifier, Undeliverable
+from bot.notifier import Destination, Notifier, Posted, Undeliverable
 from bot.replies import Reply
 from storage.models import AuditEntry, Member
 from storage.repositories.directory import DirectoryRepository, ModeratorRepository
@@ -46,6 +46,7 @@ class Services:
 
 
 IfUndeliverable = Callable[[Undeliverable], Awaitable[Reply | None]]
+OnSent = Callable[[Posted | None], Awaitable[None]]
 """Runs when a queued message is refused for good, after the command's unit of work has
 committed: it puts right whatever assumed the message would arrive (in a unit of work of its
 own) and may return the answer the caller gets instead of the command's reply."""
@@ -61,6 +62,11 @@ class Notice:
     """Whom or what it was for, as the caller would say it ("erin", "the introductions
     channel"), to tell the caller if it cannot be delivered."""
     if_undeliverable: IfUndeliverable | None = None
+    instead: tuple[Destination, Reply] | None = None
+    """Sent in its place if it cannot be (a channel post standing in for a thread reply
+    whose thread was deleted)."""
+    on_sent: OnSent | None = None
+    """Told where it landed once it has (to open a thread under it)."""
 
 
 class Account(Protocol):
@@ -188,11 +194,16 @@ class Context:
             raise NotAllowed(f"Only moderators can {what}.")
 
     def notify(self, destination: Destination, reply: Reply, *, about: str = "",
-               if_undeliverable: IfUndeliverable | None = None) -> None:
-        """Queue a proactive message; it is sent only after this command commits. If the
-        platform refuses it for good, the caller is told (naming it by `about`), and
-        `if_undeliverable` may undo what counted on it arriving."""
-        self.outbox.append(Notice(destination, reply, about, if_undeliverable))
+               if_undeliverable: IfUndeliverable | None = None,
+               instead: tuple[Destination, Reply] | None = None,
+               on_sent: OnSent | None = None) -> None:
+        """Queue a proactive message; it is sent only after this command commits. If it
+        cannot be, `instead` is tried; if that fails too (or there is none) and the
+        platform refused for good, the caller is told (naming it by `about`), and
+        `if_undeliverable` may undo what counted on it arriving. `on_sent` learns where
+        it landed."""
+        self.outbox.append(Notice(destination, reply, about, if_undeliverable, instead,
+                                  on_sent))
 
     def audit(self, action: str, target: str, *, before: dict[str, Any] | None = None,
               after: dict[str, Any] | None = None) -> None:

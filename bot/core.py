@@ -27,7 +27,7 @@ from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
 from bot.grammar import GrammarError, UnknownCommand, clean, parse, strip_mention
 from bot.intents import suggestions
 from bot.logs import error_reference
-from bot.notifier import Destination, Undeliverable
+from bot.notifier import Destination, Posted, Undeliverable
 from bot.replies import Actions, Answer, Block, Button, Question, Reply, Text, choose, error
 from bot.replies import Context as SmallPrint
 from storage.db import is_outage
@@ -425,18 +425,43 @@ class Core:
         command is not retried, so nothing may count on it having arrived."""
         failed: list[tuple[Notice, Undeliverable]] = []
         for notice in ctx.outbox:
-            try:
-                await self.services.notifier.send(notice.destination, notice.reply)
-            except Undeliverable as exc:
-                log.info("%s: %s refused a message to %s: %s", ctx.command,
-                         notice.destination.platform, notice.destination, exc.reason)
-                failed.append((notice, exc))
-            except Exception:
-                log.exception("could not deliver a %s message to %s", ctx.command,
-                              notice.destination)
-                self.services.metrics.errors.labels("notify").inc()
-                failed.append((notice, Undeliverable(UNREACHABLE)))
+            attempts = [(notice.destination, notice.reply)]
+            if notice.instead is not None:
+                attempts.append(notice.instead)
+            problem = Undeliverable(UNREACHABLE)
+            for tried, (destination, reply) in enumerate(attempts, 1):
+                try:
+                    posted = await self.services.notifier.send(destination, reply)
+                except Undeliverable as exc:
+                    log.info("%s: %s refused a message to %s: %s", ctx.command,
+                             destination.platform, destination, exc.reason)
+                    problem = exc
+                except Exception:
+                    if tried == len(attempts):
+                        log.exception("could not deliver a %s message to %s", ctx.command,
+                                      destination)
+                        self.services.metrics.errors.labels("notify").inc()
+                    else:
+                        log.info("%s: could not deliver to %s; trying %s instead",
+                                 ctx.command, destination, attempts[-1][0], exc_info=True)
+                    problem = Undeliverable(UNREACHABLE)
+                else:
+                    await self._after_sent(ctx, notice, posted)
+                    break
+            else:
+                failed.append((notice, problem))
         return failed
+
+    @staticmethod
+    async def _after_sent(ctx: Context, notice: Notice, posted: Posted | None) -> None:
+        """What the command wanted done once its message landed; a failure there is
+        logged, never the caller's problem (the message did arrive)."""
+        if notice.on_sent is None:
+            return
+        try:
+            await notice.on_sent(posted)
+        except Exception:
+            log.exception("%s: after delivering to %s", ctx.command, notice.destination)
 
     async def _deliver(self, ctx: Context, answer: Answer) -> Answer:
         """Send the queued messages; whoever is waiting on one that did not arrive (the

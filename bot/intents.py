@@ -3,8 +3,9 @@
 Members write "can anyone help with SIMS?", "my profile" or "RSVP 1 yes" rather than the
 command grammar. Each `Intent` here is data: phrasings (regular expressions over a
 normalised form of the message) and routes, the first route whose command is registered
-being the one used. So "anyone know about X" goes to `ask` as soon as a capability
-registers one, and to `whodone` until then, without touching this matcher.
+being the one used. So "anyone know about X" goes to `ask preview` (whom it would ask,
+sent on a yes) as soon as a capability registers it, and to `whodone` until then,
+without touching this matcher.
 
 Normalising makes the phrasings short and tolerant of how people type: lower case, no
 punctuation, "any one"/"anybody"/"any1" read as "anyone", "u" as "you", and words of the
@@ -93,7 +94,9 @@ _ANSWER = r"(?P<answer>yes|y|no|n|going|maybe|not going|notgoing|cant go|can not
 INTENTS: tuple[Intent, ...] = (
     Intent(
         name="ask anyone",
-        routes=(Route("ask", {"question": "{text}"}), Route("whodone", {"query": "{topic}"})),
+        # a casual phrase previews whom it would ask and waits for a yes (`ask` sends)
+        routes=(Route("ask preview", {"question": "{text}"}),
+                Route("whodone", {"query": "{topic}"})),
         phrasings=(
             _p(rf"{_LEAD}(?:(?:does|has|did|do|would) )?{_PEOPLE}{_WHERE} (?:know|knows|knew|"
                r"heard|hear|understand|understands)(?: (?:anything|much|something|a bit|a "

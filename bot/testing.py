@@ -26,7 +26,7 @@ from hypothesis import settings as hypothesis_settings
 from bot.app import App
 from bot.core import Core
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
-from bot.notifier import AdapterBase, Destination, Undeliverable
+from bot.notifier import AdapterBase, Destination, Posted, Undeliverable
 from bot.replies import Reply
 from bot.settings import HttpSettings, Settings, SpaceSettings
 
@@ -72,7 +72,12 @@ class FakeAdapter(AdapterBase):
     sent: list[tuple[Destination, Reply]] = field(default_factory=list)
     groups: list[tuple[str, list[str]]] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
-    """User or channel id -> the reason the platform refuses messages to it for good."""
+    """User, channel or thread id -> the reason the platform refuses messages to it for
+    good (a thread id: the thread was deleted)."""
+    threads: list[tuple[Posted, str]] = field(default_factory=list)
+    """(the message, the name) of each thread opened."""
+    threadless: bool = False
+    """A platform without threads: `open_thread` gives None."""
 
     async def start(self) -> None:
         return None
@@ -80,11 +85,21 @@ class FakeAdapter(AdapterBase):
     async def stop(self) -> None:
         return None
 
-    async def send(self, destination: Destination, reply: Reply) -> None:
-        reason = self.refused.get(destination.user_id or destination.channel_id)
+    async def send(self, destination: Destination, reply: Reply) -> Posted:
+        reason = self.refused.get(destination.thread_id or destination.user_id
+                                  or destination.channel_id)
         if reason is not None:
             raise Undeliverable(reason)
         self.sent.append((destination, reply))
+        return Posted(self.platform, destination.space_id,
+                      destination.channel_id or f"D-{destination.user_id}", f"M{len(self.sent)}")
+
+    async def open_thread(self, posted: Posted, name: str) -> Destination | None:
+        if self.threadless:
+            return None
+        self.threads.append((posted, name))
+        return Destination(self.platform, posted.space_id, channel_id=posted.channel_id,
+                           thread_id=posted.message_id)
 
     async def open_group(self, space_id: str, user_ids: list[str]) -> Destination | None:
         self.groups.append((space_id, list(user_ids)))

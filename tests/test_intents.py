@@ -135,7 +135,7 @@ def test_asking_anyone_asks_the_network_about_the_topic(text: str, topic: str) -
     if name == "whodone":  # whodone's own "has anyone used X" pattern is read first
         assert tidy_query(args["query"]) == topic
         return
-    assert name == "ask", (text, name, args)
+    assert name == "ask preview", (text, name, args)  # confirmed before anyone is asked
     assert args["question"] == strip_mention(text).strip()
     assert topic_of(REGISTRY, args["question"]) == topic
 

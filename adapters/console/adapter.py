@@ -18,7 +18,7 @@ from typing import TextIO
 from adapters.console.render import render, render_delivery
 from bot.core import Core
 from bot.events import Caller, TextMessage
-from bot.notifier import AdapterBase, Destination
+from bot.notifier import AdapterBase, Destination, Posted
 from bot.replies import Attachment, Reply
 from storage.repositories.directory import DirectoryRepository
 
@@ -47,6 +47,9 @@ class ConsoleAdapter(AdapterBase):
         self._task: asyncio.Task[None] | None = None
         self._line_editor: ModuleType | None = None
         self._matches: list[str] = []
+        self._posted = 0
+        self._threads: dict[str, str] = {}
+        """A thread's id (its first message's) -> its name, printed above each reply."""
 
     # -- line editing ----------------------------------------------------------------------------
     def completions(self, typed: str) -> list[str]:
@@ -108,17 +111,29 @@ class ConsoleAdapter(AdapterBase):
         if self._task is not None and not self._task.done():
             self._task.cancel()
 
-    async def send(self, destination: Destination, reply: Reply) -> None:
+    async def send(self, destination: Destination, reply: Reply) -> Posted:
         """Print a proactive message (a reminder falling due) as it arrives; at a terminal,
-        on its own lines and with the prompt shown again, since it interrupts typing."""
+        on its own lines and with the prompt shown again, since it interrupts typing. A
+        reply in a thread is printed indented under the thread's name."""
+        thread = self._threads.get(destination.thread_id, f"message {destination.thread_id}")
+        shown = render_delivery(destination, reply, thread=thread if destination.thread_id
+                                else "")
         if self.interactive:
             typed = (self._line_editor.get_line_buffer() if self._line_editor is not None
                      else "")
-            self.stdout.write("\r\n" + render_delivery(destination, reply) + "\n" + PROMPT
-                              + typed)
+            self.stdout.write("\r\n" + shown + "\n" + PROMPT + typed)
             self.stdout.flush()
         else:
-            self._print(render_delivery(destination, reply))
+            self._print(shown)
+        self._posted += 1
+        return Posted(self.platform, destination.space_id,
+                      destination.channel_id or f"@{destination.user_id}", str(self._posted))
+
+    async def open_thread(self, posted: Posted, name: str) -> Destination:
+        """A terminal has no threads: replies are printed under the thread's name."""
+        self._threads[posted.message_id] = name
+        return Destination(self.platform, posted.space_id, channel_id=posted.channel_id,
+                           thread_id=posted.message_id)
 
     async def ask(self, text: str) -> Reply:
         """The core's answer, as this terminal's one reader sees it (the channel's part and

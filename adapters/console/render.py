@@ -12,7 +12,10 @@ def render(reply: Reply) -> str:
     return f"! {body}" if reply.is_error else body
 
 
-def render_delivery(destination: Destination, reply: Reply) -> str:
+def render_delivery(destination: Destination, reply: Reply, *, thread: str = "") -> str:
+    """A message sent somewhere; in a `thread` (its name), indented under "in reply to"."""
     where = f"@{destination.user_id}" if destination.user_id else f"#{destination.channel_id}"
-    body = "\n".join(f"  {line}" for line in render_text(reply).splitlines())
-    return f"[{destination.platform} {destination.space_id} → {where}]\n{body}"
+    indent = "    " if thread else "  "
+    body = "\n".join(f"{indent}{line}" for line in render_text(reply).splitlines())
+    above = f"\n  ↳ in reply to {thread[:1].lower()}{thread[1:]}" if thread else ""
+    return f"[{destination.platform} {destination.space_id} → {where}]{above}\n{body}"

@@ -28,7 +28,7 @@ from adapters.discord.custom_ids import Target
 from bot.core import Core
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
 from bot.http import HealthResult, HttpServer
-from bot.notifier import Destination, Undeliverable
+from bot.notifier import THREAD_NAME_MAX, Destination, Posted, Undeliverable
 from bot.replies import Answer, Form, Reply, Text
 from bot.settings import DiscordSettings
 from storage.leadership import LeaderLock
@@ -52,6 +52,8 @@ REFUSALS: dict[int, str] = {
     50278: "They can't be messaged by me: we no longer share a server.",
 }
 """Discord's JSON error codes that no retry will change, as sentences a member can act on."""
+THREAD_EXISTS = 160004
+"""A thread has already been created for this message."""
 
 
 def refusal(exc: discord.HTTPException) -> Undeliverable | None:
@@ -639,25 +641,45 @@ class DiscordAdapter(ChatAdapter):
             await interaction.response.send_message(**message.kwargs(interaction=True))
 
     # -- proactive delivery -------------------------------------------------------------------
-    async def send(self, destination: Destination, reply: Reply) -> None:
+    async def send(self, destination: Destination, reply: Reply) -> Posted:
         """Deliver from any copy (HTTP only; the gateway is not needed to post). Raises
         `Undeliverable` when Discord refuses for good (the member blocks DMs from server
         members, the bot may not post in the channel), so the core can tell who waits."""
         message = render.render(reply)
         if destination.user_id:
-            await self._dm(destination.user_id, message)
-            return
+            sent = await self._dm(destination.user_id, message)
+        else:
+            # a thread is a channel of its own: its replies are posted to it
+            channel = int(destination.thread_id or destination.channel_id)
+            try:
+                sent = await self._client().get_partial_messageable(channel).send(
+                    **message.kwargs())
+            except discord.HTTPException as exc:
+                refused = refusal(exc)
+                if refused is None:
+                    raise
+                raise refused from exc
+        return Posted(PLATFORM, destination.space_id, str(sent.channel.id), str(sent.id))
+
+    async def open_thread(self, posted: Posted, name: str) -> Destination:
+        """A public thread started from the posted message (POST /channels/{channel}/
+        messages/{message}/threads), named within Discord's 100 characters. A message has
+        at most one thread, whose id is the message's: if it already has one, that is it."""
         client = self._client()
         try:
-            await client.get_partial_messageable(int(destination.channel_id)).send(
-                **message.kwargs())
+            data = await client.http.start_thread_with_message(
+                int(posted.channel_id), int(posted.message_id),
+                name=render.cut(name, THREAD_NAME_MAX) or "Question",
+                auto_archive_duration=10080)
+            thread_id = str(data["id"])
         except discord.HTTPException as exc:
-            refused = refusal(exc)
-            if refused is None:
+            if exc.code != THREAD_EXISTS:
                 raise
-            raise refused from exc
+            thread_id = posted.message_id
+        return Destination(PLATFORM, posted.space_id, channel_id=posted.channel_id,
+                           thread_id=thread_id)
 
-    async def _dm(self, user_id: str, message: render.Message) -> None:
+    async def _dm(self, user_id: str, message: render.Message) -> discord.Message:
         client = self._client()
         try:
             channel_id = self._dm_channels.get(user_id)
@@ -665,7 +687,7 @@ class DiscordAdapter(ChatAdapter):
                 data = await client.http.start_private_message(int(user_id))
                 channel_id = int(data["id"])
                 self._dm_channels[user_id] = channel_id
-            await client.get_partial_messageable(channel_id).send(**message.kwargs())
+            return await client.get_partial_messageable(channel_id).send(**message.kwargs())
         except discord.HTTPException as exc:
             refused = refusal(exc)
             if refused is None:

@@ -35,7 +35,7 @@ from adapters.slack.entry import command_text, home_parts
 from bot.core import Core
 from bot.events import Caller, CommandInvocation, MemberJoined, TextMessage
 from bot.http import HealthResult, HttpServer
-from bot.notifier import DeliveryError, Destination, Undeliverable
+from bot.notifier import DeliveryError, Destination, Posted, Undeliverable
 from bot.replies import Answer, Attachment, Form, Reply, error
 from storage.db import is_outage
 from storage.repositories.slack_events import SlackEventRepository
@@ -631,11 +631,14 @@ class SlackAdapter(ChatAdapter):
         reason = REFUSALS.get(code)
         return Undeliverable(reason.format(name=self.name)) if reason else None
 
-    async def _post_dm(self, team_id: str, user_id: str, msg: render.Message) -> str:
+    async def _post_dm(self, team_id: str, user_id: str,
+                       msg: render.Message) -> tuple[str, str]:
+        """The DM channel and the message's `ts`."""
         channel = await self._dm_channel(team_id, user_id)
-        await self._client(team_id).chat_postMessage(channel=channel, unfurl_links=False,
-                                                     **msg.as_dict())
-        return channel
+        posted = await self._client(team_id).chat_postMessage(channel=channel,
+                                                              unfurl_links=False,
+                                                              **msg.as_dict())
+        return channel, str(posted.get("ts", ""))
 
     async def _dm_channel(self, team_id: str, user_id: str) -> str:
         """The bot's own direct conversation with this member (never a conversation the
@@ -646,31 +649,41 @@ class SlackAdapter(ChatAdapter):
             self._dm_channels[key] = opened["channel"]["id"]
         return self._dm_channels[key]
 
-    async def _upload(self, team_id: str, channel: str, attachment: Attachment) -> None:
+    async def _upload(self, team_id: str, channel: str, attachment: Attachment,
+                      thread_ts: str | None = None) -> None:
         await self._client(team_id).files_upload_v2(
             channel=channel, filename=attachment.filename, title=attachment.filename,
-            content=attachment.content)
+            content=attachment.content, thread_ts=thread_ts)
 
     # -- proactive delivery (bot.notifier.Adapter) ------------------------------------------------
-    async def send(self, destination: Destination, reply: Reply) -> None:
-        """Post to a channel or a member's DMs; `Undeliverable` when Slack refuses for good
-        (not in the channel, a deactivated account), so the core can tell who waits."""
+    async def send(self, destination: Destination, reply: Reply) -> Posted:
+        """Post to a channel (in a thread: `thread_ts`) or a member's DMs; `Undeliverable`
+        when Slack refuses for good (not in the channel, a deactivated account), so the
+        core can tell who waits. Where it landed is the message's `ts`."""
         msg = render.message(reply)
         team = destination.space_id
+        thread = {"thread_ts": destination.thread_id} if destination.thread_id else {}
         try:
             if destination.user_id:
-                channel = await self._post_dm(team, destination.user_id, msg)
+                channel, ts = await self._post_dm(team, destination.user_id, msg)
             else:
-                channel = destination.channel_id
-                await self._client(team).chat_postMessage(channel=channel, unfurl_links=False,
-                                                          **msg.as_dict())
+                posted = await self._client(team).chat_postMessage(
+                    channel=destination.channel_id, unfurl_links=False, **thread,
+                    **msg.as_dict())
+                channel, ts = posted.get("channel") or destination.channel_id, posted["ts"]
             if reply.attachment is not None:
-                await self._upload(team, channel, reply.attachment)
+                await self._upload(team, channel, reply.attachment, **thread)
         except SlackApiError as exc:
             refused = self._refusal(exc)
             if refused is None:
                 raise
             raise refused from exc
+        return Posted(self.platform, team, channel, str(ts))
+
+    async def open_thread(self, posted: Posted, name: str) -> Destination:
+        """Slack threads need no opening: replies carry the parent's `ts` (and no name)."""
+        return Destination(self.platform, posted.space_id, channel_id=posted.channel_id,
+                           thread_id=posted.message_id)
 
     async def open_group(self, space_id: str, user_ids: list[str]) -> Destination | None:
         """A group DM (mpim) with these people and the bot."""

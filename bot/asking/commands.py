@@ -15,6 +15,7 @@ went. "Later" reminds the person asked once.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -30,10 +31,10 @@ from bot.commands import ID_RANGE, Arg, Args, Capability, Command, CommandRegist
 from bot.context import Context
 from bot.conversation import Conversation, account_of
 from bot.errors import NotAllowed, UserError
-from bot.expertise.commands import find, tidy_query
+from bot.expertise.commands import QUERY_MAX, find, tidy_query
 from bot.intents import INTENTS, Matcher, Route
 from bot.introductions.common import month_start, reach, spaces_of
-from bot.notifier import Destination, Undeliverable
+from bot.notifier import Destination, Posted, Undeliverable
 from bot.paging import PageArg
 from bot.replies import Context as SmallPrint
 from bot.replies import Reply, Text
@@ -54,6 +55,8 @@ from storage.search import PersonHit
 if TYPE_CHECKING:
     from bot.context import Services
     from scheduled import Scheduler
+
+log = logging.getLogger(__name__)
 
 POOL = 3
 """Questions are spread among the best `recipients * POOL` eligible matches."""
@@ -187,12 +190,24 @@ async def ask_public(ctx: Context, args: AskArgs) -> Reply:
     return await _ask(ctx, args.question, public=True)
 
 
-async def _ask(ctx: Context, text: str, *, public: bool) -> Reply:
-    if not text:
-        raise UserError(EMPTY, field="question")
-    topic = topic_of(ctx.services.registry, text)
+async def preview(ctx: Context, args: AskArgs) -> Reply:
+    """The plain-language form ("can anyone help with …?"): a casual phrase says who would
+    be asked and waits for a yes, rather than messaging experts straight away."""
+    topic = _topic(ctx, args.question)
+    people = await choose_people(ctx, topic, await ctx.member())
+    return replies.preview(args.question, topic[:QUERY_MAX], len(people))
+
+
+def _topic(ctx: Context, text: str) -> str:
+    """What a question is about, or the refusal of an empty one."""
+    topic = topic_of(ctx.services.registry, text) if text else ""
     if not re.search(r"\w", topic):
         raise UserError(EMPTY, field="question")
+    return topic
+
+
+async def _ask(ctx: Context, text: str, *, public: bool) -> Reply:
+    topic = _topic(ctx, text)
     channel = questions_channel(ctx) if public else ""
     if public and not channel:
         raise UserError(
@@ -238,8 +253,37 @@ async def _ask(ctx: Context, text: str, *, public: bool) -> Reply:
             Destination(question.platform, question.space_id, channel_id=channel),
             replies.public_question(question, me),
             about="the questions channel",
+            on_sent=_open_thread(ctx.services, question),
         )
     return replies.asked(question, len(people), settings.asking.expiry_days)
+
+
+def _open_thread(services: Services, question: Question) -> Callable[[Posted | None],
+                                                                        Awaitable[None]]:
+    """Once a public question is posted, a thread under it for its answers, kept with the
+    question so an answer handled by any copy goes there. Without one (a platform with
+    no threads, or the thread could not be made) answers are posted in the channel."""
+    question_id, name = question.id, replies.thread_name(question)
+
+    async def keep(posted: Posted | None) -> None:
+        thread = None
+        if posted is not None:
+            try:
+                thread = await services.notifier.open_thread(posted, name)
+            except Exception as exc:
+                log.info("question #%s: no thread under %s (%r); answers go to the channel",
+                         question_id, posted, exc)
+                return
+        if thread is None or not thread.thread_id:
+            log.info("question #%s: %s has no threads here; answers go to the channel",
+                     question_id, posted.platform if posted else "the platform")
+            return
+        async with services.db.unit_of_work() as session:
+            kept = await AskingRepository(session).get(question_id)
+            if kept is not None:
+                kept.channel_id, kept.thread_id = thread.channel_id, thread.thread_id
+
+    return keep
 
 
 def _withdraw(
@@ -316,11 +360,19 @@ async def answer(ctx: Context, args: AnswerArgs) -> Reply:
     if destination is not None:
         ctx.notify(destination, replies.answer_arrived(question, given, me), about=asker.name)
     if question.public and question.channel_id:
-        ctx.notify(
-            Destination(question.platform, question.space_id, channel_id=question.channel_id),
-            replies.public_answer(question, given, await _name_in(ctx, me, question)),
-            about="the questions channel",
-        )
+        name = await _name_in(ctx, me, question)
+        channel = Destination(question.platform, question.space_id,
+                              channel_id=question.channel_id)
+        cited = replies.public_answer(question, given, name)
+        if question.thread_id:
+            ctx.notify(
+                replace(channel, thread_id=question.thread_id),
+                replies.thread_answer(question, given, name),
+                about="the questions channel",
+                instead=(channel, cited),  # the thread was deleted or archived for good
+            )
+        else:
+            ctx.notify(channel, cited, about="the questions channel")
     return replies.answered(question, asker)
 
 
@@ -621,6 +673,16 @@ CAPABILITY = Capability(
                 "ask How did you get staff using Teams?",
                 "can anyone help with SIMS reports?",
             ),
+        ),
+        Command(
+            name="ask preview",
+            hidden=True,
+            handler=preview,
+            args=AskArgs,
+            summary="Say who a question would go to, and ask them once you say yes.",
+            usage="ask preview <question>",
+            description="What “can anyone help with …?” runs: nothing is sent until you "
+            "press Ask them (or say yes).",
         ),
         Command(
             name="ask public",

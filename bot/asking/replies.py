@@ -7,7 +7,10 @@ from datetime import datetime
 
 from bot.introductions.common import local_time
 from bot.introductions.meet import introduced
+from bot.notifier import THREAD_NAME_MAX
 from bot.replies import (
+    NO_WORDS,
+    YES_WORDS,
     Actions,
     Block,
     Button,
@@ -15,6 +18,7 @@ from bot.replies import (
     FormField,
     ItemList,
     ListItem,
+    Option,
     Question,
     Reply,
     Text,
@@ -30,6 +34,18 @@ SHOWN = 600
 """Characters of a question or answer shown in a message; `ask show N` shows all of it."""
 LISTED = 120
 """Characters of a question in a list (`ask list`, the digest)."""
+SHOW_WORDS = (
+    "just show me who",
+    "show me who",
+    "show me",
+    "who",
+    "just show me",
+    "show them",
+    "who are they",
+    "just show",
+    "show",
+)
+"""Typed answers to a preview that mean "Just show me who"."""
 
 
 def shorten(text: str, limit: int = SHOWN) -> str:
@@ -139,6 +155,29 @@ def to_recipient(
     )
 
 
+def preview(text: str, topic: str, people: int) -> Reply:
+    """Before a plain-language question is sent: whom it would reach, and a yes first."""
+    who = "1 person who has" if people == 1 else f"{people} people who have"
+    ask = Button("Ask them", "ask", {"question": text}, style="primary")
+    show = Button("Just show me who", "whodone", {"query": topic})
+    return Reply(
+        blocks=(
+            Text(f"I can ask {who} done “{shorten(topic, LISTED)}” privately."),
+            Actions((ask, show)),
+            SmallPrint("Nothing is sent until you choose: `yes` asks them, `no` doesn't."),
+        ),
+        question=Question(
+            prompt=f"Ask {who} done “{shorten(topic, LISTED)}”?",
+            numbered=True,
+            options=(
+                Option(ask.label, ask.command, dict(ask.args), (ask.label, *YES_WORDS)),
+                Option(show.label, show.command, dict(show.args), SHOW_WORDS),
+                Option("No", words=NO_WORDS, said="OK, I haven't asked anyone."),
+            ),
+        ),
+    )
+
+
 def public_question(question: Asked, asker: Member) -> Reply:
     return Reply(
         blocks=(
@@ -178,7 +217,32 @@ def answer_arrived(question: Asked, answer: QuestionAnswer, answerer: Member) ->
     )
 
 
+def thread_name(question: Asked) -> str:
+    """The thread under a public question: its number and the start of its words
+    (within THREAD_NAME_MAX, a thread name's limit)."""
+    lead = f"Question #{question.id}: "
+    return lead + shorten(" ".join(question.text.split()), THREAD_NAME_MAX - len(lead))
+
+
+def thread_answer(question: Asked, answer: QuestionAnswer, answerer: str) -> Reply:
+    """An answer in the public question's thread (the question is right above it)."""
+    shown = shorten(answer.text)
+    return Reply(
+        blocks=(
+            Text(f"{answerer} answered:"),
+            Text(shown),
+            *(
+                (SmallPrint(f"`ask show {question.id}` shows it in full."),)
+                if shown != answer.text.strip()
+                else ()
+            ),
+        ),
+        visibility="channel",
+    )
+
+
 def public_answer(question: Asked, answer: QuestionAnswer, answerer: str) -> Reply:
+    """An answer posted in the channel itself, citing its question (no thread)."""
     return Reply(
         blocks=(
             Text(

@@ -30,6 +30,10 @@ class Question(Base):
     space_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str] = mapped_column(String(64), default="")
     """For a public question: the channel its answers are posted to."""
+    thread_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """For a public question: the thread under its post in that channel where answers go
+    (the platform's reference from `open_thread`); empty when there is none, and answers
+    are posted in the channel citing the question."""
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

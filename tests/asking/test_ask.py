@@ -51,7 +51,7 @@ async def test_a_question_goes_privately_to_those_who_have_done_it(app, chat) ->
     await setup_experts(chat, "bob", "cat")
     await chat.say("done Rolled out Chromebooks across the trust", user="ann")  # the asker
     chat.sent.clear()
-    reply = await chat.say(f"@Staffroom {ASK}", user="ann")
+    reply = await chat.say(f"ask {ASK}", user="ann")
     assert not reply.is_error, reply.plain_text()
     assert "sent your question #1 privately to 2 people" in reply.plain_text()
     assert sorted(asked_of(chat)) == ["bob", "cat"]  # never the asker
@@ -182,28 +182,129 @@ async def test_a_typed_answer(app, chat) -> None:
     assert direct.is_error and "already answered" in direct.plain_text()
 
 
-async def test_public_questions_and_answers_go_to_the_questions_channel(app, chat) -> None:
-    app.services.settings.spaces[0].questions_channel = "C-QUESTIONS"
+def _in_channel(chat: FakeAdapter, channel: str = "C-QUESTIONS") -> list[tuple[str, str]]:
+    """(thread id or "", text) of what was posted in the questions channel, in order."""
+    return [(d.thread_id, r.plain_text()) for d, r in chat.sent if d.channel_id == channel]
+
+
+async def test_the_plain_language_form_asks_only_after_a_yes(app, chat) -> None:
+    await setup_experts(chat, "bob", "cat", "dee", "eve")
+    offer = await chat.say(f"@Staffroom {ASK}", user="ann")
+    assert not offer.is_error, offer.plain_text()
+    text = offer.plain_text()
+    assert "I can ask 3 people who have done “chromebook rollout” privately." in text
+    assert list(ask_buttons(offer)) == ["Ask them", "Just show me who"]
+    assert chat.sent == [] and await count(app, Question) == 0  # nothing sent yet
+    reply = await chat.say("yes", user="ann")
+    assert "sent your question #1 privately to 3 people" in reply.plain_text()
+    assert len(asked_of(chat)) == 3
+    async with app.db.sessions() as session:
+        assert (await session.get(Question, 1)).text == ASK
+
+
+async def test_the_plain_language_form_can_just_show_who(app, chat) -> None:
+    await setup_experts(chat, "bob", "cat")
+    offer = await chat.say(f"@Staffroom {ASK}", user="ann")
+    who = ask_buttons(offer)["Just show me who"]
+    shown = await chat.press(who.command, dict(who.args), user="ann")
+    assert "Bob Smith" in shown.plain_text() and "Cat Smith" in shown.plain_text()
+    assert chat.sent == [] and await count(app, Question) == 0
+    await chat.say(f"@Staffroom {ASK}", user="ann")
+    typed = await chat.say("just show me who", user="ann")
+    assert "Bob Smith" in typed.plain_text()
+    await chat.say(f"@Staffroom {ASK}", user="ann")
+    no = await chat.say("no", user="ann")
+    assert "haven't asked anyone" in no.plain_text()
+    assert chat.sent == [] and await count(app, Question) == 0
+    pressed = ask_buttons(await chat.say(f"@Staffroom {ASK}", user="ann"))["Ask them"]
+    asked = await chat.press(pressed.command, dict(pressed.args), user="ann")
+    assert "sent your question #1 privately to 2 people" in asked.plain_text()
+
+
+async def test_the_plain_language_form_when_nobody_has_done_it(app, chat) -> None:
     await setup_experts(chat, "bob")
+    offer = await chat.say("@Staffroom can anyone help with timetabling software?", user="ann")
+    assert offer.is_error and "Nobody has logged" in offer.plain_text()
+    assert not ask_buttons(offer) and await count(app, Question) == 0
+
+
+async def test_public_questions_are_answered_in_their_thread(app, chat) -> None:
+    app.services.settings.spaces[0].questions_channel = "C-QUESTIONS"
+    await setup_experts(chat, "bob", "cat")
     reply = await chat.say(f"ask public {ASK}", user="ann")
     assert not reply.is_error and "questions channel" in reply.plain_text()
-    posts = [r.plain_text() for d, r in chat.sent if d.channel_id == "C-QUESTIONS"]
-    assert len(posts) == 1 and ASK in posts[0] and "Ann Jones asks" in posts[0]
+    [(thread, post)] = _in_channel(chat)
+    assert thread == "" and ASK in post and "Ann Jones asks" in post
+    [(posted, name)] = chat.threads  # one thread, under the question's own message
+    assert posted.channel_id == "C-QUESTIONS" and name == f"Question #1: {ASK}"
+    question_message = posted.message_id
+    async with app.db.sessions() as session:
+        assert (await session.get(Question, 1)).thread_id == question_message
     await _answer(chat, 1, "Cases first.", "bob")
-    posts = [r.plain_text() for d, r in chat.sent if d.channel_id == "C-QUESTIONS"]
-    assert len(posts) == 2 and "Bob Smith answered question #1" in posts[1]
+    await _answer(chat, 1, "Train staff.", "cat")
+    posts = _in_channel(chat)
+    assert [t for t, _ in posts] == ["", question_message, question_message]
+    assert "Bob Smith answered:" in posts[1][1] and "Cases first." in posts[1][1]
+    assert "Cat Smith answered:" in posts[2][1] and "#1" not in posts[2][1]
+    assert len(chat.threads) == 1  # answers never open another thread
     shown = await chat.say("ask show 1", user="zed")  # public: anyone may read it
     assert "Cases first." in shown.plain_text() and "from Bob Smith" in shown.plain_text()
     # a hidden member's answer is posted and shown without their name (but not to the asker)
-    await expert(chat, "cat", "Planned a Chromebook rollout budget", name="Cat Lee")
-    await chat.say("ask public how did you manage a chromebook rollout?", user="cat")
+    await expert(chat, "dee", "Planned a Chromebook rollout budget", name="Dee Lee")
+    await chat.say("ask public how did you manage a chromebook rollout?", user="dee")
     await chat.say("privacy hidden", user="bob")
     await _answer(chat, 2, "Quietly.", "bob")
-    posts = [r.plain_text() for d, r in chat.sent if d.channel_id == "C-QUESTIONS"]
-    assert "A member answered question #2" in posts[-1] and "Bob" not in posts[-1]
+    thread, post = _in_channel(chat)[-1]
+    assert thread == chat.threads[1][0].message_id
+    assert "A member answered" in post and "Bob" not in post
     stranger = (await chat.say("ask show 2", user="zed")).plain_text()
     assert "from a member" in stranger and "Bob" not in stranger
-    assert "from Bob Smith" in (await chat.say("ask show 2", user="cat")).plain_text()
+    assert "from Bob Smith" in (await chat.say("ask show 2", user="dee")).plain_text()
+
+
+async def test_long_questions_name_their_thread_within_the_limit(app, chat) -> None:
+    app.services.settings.spaces[0].questions_channel = "C-QUESTIONS"
+    await setup_experts(chat, "bob")
+    await chat.say(f"ask public {ASK} " + "and what about the cases " * 12, user="ann")
+    [(_, name)] = chat.threads
+    assert name.startswith("Question #1: can anyone help") and len(name) <= 100
+    assert name.endswith("…")
+
+
+async def test_without_threads_answers_are_posted_citing_the_question(app, chat, caplog) -> None:
+    app.services.settings.spaces[0].questions_channel = "C-QUESTIONS"
+    chat.threadless = True
+    await setup_experts(chat, "bob")
+    with caplog.at_level("INFO", logger="bot.asking.commands"):
+        await chat.say(f"ask public {ASK}", user="ann")
+    assert "no threads" in caplog.text
+    async with app.db.sessions() as session:
+        assert (await session.get(Question, 1)).thread_id == ""
+    await _answer(chat, 1, "Cases first.", "bob")
+    posts = _in_channel(chat)
+    assert [t for t, _ in posts] == ["", ""]
+    assert "Bob Smith answered question #1" in posts[1][1]
+
+
+async def test_a_deleted_thread_falls_back_to_the_channel(app, chat, caplog) -> None:
+    app.services.settings.spaces[0].questions_channel = "C-QUESTIONS"
+    await setup_experts(chat, "bob", "cat")
+    await chat.say(f"ask public {ASK}", user="ann")
+    [(posted, _)] = chat.threads
+    chat.refused[posted.message_id] = "That channel no longer exists."
+    with caplog.at_level("INFO", logger="bot.core"):
+        reply = await chat.press(
+            "ask answer", {"question": 1, "answer": "Cases first."}, user="bob"
+        )
+    assert not reply.is_error and "Not everything" not in reply.plain_text()
+    assert "refused a message" in caplog.text
+    thread, post = _in_channel(chat)[-1]
+    assert thread == "" and "Bob Smith answered question #1" in post
+    # the channel itself gone too: the answerer is told, as for any message refused
+    chat.refused["C-QUESTIONS"] = "That channel no longer exists."
+    reply = await chat.press("ask answer", {"question": 1, "answer": "Label them."}, user="cat")
+    assert "Not everything" in reply.plain_text() and "questions channel" in reply.plain_text()
+    assert await count(app, QuestionAnswer) == 2  # the answer itself still counts
 
 
 async def test_unanswered_questions_expire_and_the_asker_is_told(app, chat, clock) -> None:

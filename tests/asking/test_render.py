@@ -82,6 +82,8 @@ def _all() -> list[tuple[str, Reply]]:
         ("in the channel", replies.public_question(QUESTION, ASKER)),
         ("an answer arrives", replies.answer_arrived(QUESTION, ANSWERS[0], ANSWERER)),
         ("an answer in the channel", replies.public_answer(QUESTION, ANSWERS[0], ANSWERER.name)),
+        ("an answer in the thread", replies.thread_answer(QUESTION, ANSWERS[0], ANSWERER.name)),
+        ("before a plain-language ask", replies.preview(QUESTION.text, QUESTION.topic, 3)),
         (
             "ask show",
             replies.shown(QUESTION, NAMES, ANSWERS[:1], 1, 9, is_asker=True),
@@ -169,3 +171,8 @@ def test_ask_show_carries_whole_answers_on_both_platforms() -> None:
             assert "".join(answer.text.split()) in "".join(slack_text.split())
             assert "".join(answer.text.split()) in "".join(discord_text.split())
         assert ("More" in [b.label for b in buttons(shown)]) == (number < len(pages))
+
+
+def test_a_thread_name_fits_every_platform() -> None:
+    name = replies.thread_name(QUESTION)
+    assert name.startswith(f"Question #{QUESTION.id}: ") and len(name) <= 100

@@ -73,3 +73,33 @@ async def test_search_rows_are_rebuilt_when_upgrading_past_0007(app: App) -> Non
                 assert await session.scalar(text(
                     "SELECT document = CAST(:d AS tsvector) FROM done_search "
                     "WHERE entry_id = :id"), {"d": expected, "id": entry.id})
+
+
+async def test_question_threads_come_and_go_without_losing_answers(app: App) -> None:
+    """0023 adds `questions.thread_id`; taking it away must not copy the table (on SQLite
+    that would delete the question's recipients and answers through their foreign keys)."""
+    from datetime import UTC, datetime
+
+    from storage.models import Question, QuestionAnswer, QuestionRecipient
+
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    async with app.db.unit_of_work() as session:
+        ann, bob = Member(handle="ann", name="Ann"), Member(handle="bob", name="Bob")
+        session.add_all([ann, bob])
+        await session.flush()
+        question = Question(asker_id=ann.id, text="Chromebooks?", topic="Chromebooks",
+                            public=True, platform="slack", space_id="T1", channel_id="C1",
+                            thread_id="1.0001", created_at=now, expires_at=now)
+        session.add(question)
+        await session.flush()
+        session.add_all([QuestionRecipient(question_id=question.id, member_id=bob.id,
+                                           asked_at=now),
+                         QuestionAnswer(question_id=question.id, answerer_id=bob.id,
+                                        text="Cases.", created_at=now)])
+    await migrate(app, command.downgrade, "0018_deliveries")
+    await migrate(app, command.upgrade, "heads")
+    async with app.db.sessions() as session:
+        [kept] = list(await session.scalars(select(Question)))
+        assert kept.thread_id == ""  # the reference went with the column; answers post
+        assert len(list(await session.scalars(select(QuestionAnswer)))) == 1
+        assert len(list(await session.scalars(select(QuestionRecipient)))) == 1

@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
+from bot.notifier import Destination
+from bot.replies import Reply, Text
 from storage.models import Member
 
 
@@ -49,3 +51,20 @@ async def test_the_first_run_says_where_the_data_is_and_how_to_moderate(app: App
     await converse(app, "done Ran a code club\n", handle="me")
     again = await me.welcome()
     assert app.db.display_url not in again and again.startswith("Staffroom console")
+
+
+async def test_a_reply_in_a_thread_is_printed_under_its_question(app: App) -> None:
+    out = io.StringIO()
+    console = ConsoleAdapter(app.core, handle="ann", stdin=io.StringIO(""), stdout=out)
+    app.services.notifier.register(console)
+    channel = Destination("console", "local", channel_id="questions")
+    posted = await app.services.notifier.send(channel, Reply(blocks=(Text("Ann asks…"),)))
+    assert posted is not None and posted.channel_id == "questions"
+    thread = await app.services.notifier.open_thread(posted, "Question #1: Who has done SIMS?")
+    assert thread is not None and thread.thread_id == posted.message_id
+    await app.services.notifier.send(thread, Reply(blocks=(Text("Bob answered:"),
+                                                           Text("Ask the office."))))
+    shown = out.getvalue().splitlines()
+    assert shown[-4:] == ["[console local → #questions]",
+                          "  ↳ in reply to question #1: Who has done SIMS?",
+                          "    Bob answered:", "    Ask the office."]

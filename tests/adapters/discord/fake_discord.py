@@ -152,6 +152,10 @@ class FakeDiscord:
         self.no_access: set[str] = set()
         """Channels the bot cannot see or post in."""
         self.partitioned: set[str] = set()
+        self.gone: set[str] = set()
+        """Channels and threads that were deleted (posting there: 404, Unknown Channel)."""
+        self.threads: dict[str, dict[str, Any]] = {}
+        """Threads started from a message, by id (a message's thread has the message's id)."""
         self._dm_recipients: dict[str, str] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -324,8 +328,20 @@ class FakeDiscord:
                 int(body.get("flags") or 0) & EPHEMERAL)
             self._seen(body)
             return None
+        if (parts[0] == "channels" and len(parts) == 5 and parts[2] == "messages"
+                and parts[-1] == "threads" and call.method == "POST"):
+            name = str(body.get("name") or "")
+            if invalid := self._invalid(call, [] if 1 <= len(name) <= 100 else
+                                        [f"thread name of {len(name)} characters"]):
+                return invalid
+            if parts[3] in self.threads:
+                return _json({"code": 160004, "message": "A thread has already been "
+                                                        "created for this message"}, status=400)
+            return None
         if parts[0] == "channels" and parts[-1] == "messages" and call.method == "POST":
             channel = parts[1]
+            if channel in self.gone:
+                return _json({"code": 10003, "message": "Unknown Channel"}, status=404)
             if channel in self.no_access:
                 return _json({"code": 50001, "message": "Missing Access"}, status=403)
             if self._dm_recipients.get(channel) in self.blocks_dms:
@@ -378,6 +394,13 @@ class FakeDiscord:
                                       "last_message_id": None})
         if parts[0] == "channels" and parts[-1] == "messages" and m == "POST":
             return _json(self._message(parts[1], call.json))
+        if parts[0] == "channels" and len(parts) == 5 and parts[-1] == "threads" and m == "POST":
+            thread = {"id": parts[3], "type": 11, "guild_id": GUILD_ID, "parent_id": parts[1],
+                      "name": call.json["name"], "owner_id": BOT_ID, "thread_metadata": {
+                          "archived": False, "auto_archive_duration": 10080,
+                          "archive_timestamp": EPOCH, "locked": False}}
+            self.threads[parts[3]] = thread
+            return _json(thread)
         if parts[0] == "channels" and parts[-1] == "threads" and m == "POST":
             return _json({"id": snowflake(), "type": 12, "guild_id": GUILD_ID,
                                       "parent_id": parts[1], "name": call.json["name"],

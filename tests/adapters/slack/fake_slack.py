@@ -72,6 +72,8 @@ class FakeSlack:
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._socket_open = asyncio.Event()
+        self.posted: dict[str, list[str]] = {}
+        """channel -> the `ts` of each message chat.postMessage put there, in order."""
         self._ids = itertools.count(1)
         self._uses: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
@@ -174,8 +176,14 @@ class FakeSlack:
         return web.json_response(self._answer(method, params, token))
 
     def _refusal(self, method: str, params: dict[str, Any]) -> str:
-        """Slack's answer where the bot may not do this (not a member, a gone account)."""
+        """Slack's answer where the bot may not do this (not a member, a gone account, a
+        reply to a message that is not in that channel)."""
         channel = str(params.get("channel") or params.get("channel_id") or "")
+        thread = params.get("thread_ts")
+        if method == "chat.postMessage" and thread and thread not in self.posted.get(channel,
+                                                                                     []):
+            self.refused.append((method, [f"thread_ts {thread} is no message in {channel}"]))
+            return "thread_not_found"
         if method in (*MESSAGE_METHODS, "files.completeUploadExternal"):
             if channel in self.outside:
                 return "not_in_channel"
@@ -202,7 +210,9 @@ class FakeSlack:
             prefix = "D" if len(users) == 1 else "G"
             return {**ok, "channel": {"id": prefix + "-".join(users)}}
         if method == "chat.postMessage":
-            return {**ok, "channel": params.get("channel"), "ts": f"{next(self._ids)}.0001"}
+            ts = f"{next(self._ids)}.0001"
+            self.posted.setdefault(str(params.get("channel")), []).append(ts)
+            return {**ok, "channel": params.get("channel"), "ts": ts}
         if method == "chat.postEphemeral":
             return {**ok, "message_ts": f"{next(self._ids)}.0002"}
         if method in VIEW_METHODS:
