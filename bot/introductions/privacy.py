@@ -306,12 +306,15 @@ class Reapplied:
     report: erasure.PurgeReport
 
 
-async def reapply_erasures(services: Services, known: Iterable[Tombstone]) -> Reapplied:
+async def reapply_erasures(services: Services, known: Iterable[Tombstone] = (), *,
+                           loaded_since: datetime | None = None) -> Reapplied:
     """Erase again, through `erase` and the same clearing of the files as `forgetme`, every
     member of the (just restored) database holding an identity in the erasure list — `known`
     (read before the restore replaced the database: its rows and the list's file) plus the
     restored database's own — unless the identity was first seen after that erasure. Then
-    writes the whole list back into the database and the file. Idempotent."""
+    writes the whole list back into the database and the file. Idempotent.
+    `loaded_since`: identities made since then were loaded from a file (`import`), records
+    of the past however new their rows are, so the erasure applies to them too."""
     listed = erasure_list(services.settings, services.db.url)
     async with services.db.sessions() as session:
         stones = latest(known, await stored_tombstones(session), await asyncio.to_thread(
@@ -324,7 +327,8 @@ async def reapply_erasures(services: Services, known: Iterable[Tombstone]) -> Re
             for identity in await session.scalars(select(Identity).order_by(Identity.id)):
                 stone = usable.get(digest(key, identity.platform, identity.space_id,
                                           identity.user_id))
-                if stone is not None and identity.created_at <= stone.at:
+                if stone is not None and (identity.created_at <= stone.at or (
+                        loaded_since is not None and identity.created_at >= loaded_since)):
                     doomed.setdefault(identity.member_id, identity)
         for member_id, identity in sorted(doomed.items()):
             member = await session.get(Member, member_id)

@@ -13,6 +13,7 @@ from bot.app import App
 from bot.backups import cmd_restore
 from bot.directory_io import export_file
 from bot.introductions.privacy import erasure_list
+from bot.main import cmd_import
 from bot.testing import SPACE, FakeAdapter
 from storage.backup import backup
 from storage.models import Erasure, Identity, Member
@@ -152,3 +153,20 @@ async def test_a_member_who_came_back_after_forgetme_is_kept(
     assert "Re-applied" not in out
     async with app.db.sessions() as session:
         assert await session.scalar(select(Identity).where(Identity.user_id == USER))
+
+
+async def test_importing_an_export_from_before_forgetme_does_not_bring_them_back(
+    app: App, chat: FakeAdapter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await _two_members(chat)
+    old = tmp_path / "members.jsonl"
+    await export_file(app.db, app.services.search, old)
+    assert USER in old.read_text()  # the file carries the member's account
+    await _forget(chat)
+
+    code = await cmd_import(argparse.Namespace(file=old), app.services.settings)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Erased again 1 member of the file" in out and NAME not in out
+    mine, theirs, exported = await _state(app, chat, tmp_path)
+    assert "hackathon" not in mine and OTHER_WORD in theirs and NAME not in exported
