@@ -84,10 +84,14 @@ class ErasureList:
         if self._configured:
             return self._configured
         try:
-            return self.key_path.read_text().strip().encode() or None
+            found = self.key_path.read_text().strip()
         except FileNotFoundError:
             if not create:
                 return None
+        else:
+            if not found:
+                raise OSError(f"{self.key_path} is empty")
+            return found.encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -102,7 +106,8 @@ class ErasureList:
     def stamp(self, identities: Iterable[tuple[str, str, str]], at: datetime) -> list[Tombstone]:
         """Tombstones for (platform, space_id, user_id) identities erased `at`."""
         key = self.key(create=True)
-        assert key is not None
+        if key is None:  # made above, or the OSError raised
+            raise OSError(f"no erasure key at {self.key_path}")
         kid = key_id(key)
         return [Tombstone(digest(key, *identity), kid, at) for identity in identities]
 

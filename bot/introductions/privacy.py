@@ -236,10 +236,16 @@ async def erase(ctx: Context, me: Member, *, acting: Sequence[str] = (),
     for identity in identities:
         needles += [identity.user_id, identity.display_name]
     stones: list[Tombstone] = []
+    listed = erasure_list(ctx.settings, ctx.services.db.url)
     if tombstones:
-        listed = erasure_list(ctx.settings, ctx.services.db.url)
-        stones = await asyncio.to_thread(
-            listed.stamp, [(i.platform, i.space_id, i.user_id) for i in identities], utcnow())
+        try:
+            stones = await asyncio.to_thread(
+                listed.stamp, [(i.platform, i.space_id, i.user_id) for i in identities],
+                utcnow())
+        except OSError as exc:  # the erasure goes ahead; only its tombstone is missing
+            log.error("forgetme: no erasure key (%s: %s), so a restore of an older backup "
+                      "will not erase this member again; set [backup] erasure_key",
+                      type(exc).__name__, listed.key_path)
         await record_tombstones(ctx.session, stones)
     for forget in ctx.services.registry.forgetters:
         await forget(ctx.session, me.id)
@@ -249,7 +255,11 @@ async def erase(ctx: Context, me: Member, *, acting: Sequence[str] = (),
     await repo.anonymise_audit(needles, token, actor_labels=own)
     ctx.session.add(AuditEntry(at=ctx.now(), actor=token, action="forgotten", target=token))
     if stones:  # last before the commit; on disk even if the database is restored later
-        await asyncio.to_thread(listed.append, stones)
+        try:
+            await asyncio.to_thread(listed.append, stones)
+        except OSError as exc:  # the database's list still has them
+            log.error("forgetme: could not add to the erasure list file %s (%s)",
+                      listed.path, type(exc).__name__)
     return done
 
 
@@ -295,6 +305,15 @@ async def _clear_files(services: Services, work: erasure.Pending) -> erasure.Pur
     return report
 
 
+async def _read_file(listed: ErasureList) -> list[Tombstone]:
+    try:
+        return await asyncio.to_thread(listed.read)
+    except OSError as exc:  # the databases' lists are still read
+        log.error("could not read the erasure list file %s (%s)", listed.path,
+                  type(exc).__name__)
+        return []
+
+
 # -- after a restore ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Reapplied:
@@ -317,9 +336,12 @@ async def reapply_erasures(services: Services, known: Iterable[Tombstone] = (), 
     of the past however new their rows are, so the erasure applies to them too."""
     listed = erasure_list(services.settings, services.db.url)
     async with services.db.sessions() as session:
-        stones = latest(known, await stored_tombstones(session), await asyncio.to_thread(
-            listed.read))
-        key = await asyncio.to_thread(listed.key, create=bool(stones))
+        stones = latest(known, await stored_tombstones(session), await _read_file(listed))
+        try:
+            key = await asyncio.to_thread(listed.key, create=bool(stones))
+        except OSError as exc:  # every tombstone is then counted as unchecked
+            log.error("no erasure key (%s: %s)", type(exc).__name__, listed.key_path)
+            key = None
         mine = key_id(key) if key else ""
         usable = {d: t for d, t in stones.items() if t.key_id == mine}
         doomed: dict[int, Identity] = {}
@@ -342,8 +364,12 @@ async def reapply_erasures(services: Services, known: Iterable[Tombstone] = (), 
         await record_tombstones(session, stones.values())
         work = await erasure.pending(session)
         await session.commit()
-    on_file = {(t.digest, t.at) for t in await asyncio.to_thread(listed.read)}
-    await asyncio.to_thread(listed.append, [t for t in stones.values()
-                                            if (t.digest, t.at) not in on_file])
+    try:
+        on_file = {(t.digest, t.at) for t in await asyncio.to_thread(listed.read)}
+        await asyncio.to_thread(listed.append, [t for t in stones.values()
+                                                if (t.digest, t.at) not in on_file])
+    except OSError as exc:  # the database's list has them all
+        log.error("could not update the erasure list file %s (%s)", listed.path,
+                  type(exc).__name__)
     report = await _clear_files(services, work) if doomed else erasure.PurgeReport()
     return Reapplied(len(doomed), len(stones) - len(usable), report)

@@ -170,3 +170,20 @@ async def test_importing_an_export_from_before_forgetme_does_not_bring_them_back
     assert "Erased again 1 member of the file" in out and NAME not in out
     mine, theirs, exported = await _state(app, chat, tmp_path)
     assert "hackathon" not in mine and OTHER_WORD in theirs and NAME not in exported
+
+
+async def test_forgetme_goes_ahead_when_the_list_file_cannot_be_written(
+    app: App, chat: FakeAdapter, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    backup_settings = app.services.settings.backup.model_copy(
+        update={"erasure_list": str(blocker / "erasures.list")}
+    )
+    app.services.settings = app.services.settings.model_copy(update={"backup": backup_settings})
+    await _two_members(chat)
+    await _forget(chat)
+    assert await count(app, Member) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("erasure_key" in e for e in errors)
+    assert not any(USER in e or NAME in e for e in errors)
