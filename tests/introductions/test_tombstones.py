@@ -14,11 +14,13 @@ from bot.backups import cmd_restore
 from bot.directory_io import export_file
 from bot.introductions.privacy import erasure_list
 from bot.main import cmd_import
-from bot.testing import SPACE, FakeAdapter
+from bot.testing import MODERATOR, SPACE, FakeAdapter
 from storage.backup import backup
-from storage.models import Erasure, Identity, Member
+from storage.models import Erasure, Identity, Member, TeachMeet, TeachMeetRsvp
 from tests.introductions.helpers import buttons, count
 from tests.introductions.test_erasure import _disk
+from tests.teachmeets.support import rows
+from tests.teachmeets.test_leaving import organiser_with_attendees
 
 USER = "U-ZQWERTLEBY"
 NAME = "Xanthippe Qwertleby"
@@ -187,3 +189,24 @@ async def test_forgetme_goes_ahead_when_the_list_file_cannot_be_written(
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert any("erasure_key" in e for e in errors)
     assert not any(USER in e or NAME in e for e in errors)
+
+
+async def test_an_organiser_erased_again_leaves_their_teach_meet_to_a_moderator(
+    app: App, chat: FakeAdapter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The restored teach-meet passes on as it did when they left; nobody is told twice."""
+    await organiser_with_attendees(chat)
+    assert not (await chat.say('intro name="Mo Derator" region=Wales', user=MODERATOR)).is_error
+    before = tmp_path / "before.bak"
+    await backup(app.db.url, before)
+    assert not (await chat.say("forgetme confirm=yes", user="org")).is_error
+    chat.sent.clear()
+
+    out = await _restore(app, before, capsys)
+    assert "Re-applied 1 erasure" in out
+    [meet] = await rows(app, TeachMeet)
+    mo = next(m for m in await rows(app, Member) if m.name == "Mo Derator")
+    assert meet.organiser_id == mo.id and meet.status == "scheduled"
+    assert len(await rows(app, TeachMeetRsvp)) == 2
+    assert not [m for m in await rows(app, Member) if m.handle.startswith("org")]
+    assert chat.sent == []
