@@ -2,7 +2,7 @@
 #   docker build -t staffroom .
 #   docker run -e STAFFROOM_SLACK__BOT_TOKEN=... -v staffroom-data:/data -p 8080:8080 staffroom
 # Data (the embedded SQLite database, scheduled backups, console history) lives in the
-# /data volume; with PostgreSQL (compose.yaml) only backups do.
+# /data volume; with PostgreSQL (compose.yaml) only backups and the erasure list do.
 
 # Debian bookworm: its postgresql-client (15) is what `staffroom backup` runs as pg_dump,
 # so the PostgreSQL server in compose.yaml is 15 too (pg_dump must not be older).
@@ -21,7 +21,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /data --create-home staffroom \
-    && install -d -o staffroom -g staffroom /data/backups
+    && install -d -o staffroom -g staffroom /data/backups /data/erasures
 COPY --from=build /opt/staffroom /opt/staffroom
 ENV PATH=/opt/staffroom/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from sqlalchemy.engine import URL
+
     from bot.commands import Capability
     from bot.context import Services
     from bot.settings import Settings
     from scheduled import Scheduler
     from storage.models import DueWork
+    from storage.tombstones import Tombstone
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +63,10 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import database_url
+    from bot.app import App, database_url
+    from bot.introductions.privacy import reapply_erasures
     from storage.backup import BackupError, check_backup, restore
-    from storage.db import Database, display_url, normalise_url
+    from storage.db import display_url, normalise_url
 
     url = normalise_url(database_url(settings))
     try:
@@ -84,18 +88,54 @@ async def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
         if answer.lower() != "restore":
             print("Not restored; nothing was changed.")
             return 1
+    # erasures made since the backup are in the database the restore is about to replace
+    # (and in the erasure list's file): read them first
+    known = await current_erasures(settings, url)
     try:
         await restore(url, args.file)
     except BackupError as exc:
         print(f"Restore failed, nothing was changed: {exc}", file=sys.stderr)
         return 1
+    app = App(settings)
+    try:
+        await app.open()  # a backup from an older version gets today's schema
+        done = await reapply_erasures(app.services, known)
+    finally:
+        await app.close()
+    print(f"Restored {where} from {args.file}.")
+    if done.erased:
+        print(f"Re-applied {done.erased} erasure{'s' if done.erased != 1 else ''} made after "
+              "this backup was taken (members who used `forgetme`).")
+    if done.unchecked:
+        print(f"{done.unchecked} recorded erasure(s) were made with another erasure key and "
+              "could not be checked: set [backup] erasure_key to the key the other copies "
+              "use, then restore again.", file=sys.stderr)
+    if not done.report.complete:
+        print("Clearing the re-erased members from the database's files did not finish: "
+              + "; ".join(done.report.problems), file=sys.stderr)
+    return 0
+
+
+async def current_erasures(settings: Settings, url: URL) -> list[Tombstone]:
+    """The erasure list of the database a restore will replace; none when it is missing,
+    unreachable or older than the list (the list's file still has them)."""
+    from bot.app import database_url
+    from storage.backup import sqlite_path
+    from storage.db import Database
+    from storage.tombstones import stored
+
+    if url.get_backend_name() == "sqlite" and not sqlite_path(url).is_file():
+        return []
     db = Database(database_url(settings))
     try:
-        await db.upgrade()  # a backup from an older version gets today's schema
+        async with db.sessions() as session:
+            return await stored(session)
+    except Exception as exc:  # the file's copy of the list is read either way
+        log.warning("restore: could not read the current database's erasure list (%s)",
+                    type(exc).__name__)
+        return []
     finally:
         await db.dispose()
-    print(f"Restored {where} from {args.file}.")
-    return 0
 
 
 def _size(size: int) -> str:

@@ -176,6 +176,10 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.directory_io import ImportRefused, import_file
 
     async def body(app: App) -> int:
+        from bot.introductions.privacy import reapply_erasures
+        from storage.models.base import utcnow
+
+        started = utcnow()
         try:
             result = await import_file(
                 app.db, app.services.search, args.file,
@@ -191,6 +195,11 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
             print(f"Not imported: unknown column(s) {', '.join(map(repr, result.ignored))} "
                   f"(the columns are {', '.join(COLUMNS)}).", file=sys.stderr)
+        # a file written before someone used `forgetme` must not bring them back
+        done = await reapply_erasures(app.services, loaded_since=started)
+        if done.erased:
+            print(f"Erased again {done.erased} member{'s' if done.erased != 1 else ''} of the "
+                  "file who had used `forgetme` since it was written.")
         return 0
 
     return await with_app(settings, body)

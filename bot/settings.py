@@ -450,6 +450,12 @@ class BackupSettings(Section):
     """Where scheduled backups are written; empty: `backups` in the data folder."""
     keep: int = Field(default=7, ge=1, le=10_000)
     """How many scheduled backups are kept; older ones are deleted after each new one."""
+    erasure_list: str = ""
+    """The file `forgetme` also records erasures in (keyed hashes only; `restore` re-applies
+    them); empty: `erasures.list` beside the SQLite database, or in the data folder."""
+    erasure_key: str = ""
+    """Secret key for the erasure list's hashes, kept out of the database; set the same on
+    every copy of the bot. Empty: a random key made once in `erasure.key` beside the list."""
 
 
 class Settings(BaseSettings):

@@ -181,6 +181,14 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded(_real_connect_ex))
 
 
+@pytest.fixture(autouse=True)
+def private_data_folder(monkeypatch: pytest.MonkeyPatch,
+                        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The data folder (the erasure list, downloads, logs) is a temporary one, never the
+    user's: tests must not write there, nor see what another run left."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+
+
 # -- databases ---------------------------------------------------------------------------------
 def postgres_url() -> str | None:
     return os.environ.get(PG_ENV) or None

@@ -18,7 +18,8 @@ journal) until the space happens to be reused. So:
 Capabilities that store members' text register their tables here (`register`), once, so
 erasure covers them: `PERSONAL_TABLES` for PostgreSQL's rewrite, `FTS_TABLES` for SQLite's
 merge. What remains outside the database's files (WAL archives, backups, the filesystem's
-free blocks) is documented in the README ("What forgetme erases").
+free blocks) is documented in the README ("What forgetme erases"); a restored backup is
+erased again from the erasure list (`storage.tombstones`).
 """
 
 from __future__ import annotations

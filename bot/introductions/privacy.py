@@ -5,28 +5,44 @@ Erasure is shared work: each capability registers `Capability.forget` (and `expo
 the tables it owns; `forgetme` runs them all, then deletes the member's interests,
 identities and profile, and rewrites audit-log mentions of them to an anonymous token.
 Last, after committing, it clears the deleted rows' copies from the database's files
-(`storage.erasure`) before it says "Done".
+(`storage.erasure`) before it says "Done". It also leaves a tombstone per identity (keyed
+hashes only, `storage.tombstones`), and a restore of an older backup runs the same erase
+again for those members (`reapply_erasures`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
 import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import Arg, Args
-from bot.context import Context, actor_label
+from bot.context import Context, Services, actor_label
+from bot.events import Caller
 from bot.replies import Actions, Attachment, Button, Reply, Text, confirm
 from bot.replies import Context as SmallPrint
+from bot.settings import Settings, default_data_dir
 from storage import erasure
-from storage.models import AuditEntry, Member
+from storage.models import AuditEntry, Identity, Member
+from storage.models.base import utcnow
 from storage.repositories.introductions import IntroductionsRepository
+from storage.tombstones import LIST_FILE, ErasureList, Tombstone, digest, key_id, latest
+from storage.tombstones import record as record_tombstones
+from storage.tombstones import stored as stored_tombstones
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 log = logging.getLogger(__name__)
 
@@ -193,20 +209,7 @@ async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
                        "you want a copy."),
         ), tone="warning", question=confirm("Delete everything about you, for good?", delete,
                                             no="OK, nothing was deleted."))
-    # before the erase: what others signed up for passes on, or they are told it is off
-    done = [line for hook in hooks for line in await hook(ctx, me.id, True)]
-    identities = await ctx.directory.identities(me.id)
-    own = [actor_label(ctx.caller), *(actor_label(i) for i in identities)]
-    needles = [me.handle, me.name, f"member:{me.id}", *own]
-    for identity in identities:
-        needles += [identity.user_id, identity.display_name]
-    for forget in ctx.services.registry.forgetters:
-        await forget(ctx.session, me.id)
-    repo = IntroductionsRepository(ctx.session)
-    await repo.erase_member(me.id)
-    token = f"anon-{secrets.token_hex(6)}"
-    await repo.anonymise_audit(needles, token, actor_labels=own)
-    ctx.session.add(AuditEntry(at=ctx.now(), actor=token, action="forgotten", target=token))
+    done = await erase(ctx, me, acting=[actor_label(ctx.caller)])
     outcomes = [Text("What becomes of your teach-meets:\n"
                      + "\n".join(f"• {line}" for line in done))] if done else []
     unfinished = await _erase_from_disk(ctx)
@@ -216,15 +219,80 @@ async def forgetme(ctx: Context, args: ForgetArgs) -> Reply:
                  tone="warning" if unfinished else "success")
 
 
+async def erase(ctx: Context, me: Member, *, acting: Sequence[str] = (),
+                tombstones: bool = True) -> list[str]:
+    """Everything `forgetme` deletes, in the context's unit of work (not committed yet):
+    what others signed up for passes on or is called off (the lines saying which), every
+    capability's rows, the member's own, and their mentions in the audit log. With
+    `tombstones`, each of their identities is added to the erasure list (storage.tombstones),
+    in the same unit of work and in the list's file, so a restore of an older backup erases
+    them again; a restore re-applying an erasure does not move it later."""
+    hooks = ctx.services.registry.leave_hooks
+    # before the erase: what others signed up for passes on, or they are told it is off
+    done = [line for hook in hooks for line in await hook(ctx, me.id, True)]
+    identities = await ctx.directory.identities(me.id)
+    own = [*acting, *(actor_label(i) for i in identities)]
+    needles = [me.handle, me.name, f"member:{me.id}", *own]
+    for identity in identities:
+        needles += [identity.user_id, identity.display_name]
+    stones: list[Tombstone] = []
+    listed = erasure_list(ctx.settings, ctx.services.db.url)
+    if tombstones:
+        try:
+            stones = await asyncio.to_thread(
+                listed.stamp, [(i.platform, i.space_id, i.user_id) for i in identities],
+                utcnow())
+        except OSError as exc:  # the erasure goes ahead; only its tombstone is missing
+            log.error("forgetme: no erasure key (%s: %s), so a restore of an older backup "
+                      "will not erase this member again; set [backup] erasure_key",
+                      type(exc).__name__, listed.key_path)
+        await record_tombstones(ctx.session, stones)
+    for forget in ctx.services.registry.forgetters:
+        await forget(ctx.session, me.id)
+    repo = IntroductionsRepository(ctx.session)
+    await repo.erase_member(me.id)
+    token = f"anon-{secrets.token_hex(6)}"
+    await repo.anonymise_audit(needles, token, actor_labels=own)
+    ctx.session.add(AuditEntry(at=ctx.now(), actor=token, action="forgotten", target=token))
+    if stones:  # last before the commit; on disk even if the database is restored later
+        try:
+            await asyncio.to_thread(listed.append, stones)
+        except OSError as exc:  # the database's list still has them
+            log.error("forgetme: could not add to the erasure list file %s (%s)",
+                      listed.path, type(exc).__name__)
+    return done
+
+
+def erasure_list(settings: Settings, url: URL) -> ErasureList:
+    """Where the erasure list's file and key live: `[backup] erasure_list`, else beside the
+    SQLite database, else in the data folder."""
+    configured = settings.backup.erasure_list
+    if configured:
+        path = Path(configured).expanduser()
+    elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database).expanduser().parent / LIST_FILE
+    else:
+        path = default_data_dir() / LIST_FILE
+    return ErasureList(path, settings.backup.erasure_key)
+
+
 async def _erase_from_disk(ctx: Context) -> tuple[Text, ...]:
     """Commit the deletions, then clear what the database keeps of the deleted rows in its
     files (`storage.erasure`), before the member is told it is done; what to add to that
     answer if a step could not finish."""
     work = await erasure.pending(ctx.session)
     await ctx.finish(commit=True)
+    report = await _clear_files(ctx.services, work)
+    if not report.complete:
+        return (Text("Clearing the last copies from the database's files did not finish; "
+                     "whoever runs the bot can see why in its log."),)
+    return ()
+
+
+async def _clear_files(services: Services, work: erasure.Pending) -> erasure.PurgeReport:
     started = time.perf_counter()
     try:
-        report = await erasure.purge(ctx.services.db, work)
+        report = await erasure.purge(services.db, work)
     except Exception as exc:  # the rows are gone already; only the files' copies remain
         log.error("forgetme: the rows are deleted, but clearing the database files failed "
                   "(%s)", type(exc).__name__, exc_info=True)
@@ -234,6 +302,74 @@ async def _erase_from_disk(ctx: Context) -> tuple[Text, ...]:
     if not report.complete:
         log.warning("forgetme: deleted, but traces may remain in the database files: %s",
                     "; ".join(report.problems))
-        return (Text("Clearing the last copies from the database's files did not finish; "
-                     "whoever runs the bot can see why in its log."),)
-    return ()
+    return report
+
+
+async def _read_file(listed: ErasureList) -> list[Tombstone]:
+    try:
+        return await asyncio.to_thread(listed.read)
+    except OSError as exc:  # the databases' lists are still read
+        log.error("could not read the erasure list file %s (%s)", listed.path,
+                  type(exc).__name__)
+        return []
+
+
+# -- after a restore ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reapplied:
+    """What a restore's re-application did: members erased again, tombstones it could not
+    check (made with another key), and the files' clearing."""
+
+    erased: int
+    unchecked: int
+    report: erasure.PurgeReport
+
+
+async def reapply_erasures(services: Services, known: Iterable[Tombstone] = (), *,
+                           loaded_since: datetime | None = None) -> Reapplied:
+    """Erase again, through `erase` and the same clearing of the files as `forgetme`, every
+    member of the (just restored) database holding an identity in the erasure list — `known`
+    (read before the restore replaced the database: its rows and the list's file) plus the
+    restored database's own — unless the identity was first seen after that erasure. Then
+    writes the whole list back into the database and the file. Idempotent.
+    `loaded_since`: identities made since then were loaded from a file (`import`), records
+    of the past however new their rows are, so the erasure applies to them too."""
+    listed = erasure_list(services.settings, services.db.url)
+    async with services.db.sessions() as session:
+        stones = latest(known, await stored_tombstones(session), await _read_file(listed))
+        try:
+            key = await asyncio.to_thread(listed.key, create=bool(stones))
+        except OSError as exc:  # every tombstone is then counted as unchecked
+            log.error("no erasure key (%s: %s)", type(exc).__name__, listed.key_path)
+            key = None
+        mine = key_id(key) if key else ""
+        usable = {d: t for d, t in stones.items() if t.key_id == mine}
+        doomed: dict[int, Identity] = {}
+        if usable and key:
+            for identity in await session.scalars(select(Identity).order_by(Identity.id)):
+                stone = usable.get(digest(key, identity.platform, identity.space_id,
+                                          identity.user_id))
+                if stone is not None and (identity.created_at <= stone.at or (
+                        loaded_since is not None and identity.created_at >= loaded_since)):
+                    doomed.setdefault(identity.member_id, identity)
+        for member_id, identity in sorted(doomed.items()):
+            member = await session.get(Member, member_id)
+            if member is None:
+                continue
+            ctx = Context(caller=Caller(identity.platform, identity.space_id, identity.user_id,
+                                        identity.display_name),
+                          services=services, command="forgetme", session=session)
+            await erase(ctx, member, tombstones=False)
+            # notices to those signed up were sent when the member left; not again
+        await record_tombstones(session, stones.values())
+        work = await erasure.pending(session)
+        await session.commit()
+    try:
+        on_file = {(t.digest, t.at) for t in await asyncio.to_thread(listed.read)}
+        await asyncio.to_thread(listed.append, [t for t in stones.values()
+                                                if (t.digest, t.at) not in on_file])
+    except OSError as exc:  # the database's list has them all
+        log.error("could not update the erasure list file %s (%s)", listed.path,
+                  type(exc).__name__)
+    report = await _clear_files(services, work) if doomed else erasure.PurgeReport()
+    return Reapplied(len(doomed), len(stones) - len(usable), report)

@@ -4,6 +4,7 @@ from storage.models.asking import Question, QuestionAnswer, QuestionRecipient
 from storage.models.base import Base, UTCDateTime
 from storage.models.conversation import PendingQuestion
 from storage.models.directory import DoneEntry, Identity, Interest, Member
+from storage.models.erasures import Erasure
 from storage.models.governance import AuditEntry, Moderator
 from storage.models.introductions import (
     IntroductionPrefs,
@@ -34,6 +35,7 @@ __all__ = [
     "DoneEntry",
     "DueDelivery",
     "DueWork",
+    "Erasure",
     "Identity",
     "Interest",
     "IntroductionPrefs",
