@@ -10,7 +10,7 @@ from alembic import op
 from storage.models.base import UTCDateTime
 
 revision = "0024_erasure_tombstones"
-down_revision = "0018_deliveries"
+down_revision = "0023_question_threads"
 branch_labels = None
 depends_on = None
 
