@@ -17,6 +17,7 @@ answer is the exhaustive ranking's, on both engines.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -55,6 +56,8 @@ def batch(limit: int) -> int:
     """Rows a tier query reads at a time: a few more than the people wanted (one person
     seldom has two entries on one idea); a region filter makes every extra row dear."""
     return limit + limit // 2 + 2
+MAX_PAGE = 640
+"""The most rows one page of a tier reads (see `_Cursor.size`)."""
 VERSION_KEY = "analyser"
 
 
@@ -85,13 +88,19 @@ class PersonHit:
 
 
 class _People:
-    """People found so far, by their best entry: (score, rank key) per member."""
+    """People found so far, by their best entry: (score, rank key) per member, and the
+    best `limit` of them kept in order as entries arrive. A long question reads thousands
+    of candidates over hundreds of pages; re-sorting everyone for each page's threshold
+    cost seconds of CPU, while a person's best only ever improves, so the top places can
+    be kept up to date in O(limit) per improvement."""
 
     def __init__(self, ranker: Ranker, limit: int) -> None:
         self.ranker = ranker
         self.limit = limit
         self.best: dict[int, tuple[int, int]] = {}
         self.seen: set[int] = set()
+        self._top: list[tuple[int, int, int]] = []
+        """(-score, rank key, member id) of the best `limit` people, best first."""
 
     def add(self, rows: Sequence[Candidate]) -> None:
         for row in rows:
@@ -104,19 +113,33 @@ class _People:
             current = self.best.get(row.member_id)
             if current is None or (-score, row.rank_key) < (-current[0], current[1]):
                 self.best[row.member_id] = (score, row.rank_key)
+                self._place(row.member_id, score, row.rank_key, current)
+
+    def _place(self, member: int, score: int, key: int,
+               previous: tuple[int, int] | None) -> None:
+        """Move a person whose best improved into the top places, if it earns one (one
+        pushed out never returns unless it improves, which calls this again)."""
+        entry = (-score, key, member)
+        if len(self._top) == self.limit and entry >= self._top[-1]:
+            return
+        if previous is not None:
+            old = (-previous[0], previous[1], member)
+            if old in self._top:
+                self._top.remove(old)
+        bisect.insort(self._top, entry)
+        del self._top[self.limit:]
 
     def ranked(self) -> list[tuple[int, int, int]]:
         """(member id, score, rank key of the best entry), best first."""
-        return sorted(((m, s, k) for m, (s, k) in self.best.items()),
-                      key=lambda x: (-x[1], x[2]))[:self.limit]
+        return [(m, -s, k) for s, k, m in self._top]
 
     def threshold(self) -> tuple[int, int]:
         """What an unread entry must beat: the last place's score and rank key (an equal
         score wins only with a smaller key); nothing while places are free."""
-        if len(self.best) < self.limit:
+        if len(self._top) < self.limit:
             return 0, -1
-        _, score, key = self.ranked()[-1]
-        return score, key
+        score, key, _ = self._top[-1]
+        return -score, key
 
 
 @dataclass
@@ -126,6 +149,10 @@ class _Cursor:
     match: Match
     shares: tuple[int, ...]
     bound: int
+    size: int
+    """Rows the next page reads: doubles each time the cursor is read again, so a tier
+    that keeps its bound above the threshold (a long question's remainder of many common
+    units) costs a few round trips, not hundreds."""
     after: int = -1
     done: bool = False
 
@@ -292,7 +319,7 @@ class SearchIndex:
             estimate = sum(cost.estimate([sum(plan.frequency(a) for a in alts)
                                           for alts in c], plan.entries) for c in conjunctions)
             return _Cursor(Match(conjunctions, estimate, plan.entries), shares,
-                           ceiling(shares))
+                           ceiling(shares), page)
 
         def tier_cursor(tier: Tier) -> _Cursor:
             conjunction = tuple(
@@ -325,15 +352,16 @@ class SearchIndex:
                 break
             before = _size_cap(lambda size, c=best: ceiling(c.shares, size), threshold[0])
             rows = await self.engine.candidates(session, best.match, filters,
-                                                Page(best.after, page, before))
+                                                Page(best.after, best.size, before))
             people.add(rows)
             log.debug("tier %s after %d: %d rows, bound %d, threshold %s", best.shares,
                       best.after, len(rows), best.bound, threshold)
-            if len(rows) < page:
+            if len(rows) < best.size:
                 best.done = True
             else:
                 best.after = rows[-1].rank_key
                 best.bound = ceiling(best.shares, size_of(best.after))
+                best.size = min(2 * best.size, MAX_PAGE)
 
     async def _load(self, session: AsyncSession, ranker: Ranker,
                     ranked: list[tuple[int, int, int]]) -> list[PersonHit]:
