@@ -18,7 +18,9 @@ answer is the exhaustive ranking's, on both engines.
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,6 +58,8 @@ def batch(limit: int) -> int:
     """Rows a tier query reads at a time: a few more than the people wanted (one person
     seldom has two entries on one idea); a region filter makes every extra row dear."""
     return limit + limit // 2 + 2
+MAX_COMBINATIONS = 70
+"""The most combinations of lighter units one tier query spells out (see `tighten`)."""
 MAX_PAGE = 640
 """The most rows one page of a tier reads (see `_Cursor.size`)."""
 VERSION_KEY = "analyser"
@@ -146,13 +150,18 @@ class _People:
 class _Cursor:
     """One tier's query, read page by page in rank-key order."""
 
-    match: Match
+    defining: Conjunction
+    """What the tier requires of its defining units (nothing, for the remainder)."""
     shares: tuple[int, ...]
     bound: int
     size: int
     """Rows the next page reads: doubles each time the cursor is read again, so a tier
     that keeps its bound above the threshold (a long question's remainder of many common
     units) costs a few round trips, not hundreds."""
+    need: int = 0
+    """Lighter (non-defining) units an entry must also meet: raised as the threshold
+    rises past what entries meeting fewer could score (see `SearchIndex._tiers`)."""
+    match: Match = Match(())
     after: int = -1
     done: bool = False
 
@@ -315,26 +324,55 @@ class SearchIndex:
         def ceiling(shares: Sequence[int], size: int = 1) -> int:
             return ranker.ceiling([max(s, t) for s, t in zip(shares, top, strict=True)], size)
 
-        def cursor(conjunctions: tuple[Conjunction, ...], shares: tuple[int, ...]) -> _Cursor:
+        # heaviest first: entries meeting only j of the lighter units score at most as if
+        # they met the j heaviest
+        heaviest = sorted(rest, key=lambda u: (-units[u].weight * top[u], u))
+
+        def partial(shares: Sequence[int], j: int, size: int) -> int:
+            raised = list(shares)
+            for u in heaviest[:j]:
+                raised[u] = max(raised[u], top[u])
+            return ranker.ceiling(raised, size)
+
+        def matching(c: _Cursor) -> Match:
+            conjunctions = tuple((*c.defining, *(units[u].alternatives for u in combo))
+                                 for combo in itertools.combinations(rest, c.need))
             estimate = sum(cost.estimate([sum(plan.frequency(a) for a in alts)
                                           for alts in c], plan.entries) for c in conjunctions)
-            return _Cursor(Match(conjunctions, estimate, plan.entries), shares,
-                           ceiling(shares), page)
+            return Match(conjunctions, estimate, plan.entries)
+
+        def cursor(defining: Conjunction, shares: tuple[int, ...], need: int) -> _Cursor:
+            c = _Cursor(defining, shares, ceiling(shares), page, need)
+            c.match = matching(c)
+            return c
+
+        def tighten(c: _Cursor, threshold: int) -> None:
+            """Require one more lighter unit while entries meeting fewer cannot reach the
+            threshold (MaxScore's non-essential terms): a long question's many common
+            words then no longer bring in every entry holding any one of them."""
+            size = size_of(c.after) if c.after >= 0 else 1
+            need = c.need
+            while (threshold > 0 and need < len(rest)
+                   and math.comb(len(rest), need + 1) <= MAX_COMBINATIONS
+                   and partial(c.shares, need, size) < threshold):
+                need += 1
+            if need != c.need:
+                c.need = need
+                c.match = matching(c)
 
         def tier_cursor(tier: Tier) -> _Cursor:
             conjunction = tuple(
                 frozenset(a for level in units[u].levels[:tier.levels[u] + 1]
                           for a in level.alternatives)
                 for u in defining if tier.levels[u] >= 0)
-            return cursor((conjunction,), tier.shares)
+            return cursor(conjunction, tier.shares, 0)
 
         page = batch(people.limit)
         pending = iter(tiers(units, defining, ceiling))
         upcoming = next(pending, None)
         active: list[_Cursor] = []
         if rest:  # entries meeting none of the defining units, only lighter ones
-            active.append(cursor(tuple((units[u].alternatives,) for u in rest),
-                                 (0,) * len(units)))
+            active.append(cursor((), (0,) * len(units), 1))
         while True:
             threshold = people.threshold()
             live = [c for c in active if c.may_beat(threshold)]
@@ -350,12 +388,13 @@ class SearchIndex:
                 best = started
             if best is None:
                 break
+            tighten(best, threshold[0])
             before = _size_cap(lambda size, c=best: ceiling(c.shares, size), threshold[0])
             rows = await self.engine.candidates(session, best.match, filters,
                                                 Page(best.after, best.size, before))
             people.add(rows)
-            log.debug("tier %s after %d: %d rows, bound %d, threshold %s", best.shares,
-                      best.after, len(rows), best.bound, threshold)
+            log.debug("tier %s need %d after %d: %d rows, bound %d, threshold %s", best.shares,
+                      best.need, best.after, len(rows), best.bound, threshold)
             if len(rows) < best.size:
                 best.done = True
             else:
