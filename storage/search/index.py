@@ -158,10 +158,10 @@ class _Cursor:
     """Rows the next page reads: doubles each time the cursor is read again, so a tier
     that keeps its bound above the threshold (a long question's remainder of many common
     units) costs a few round trips, not hundreds."""
-    need: int = 0
+    need: int
     """Lighter (non-defining) units an entry must also meet: raised as the threshold
     rises past what entries meeting fewer could score (see `SearchIndex._tiers`)."""
-    match: Match = Match(())
+    match: Match
     after: int = -1
     done: bool = False
 
@@ -334,17 +334,16 @@ class SearchIndex:
                 raised[u] = max(raised[u], top[u])
             return ranker.ceiling(raised, size)
 
-        def matching(c: _Cursor) -> Match:
-            conjunctions = tuple((*c.defining, *(units[u].alternatives for u in combo))
-                                 for combo in itertools.combinations(rest, c.need))
+        def matching(required: Conjunction, need: int) -> Match:
+            conjunctions = tuple((*required, *(units[u].alternatives for u in combo))
+                                 for combo in itertools.combinations(rest, need))
             estimate = sum(cost.estimate([sum(plan.frequency(a) for a in alts)
                                           for alts in c], plan.entries) for c in conjunctions)
             return Match(conjunctions, estimate, plan.entries)
 
         def cursor(defining: Conjunction, shares: tuple[int, ...], need: int) -> _Cursor:
-            c = _Cursor(defining, shares, ceiling(shares), page, need)
-            c.match = matching(c)
-            return c
+            return _Cursor(defining, shares, ceiling(shares), page, need,
+                           matching(defining, need))
 
         def tighten(c: _Cursor, threshold: int) -> None:
             """Require one more lighter unit while entries meeting fewer cannot reach the
@@ -358,7 +357,7 @@ class SearchIndex:
                 need += 1
             if need != c.need:
                 c.need = need
-                c.match = matching(c)
+                c.match = matching(c.defining, need)
 
         def tier_cursor(tier: Tier) -> _Cursor:
             conjunction = tuple(
