@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -211,8 +211,9 @@ def read_records(path: Path) -> Records:
         return _csv_records(text, encoding, path.name)
     rows: list[tuple[int, dict[str, Any] | str]] = []
     unknown: dict[str, None] = {}
-    # split on newlines only: a JSON string may hold U+2028 and other line breaks verbatim
-    for number, line in enumerate(text.split("\n"), start=1):
+    # split on newlines only: a JSON string may hold U+2028 and other line breaks verbatim;
+    # one line at a time, not a list of them all (a 100,000-member file is tens of MB)
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -226,6 +227,15 @@ def read_records(path: Path) -> Records:
         unknown.update((key, None) for key in obj if key not in COLUMNS)
         rows.append((number, obj))
     return Records(rows, encoding, list(unknown))
+
+
+def _lines(text: str) -> Iterator[str]:
+    """`text.split("\n")`, lazily."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
 
 
 def _csv_records(text: str, encoding: str, name: str) -> Records:
@@ -251,7 +261,12 @@ def validate(path: Path) -> tuple[list[ImportedMember], list[tuple[int, str]], R
     errors: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     records = read_records(path)
-    for number, raw in records.rows:
+    rows, records.rows = records.rows, []
+    rows.reverse()
+    while rows:
+        # each raw object is let go once read: holding every parsed object beside every
+        # validated member doubled a large import's peak memory
+        number, raw = rows.pop()
         if isinstance(raw, str):
             errors.append((number, raw))
             continue
