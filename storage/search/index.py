@@ -10,7 +10,9 @@ Finding people (`find_people`) retrieves candidates with dynamic pruning, MaxSco
 so common words stay cheap: the rare units' entries are few, and all of them are fetched
 at once; the common units' entries are fetched tier by tier (a tier: each common unit met at
 a given level or better), best bound first, each in rank-key order (shorter entries
-first, which score higher), a page at a time. Every candidate is scored exactly in Python;
+first, which score higher), a page at a time, pages growing as a tier is read again. The
+lightest units do not define tiers; a tier requires more of them once entries holding
+fewer can no longer beat the people found. Every candidate is scored exactly in Python;
 the search stops when no unread entry of any tier can beat the people already found. The
 answer is the exhaustive ranking's, on both engines.
 """
