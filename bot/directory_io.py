@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -197,10 +198,11 @@ def _csv_list(value: str) -> list[Any]:
 
 @dataclass
 class Records:
-    """What a file holds: (line number, raw object or an error) per record, the encoding
-    it was read as and the columns (or keys) nothing reads, so they can be reported."""
+    """What a file holds: (line number, raw object or an error) per record, read lazily and
+    once, the encoding it was read as and the columns (or keys) nothing reads, so they can
+    be reported (for JSON Lines, complete once the rows have been read)."""
 
-    rows: list[tuple[int, dict[str, Any] | str]]
+    rows: Iterator[tuple[int, dict[str, Any] | str]]
     encoding: str
     unknown: list[str]
 
@@ -209,29 +211,47 @@ def read_records(path: Path) -> Records:
     text, encoding = decode(path.read_bytes(), path.name)
     if path.suffix.lower() == ".csv":
         return _csv_records(text, encoding, path.name)
-    rows: list[tuple[int, dict[str, Any] | str]] = []
-    unknown: dict[str, None] = {}
+    unknown: list[str] = []
+    return Records(_json_rows(text, unknown), encoding, unknown)
+
+
+def _json_rows(text: str, unknown: list[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """One object per line, parsed as it is reached (a 100,000-member file is tens of MB:
+    holding every parsed object at once was most of a large import's peak memory); keys
+    nobody reads are added to `unknown`."""
     # split on newlines only: a JSON string may hold U+2028 and other line breaks verbatim
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            rows.append((number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            yield number, f"not valid JSON ({exc.msg} at column {exc.colno})"
             continue
         if not isinstance(obj, dict):
-            rows.append((number, "not a JSON object"))
+            yield number, "not a JSON object"
             continue
-        unknown.update((key, None) for key in obj if key not in COLUMNS)
-        rows.append((number, obj))
-    return Records(rows, encoding, list(unknown))
+        unknown.extend(key for key in obj if key not in COLUMNS and key not in unknown)
+        yield number, obj
+
+
+def _lines(text: str) -> Iterator[str]:
+    """`text.split("\n")`, lazily."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
 
 
 def _csv_records(text: str, encoding: str, name: str) -> Records:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     mapping, unknown = _header(reader.fieldnames, name)
-    rows: list[tuple[int, dict[str, Any] | str]] = []
+    return Records(_csv_rows(reader, mapping), encoding, unknown)
+
+
+def _csv_rows(reader: csv.DictReader[str],
+              mapping: dict[str, str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
     for row in reader:
         record: dict[str, Any] = {mapping[k]: v for k, v in row.items() if k in mapping}
         try:
@@ -240,38 +260,47 @@ def _csv_records(text: str, encoding: str, name: str) -> Records:
                               for d in _csv_list(record.get("done", ""))]
             record["identities"] = _csv_list(record.get("identities", ""))
         except json.JSONDecodeError as exc:
-            rows.append((reader.line_num, f"not valid JSON in a list column: {exc.msg}"))
+            yield reader.line_num, f"not valid JSON in a list column: {exc.msg}"
             continue
-        rows.append((reader.line_num, record))
-    return Records(rows, encoding, unknown)
+        yield reader.line_num, record
 
 
-def validate(path: Path) -> tuple[list[ImportedMember], list[tuple[int, str]], Records]:
-    members: list[ImportedMember] = []
-    errors: list[tuple[int, str]] = []
+def checked(records: Records) -> Iterator[tuple[int, ImportedMember | str]]:
+    """Each record validated in turn: (line number, the member or what is wrong with it)."""
     seen: dict[str, int] = {}
-    records = read_records(path)
     for number, raw in records.rows:
         if isinstance(raw, str):
-            errors.append((number, raw))
+            yield number, raw
             continue
         try:
             record = MemberRecord.model_validate(raw)
         except ValidationError as exc:
-            errors.append((number, _explain(exc)))
+            yield number, _explain(exc)
             continue
         if record.handle.lower() in seen:
-            errors.append((number, f"handle {record.handle!r} already on line "
-                                   f"{seen[record.handle.lower()]}"))
+            yield number, (f"handle {record.handle!r} already on line "
+                           f"{seen[record.handle.lower()]}")
             continue
         seen[record.handle.lower()] = number
-        members.append(ImportedMember(
+        yield number, ImportedMember(
             handle=record.handle, name=record.name, role=record.role,
             organisation=record.organisation, region=record.region, bio=record.bio,
             timezone=record.timezone, privacy=record.privacy, interests=record.interests,
             done=[d.model_dump() for d in record.done],
-            identities=[i.model_dump() for i in record.identities]))
-    return members, errors, records
+            identities=[i.model_dump() for i in record.identities])
+
+
+def validate(path: Path) -> tuple[int, list[tuple[int, str]], Records]:
+    """The whole file checked, keeping only the errors: (members, errors, records read)."""
+    count = 0
+    errors: list[tuple[int, str]] = []
+    records = read_records(path)
+    for number, member in checked(records):
+        if isinstance(member, str):
+            errors.append((number, member))
+        else:
+            count += 1
+    return count, errors, records
 
 
 @dataclass(frozen=True)
@@ -285,21 +314,27 @@ class ImportResult:
 
 async def import_file(db: Database, search: SearchIndex, path: Path, *, default_privacy: str,
                       progress: Progress | None = None) -> ImportResult:
-    """Validate the whole file, then apply it in one transaction."""
-    members, errors, records = validate(path)
+    """Validate the whole file, then apply it in one transaction. The file is read twice,
+    once to check it and once to apply it a batch at a time, so a large import never holds
+    every member in memory (a 100,000-member file took hundreds of MB)."""
+    total, errors, records = validate(path)
     if errors:
         raise ImportRefused(errors)
-    created = updated = 0
+    created = updated = done = 0
     vocabulary = Counter[str]()
+    members = checked(read_records(path))
     async with db.unit_of_work() as session:
         repo = DirectoryRepository(session, search)
-        for start in range(0, len(members), BATCH):
-            c, u = await repo.upsert_imported(members[start:start + BATCH],
+        while batch := list(itertools.islice(members, BATCH)):
+            wrong = [(n, m) for n, m in batch if isinstance(m, str)]
+            if wrong:  # the file changed since it was checked: nothing is applied
+                raise ImportRefused(wrong)
+            c, u = await repo.upsert_imported([m for _, m in batch if not isinstance(m, str)],
                                               default_privacy=default_privacy,
                                               vocabulary=vocabulary)
-            created, updated = created + c, updated + u
+            created, updated, done = created + c, updated + u, done + len(batch)
             if progress:
-                progress(min(start + BATCH, len(members)), len(members))
+                progress(done, total)
         await search.add_vocabulary(session, vocabulary)
         await search.optimise(session)
     await db.settle()

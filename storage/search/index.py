@@ -10,14 +10,19 @@ Finding people (`find_people`) retrieves candidates with dynamic pruning, MaxSco
 so common words stay cheap: the rare units' entries are few, and all of them are fetched
 at once; the common units' entries are fetched tier by tier (a tier: each common unit met at
 a given level or better), best bound first, each in rank-key order (shorter entries
-first, which score higher), a page at a time. Every candidate is scored exactly in Python;
+first, which score higher), a page at a time, pages growing as a tier is read again. The
+lightest units do not define tiers; a tier requires more of them once entries holding
+fewer can no longer beat the people found. Every candidate is scored exactly in Python;
 the search stops when no unread entry of any tier can beat the people already found. The
 answer is the exhaustive ranking's, on both engines.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +60,10 @@ def batch(limit: int) -> int:
     """Rows a tier query reads at a time: a few more than the people wanted (one person
     seldom has two entries on one idea); a region filter makes every extra row dear."""
     return limit + limit // 2 + 2
+MAX_COMBINATIONS = 70
+"""The most combinations of lighter units one tier query spells out (see `tighten`)."""
+MAX_PAGE = 640
+"""The most rows one page of a tier reads (see `_Cursor.size`)."""
 VERSION_KEY = "analyser"
 
 
@@ -85,13 +94,19 @@ class PersonHit:
 
 
 class _People:
-    """People found so far, by their best entry: (score, rank key) per member."""
+    """People found so far, by their best entry: (score, rank key) per member, and the
+    best `limit` of them kept in order as entries arrive. A long question reads thousands
+    of candidates over hundreds of pages; re-sorting everyone for each page's threshold
+    cost seconds of CPU, while a person's best only ever improves, so the top places can
+    be kept up to date in O(limit) per improvement."""
 
     def __init__(self, ranker: Ranker, limit: int) -> None:
         self.ranker = ranker
         self.limit = limit
         self.best: dict[int, tuple[int, int]] = {}
         self.seen: set[int] = set()
+        self._top: list[tuple[int, int, int]] = []
+        """(-score, rank key, member id) of the best `limit` people, best first."""
 
     def add(self, rows: Sequence[Candidate]) -> None:
         for row in rows:
@@ -104,28 +119,51 @@ class _People:
             current = self.best.get(row.member_id)
             if current is None or (-score, row.rank_key) < (-current[0], current[1]):
                 self.best[row.member_id] = (score, row.rank_key)
+                self._place(row.member_id, score, row.rank_key, current)
+
+    def _place(self, member: int, score: int, key: int,
+               previous: tuple[int, int] | None) -> None:
+        """Move a person whose best improved into the top places, if it earns one (one
+        pushed out never returns unless it improves, which calls this again)."""
+        entry = (-score, key, member)
+        if len(self._top) == self.limit and entry >= self._top[-1]:
+            return
+        if previous is not None:
+            old = (-previous[0], previous[1], member)
+            if old in self._top:
+                self._top.remove(old)
+        bisect.insort(self._top, entry)
+        del self._top[self.limit:]
 
     def ranked(self) -> list[tuple[int, int, int]]:
         """(member id, score, rank key of the best entry), best first."""
-        return sorted(((m, s, k) for m, (s, k) in self.best.items()),
-                      key=lambda x: (-x[1], x[2]))[:self.limit]
+        return [(m, -s, k) for s, k, m in self._top]
 
     def threshold(self) -> tuple[int, int]:
         """What an unread entry must beat: the last place's score and rank key (an equal
         score wins only with a smaller key); nothing while places are free."""
-        if len(self.best) < self.limit:
+        if len(self._top) < self.limit:
             return 0, -1
-        _, score, key = self.ranked()[-1]
-        return score, key
+        score, key, _ = self._top[-1]
+        return -score, key
 
 
 @dataclass
 class _Cursor:
     """One tier's query, read page by page in rank-key order."""
 
-    match: Match
+    defining: Conjunction
+    """What the tier requires of its defining units (nothing, for the remainder)."""
     shares: tuple[int, ...]
     bound: int
+    size: int
+    """Rows the next page reads: doubles each time the cursor is read again, so a tier
+    that keeps its bound above the threshold (a long question's remainder of many common
+    units) costs a few round trips, not hundreds."""
+    need: int
+    """Lighter (non-defining) units an entry must also meet: raised as the threshold
+    rises past what entries meeting fewer could score (see `SearchIndex._tiers`)."""
+    match: Match
     after: int = -1
     done: bool = False
 
@@ -288,26 +326,54 @@ class SearchIndex:
         def ceiling(shares: Sequence[int], size: int = 1) -> int:
             return ranker.ceiling([max(s, t) for s, t in zip(shares, top, strict=True)], size)
 
-        def cursor(conjunctions: tuple[Conjunction, ...], shares: tuple[int, ...]) -> _Cursor:
+        # heaviest first: entries meeting only j of the lighter units score at most as if
+        # they met the j heaviest
+        heaviest = sorted(rest, key=lambda u: (-units[u].weight * top[u], u))
+
+        def partial(shares: Sequence[int], j: int, size: int) -> int:
+            raised = list(shares)
+            for u in heaviest[:j]:
+                raised[u] = max(raised[u], top[u])
+            return ranker.ceiling(raised, size)
+
+        def matching(required: Conjunction, need: int) -> Match:
+            conjunctions = tuple((*required, *(units[u].alternatives for u in combo))
+                                 for combo in itertools.combinations(rest, need))
             estimate = sum(cost.estimate([sum(plan.frequency(a) for a in alts)
                                           for alts in c], plan.entries) for c in conjunctions)
-            return _Cursor(Match(conjunctions, estimate, plan.entries), shares,
-                           ceiling(shares))
+            return Match(conjunctions, estimate, plan.entries)
+
+        def cursor(defining: Conjunction, shares: tuple[int, ...], need: int) -> _Cursor:
+            return _Cursor(defining, shares, ceiling(shares), page, need,
+                           matching(defining, need))
+
+        def tighten(c: _Cursor, threshold: int) -> None:
+            """Require one more lighter unit while entries meeting fewer cannot reach the
+            threshold (MaxScore's non-essential terms): a long question's many common
+            words then no longer bring in every entry holding any one of them."""
+            size = size_of(c.after) if c.after >= 0 else 1
+            need = c.need
+            while (threshold > 0 and need < len(rest)
+                   and math.comb(len(rest), need + 1) <= MAX_COMBINATIONS
+                   and partial(c.shares, need, size) < threshold):
+                need += 1
+            if need != c.need:
+                c.need = need
+                c.match = matching(c.defining, need)
 
         def tier_cursor(tier: Tier) -> _Cursor:
             conjunction = tuple(
                 frozenset(a for level in units[u].levels[:tier.levels[u] + 1]
                           for a in level.alternatives)
                 for u in defining if tier.levels[u] >= 0)
-            return cursor((conjunction,), tier.shares)
+            return cursor(conjunction, tier.shares, 0)
 
         page = batch(people.limit)
         pending = iter(tiers(units, defining, ceiling))
         upcoming = next(pending, None)
         active: list[_Cursor] = []
         if rest:  # entries meeting none of the defining units, only lighter ones
-            active.append(cursor(tuple((units[u].alternatives,) for u in rest),
-                                 (0,) * len(units)))
+            active.append(cursor((), (0,) * len(units), 1))
         while True:
             threshold = people.threshold()
             live = [c for c in active if c.may_beat(threshold)]
@@ -323,17 +389,19 @@ class SearchIndex:
                 best = started
             if best is None:
                 break
+            tighten(best, threshold[0])
             before = _size_cap(lambda size, c=best: ceiling(c.shares, size), threshold[0])
             rows = await self.engine.candidates(session, best.match, filters,
-                                                Page(best.after, page, before))
+                                                Page(best.after, best.size, before))
             people.add(rows)
-            log.debug("tier %s after %d: %d rows, bound %d, threshold %s", best.shares,
-                      best.after, len(rows), best.bound, threshold)
-            if len(rows) < page:
+            log.debug("tier %s need %d after %d: %d rows, bound %d, threshold %s", best.shares,
+                      best.need, best.after, len(rows), best.bound, threshold)
+            if len(rows) < best.size:
                 best.done = True
             else:
                 best.after = rows[-1].rank_key
                 best.bound = ceiling(best.shares, size_of(best.after))
+                best.size = min(2 * best.size, MAX_PAGE)
 
     async def _load(self, session: AsyncSession, ranker: Ranker,
                     ranked: list[tuple[int, int, int]]) -> list[PersonHit]:

@@ -41,6 +41,10 @@ from storage.search.analysis import (
 MAX_WORDS = 40
 """Words of a question read (a 10 kB paste is not a question)."""
 MAX_UNITS = 12
+"""Ideas a question is read into, the heaviest kept: a long question's lighter words add
+candidates and tiers to read but seldom change who ranks first."""
+MAX_PHRASES = 4
+"""Phrase-bonus units on top of those, the heaviest kept (see `_phrases`)."""
 MAX_ALTERNATIVES = 400
 
 FRAMING = frozenset("""
@@ -509,7 +513,9 @@ def _share_groups(units: list[Unit], df: Mapping[str, int]) -> list[Unit]:
 def _phrases(units: list[Unit], df: Mapping[str, int]) -> list[Unit]:
     """The phrase bonus, as units of its own: two plain words typed side by side ("dinner
     hall", "stop taking cash") earn PHRASE of the lighter one's weight more when an entry
-    has them side by side too. (Being units, they bound tiers exactly like any other.)"""
+    has them side by side too. (Being units, they bound tiers exactly like any other.) At
+    most MAX_PHRASES, the heaviest: a long run of plain words would otherwise double the
+    units a question costs."""
     out = []
     for a, b in itertools.pairwise(units):
         if not (a.plain and b.plain and b.position == a.position + 1):
@@ -520,7 +526,8 @@ def _phrases(units: list[Unit], df: Mapping[str, int]) -> list[Unit]:
             out.append(Unit(f"{a.label} {b.label}", (Level(frozenset({phrase}), TYPED),),
                             min(a.weight, b.weight) * PHRASE // 1000, position=a.position,
                             role=min(a.role, b.role)))
-    return out
+    kept = set(sorted(range(len(out)), key=lambda k: (-out[k].weight, k))[:MAX_PHRASES])
+    return [u for k, u in enumerate(out) if k in kept]
 
 
 def _merge_duplicates(units: list[Unit]) -> list[Unit]:

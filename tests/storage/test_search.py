@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import random
 from collections.abc import Sequence
 
+import pytest
 from sqlalchemy import select, text
 
 from bot.app import App
@@ -230,6 +233,30 @@ async def test_pruned_search_gives_the_exhaustive_ranking(app: App) -> None:
         search.rare_budget = 0
         assert await who(app, query, limit=25) == everything, query
         assert await who(app, query, limit=3) == everything[:3], query
+
+
+async def test_a_long_question_of_common_words_gives_the_exhaustive_ranking(
+        app: App, caplog: pytest.LogCaptureFixture) -> None:
+    """A long question of many common words (more than define tiers): the lighter words'
+    remainder is read requiring more of them as the threshold rises, and the answer is
+    still the exhaustive ranking's."""
+    words = ["kiln", "pottery", "glaze", "quilt", "loom", "weaving", "banjo", "fiddle",
+             "harp", "canoe", "kayak", "archery"]
+    rng = random.Random(5)
+    directory = {f"m{i}": [" ".join(rng.sample(words, rng.randint(1, 6))
+                                    + ["club"] * rng.randint(0, 3))]
+                 for i in range(160)}
+    await load(app, directory)
+    search = app.services.search
+    query = ("has anyone run a kiln pottery glaze quilt loom weaving banjo fiddle harp "
+             "canoe kayak and archery club - any tips?")
+    search.rare_budget = 10_000
+    everything = await who(app, query, limit=25)
+    search.rare_budget = 0
+    with caplog.at_level(logging.DEBUG, logger="storage.search.index"):
+        for limit in (25, 10, 3, 1):
+            assert await who(app, query, limit=limit) == everything[:limit], limit
+    assert any(r.args[1] > 1 for r in caplog.records if r.msg.startswith("tier"))
 
 
 async def test_a_changed_analyser_rebuilds_the_index(app: App) -> None:

@@ -5,14 +5,19 @@ ceiling bounds every entry in it."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Sequence
 
 import pytest
 
 from storage.search.analysis import Document, load_thesaurus
+from storage.search.index import MAX_TIER_UNITS
 from storage.search.planner import (
     FOLLOW_UP,
+    MAX_ALTERNATIVES,
+    MAX_PHRASES,
+    MAX_UNITS,
     MODIFIER,
     Plan,
     QueryPlanner,
@@ -205,3 +210,31 @@ def test_a_condition_is_narrower_than_send_and_roles_are_not_one_group() -> None
     autism, send = (ranker.score(d).score for d in documents(docs[:2]))
     assert autism > send  # autism first; SEND in general only as what it is part of
     assert Ranker(plan("exams officer", df)).score(documents(docs[2:3])[0]).score == 0
+
+
+def test_a_long_question_plans_into_a_bounded_number_of_units_and_tiers() -> None:
+    """A practitioner's long question (here 60 words drawn at random from the thesaurus
+    and the directory, and made-up words, every one of them used by some entry) costs a
+    bounded plan: at most MAX_UNITS ideas plus MAX_PHRASES phrases, each with at most
+    MAX_ALTERNATIVES alternatives and four levels, so the tiers over the defining units
+    are bounded too."""
+    rng = random.Random(11)
+    pool = sorted(THESAURUS.spellings) + sorted({w for e in ENTRIES for w in e.split()})
+    words = [rng.choice(pool) if rng.random() < 0.4
+             else "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7))
+             for _ in range(60)]
+    question = "has anyone " + " ".join(words) + "?"
+    reading = PLANNER.read(question)
+    typed = {w.term for w in reading.words}
+    df = {t: rng.randint(20, 400) for t in PLANNER.lookups(reading)
+          if t in typed or t in THESAURUS.vocabulary} | {"": 5000}
+    the_plan = PLANNER.plan(reading, df)
+    units = the_plan.units
+    assert MAX_UNITS <= len(units) <= MAX_UNITS + MAX_PHRASES
+    assert all(len(level.alternatives) <= MAX_ALTERNATIVES
+               for u in units for level in u.levels)
+    assert all(len(u.levels) <= 4 for u in units)
+    ranker = Ranker(the_plan)
+    defining = sorted(range(len(units)), key=lambda u: -units[u].weight)[:MAX_TIER_UNITS]
+    count = sum(1 for _ in tiers(units, defining, lambda s: ranker.ceiling(s, 1)))
+    assert count < 5 ** MAX_TIER_UNITS
