@@ -7,6 +7,9 @@ test can hold a set to a floor in seconds. Same metrics: nDCG@10 over the `relev
 recall@10, MRR, and leaks (an interest-only member returned without a matching done entry).
 
     python -m tests.eval.scoring DIR [--database-url URL]   # prints the summary line
+
+The database must be empty (SQLite: a new file by default): it refuses one that already
+holds members, whose entries would compete with the set's.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from bot.app import App
 from bot.context import Context
 from bot.directory_io import import_file
 from bot.events import Caller
 from bot.expertise.commands import find, split_region
+from storage.models import Member
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,11 @@ async def _main(folder: Path, url: str | None, per_query: bool) -> None:
     )
     await app.open()
     try:
+        async with app.db.sessions() as session:
+            already = await session.scalar(select(func.count()).select_from(Member))
+        if already:  # other members would compete with the set's and skew its figures
+            raise SystemExit(f"The database already holds {already} members; score a set in "
+                             "an empty database (a new one for each set).")
         figures = await score(app, folder)
     finally:
         await app.close()
