@@ -260,6 +260,9 @@ PLACES = {"uk": "Europe/London", "british": "Europe/London", "england": "Europe/
 FILLER = {"on", "at", "from", "the", "starting", "starts", "start", "begins", "begin",
           "beginning", "please", "of", "it's", "its", "is", "will be", "be", "held", "prompt",
           "sharp", "onwards", "coming"}
+EVENT_WORDS = {"session", "sessions", "meeting", "meet", "meetup", "meet-up", "event", "teachmeet",
+               "teach meet", "training", "cpd", "inset", "workshop", "talk", "twilight session"}
+"""What organisers call the event ("twilight session 4pm tomorrow"): no part of its time."""
 US_ORDER_ZONES = ("America/", "US/", "Pacific/Honolulu", "Asia/Manila")
 """Members here may write month/day, so a numeric date that reads both ways is asked."""
 
@@ -575,6 +578,12 @@ def _marker(found: re.Match[str]) -> list[Piece]:
     return _p("marker", found, what=found.group(0))
 
 
+@rule(r"w/c|w/b|wc|wb|week\s+(?:commencing|beginning|starting)(?:\s+on)?|(?:in\s+)?the\s+week\s+of")
+def _week_of(found: re.Match[str]) -> list[Piece]:
+    """"w/c 7th Dec": a week named by its first day; a weekday then picks a day in it."""
+    return _p("marker", found, what="week of")
+
+
 @rule(rf"(?:in\s+the\s+|this\s+|at\s+)?(?P<part>{_alt(PARTS)})")
 def _part(found: re.Match[str]) -> list[Piece]:
     return _p("part", found, part=PARTS[found["part"]])
@@ -809,7 +818,7 @@ def _place(found: re.Match[str]) -> list[Piece] | None:
     return None if spelled is None else _p("zone", found, name=spelled)
 
 
-@rule(_alt(FILLER) + r"|@")
+@rule(_alt(FILLER | EVENT_WORDS) + r"|@")
 def _filler(found: re.Match[str]) -> list[Piece]:
     return []
 
@@ -948,6 +957,8 @@ def read(text: str, *, now: datetime, tz: str, suggest: bool = True) -> Reading:
     if not normal:
         return Refuse(f"Say when it starts, e.g. {EXAMPLES}.")
     pieces, unknown = scan(normal)
+    if unknown and (respelt := _respell(normal, unknown)) is not None:
+        pieces, unknown = scan(respelt)
     far = _out_of_range(pieces, setting)
     if far is not None:
         return far
@@ -960,6 +971,44 @@ def read(text: str, *, now: datetime, tz: str, suggest: bool = True) -> Reading:
     if isinstance(reading, Refuse):
         return reading
     return _unsure(text, unknown, reading, setting, suggest=suggest)
+
+
+SPELLABLE = (*(d.lower() for d in DAY_NAMES), *(m.lower() for m in MONTH_NAMES[1:]),
+             "thurs", "tues", "weds")
+"""Names people misspell in a hurry ("thrusday", "wendsday", "Febuary")."""
+
+
+def _typos(a: str, b: str) -> int:
+    """Edits (insert, delete, change, swap two neighbours) between `a` and `b`."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, prev2[j - 2] + 1)
+            row.append(cost)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+def _respell(normal: str, unknown: list[str]) -> str | None:
+    """`normal` with each unknown word that is a slip for exactly one day or month name
+    respelt (one slip in a short word, two in a long one); None if none is."""
+    fixed = {}
+    for word in set(unknown):
+        if not word.isalpha() or len(word) < 5:
+            continue
+        allowed = 1 if len(word) < 7 else 2
+        scored = sorted((_typos(word, name), name) for name in SPELLABLE)
+        best = [name for cost, name in scored if cost == scored[0][0]]
+        meant = {(n in WEEKDAYS, WEEKDAYS.get(n, MONTHS.get(n))) for n in best}
+        if scored[0][0] <= allowed and len(meant) == 1:
+            fixed[word] = best[0]
+    if not fixed:
+        return None
+    return " ".join(fixed.get(word, word) for word in normal.split())
 
 
 def fully_read(text: str, *, now: datetime, tz: str) -> Reading | None:
@@ -1401,6 +1450,8 @@ def _marker_days(marker: Piece, weekdays: list[Piece], others: list[Piece],
         except ValueError:
             return Ask(f"{month_start:%B} has no {others[0].text}: which day?")
         return _DayChoice((day,))
+    if what == "week of" and len(others) == 1:
+        return _week_of_days(others[0], weekdays, setting)
     if weekdays or others:
         raise _Unreadable
     if what == "weekend":
@@ -1414,6 +1465,20 @@ def _marker_days(marker: Piece, weekdays: list[Piece], others: list[Piece],
                           question="Which day next week?")
     return Ask(f"Which day “{marker.text}”? Give a day and a time, e.g. `Thursday 12 March "
                "4pm`.")
+
+
+def _week_of_days(first: Piece, weekdays: list[Piece], setting: _Setting) -> _DayChoice | Ask:
+    """The seven days from the typed date ("w/c 7th Dec Thursday" is Thu 10 Dec); without a
+    weekday the organiser still has to say which day."""
+    start = _fixed_day(first, setting, _Zone(setting.member_zone))
+    if not isinstance(start, _DayChoice) or len(start.days) != 1:
+        return Ask(f"Which week is “{first.text}”? Give a day and a time, e.g. `Thursday 12 "
+                   "March 4pm`.")
+    week = tuple(start.days[0] + timedelta(days=i) for i in range(7))
+    if weekdays:
+        return _DayChoice(tuple(d for d in week if d.weekday() == weekdays[0]["wd"]))
+    return _DayChoice(tuple(d for d in week if d.weekday() < 5)[:3],
+                      question=f"Which day in the week of {start.days[0]:%-d %B}?")
 
 
 def _add_months(day: date, months: int) -> date:
