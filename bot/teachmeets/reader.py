@@ -510,7 +510,7 @@ rule(rf"this\s+week(?:\s+on)?\s+{_WD}")(_weekday("thisweek"))
 rule(rf"next\s+{_WD}")(_weekday("next"))
 rule(rf"(?:this\s+coming|coming|this)\s+{_WD}")(_weekday("this"))
 rule(rf"{_WD}\s+(?:coming|this\s+coming)")(_weekday("this"))
-rule(rf"{_WD}\s+week")(_weekday("week"))
+rule(rf"{_WD}\s+week(?!\s+(?:commencing|beginning|starting|of)\b)")(_weekday("week"))
 rule(rf"a\s+week\s+(?:on|from|after|come)\s+{_WD}")(_weekday("week"))
 rule(rf"(?:the\s+)?{_WD}\s+after\s+next")(_weekday("week"))
 rule(rf"{_WD}\s+fortnight")(_weekday("fortnight"))
@@ -995,13 +995,16 @@ def _typos(a: str, b: str) -> int:
 
 def _respell(normal: str, unknown: list[str]) -> str | None:
     """`normal` with each unknown word that is a slip for exactly one day or month name
-    respelt (one slip in a short word, two in a long one); None if none is."""
+    respelt (one slip in a short word, two in a long one, never in the first letter, which
+    people rarely get wrong); None if none is."""
     fixed = {}
     for word in set(unknown):
         if not word.isalpha() or len(word) < 5:
             continue
         allowed = 1 if len(word) < 7 else 2
-        scored = sorted((_typos(word, name), name) for name in SPELLABLE)
+        scored = sorted((_typos(word, name), name) for name in SPELLABLE if name[0] == word[0])
+        if not scored:
+            continue
         best = [name for cost, name in scored if cost == scored[0][0]]
         meant = {(n in WEEKDAYS, WEEKDAYS.get(n, MONTHS.get(n))) for n in best}
         if scored[0][0] <= allowed and len(meant) == 1:

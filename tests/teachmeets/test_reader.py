@@ -343,3 +343,29 @@ def test_phrase_reads_back_to_the_same_time(text: str) -> None:
     reading = read(text, now=now, tz=LONDON)
     assert isinstance(reading, When)
     assert read(phrase(reading), now=now, tz=LONDON) == reading
+
+
+def test_a_slip_in_a_day_or_month_name_is_read_when_only_one_name_is_that_close() -> None:
+    check([("thrusday 4pm", TUE, "2027-01-14 16:00"),
+           ("wensday at 5", TUE, "2027-01-13 17:00"),
+           ("Fridya 4.30", TUE, "2027-01-15 16:30"),
+           ("Febuary 3rd 4pm", TUE, "2027-02-03 16:00"),
+           ("thuesday 4pm", TUE, Q),  # as near Tuesday as Thursday
+           ("tusday 4pm", SAT, "2027-01-19 16:00"),
+           ("sunday 4pm", TUE, "2027-01-17 16:00"),
+           ("blursday 4pm", TUE, Q)])
+
+
+def test_week_commencing_names_a_week_and_a_weekday_picks_the_day() -> None:
+    check([("w/c 18th Jan Thursday 4pm", TUE, "2027-01-21 16:00"),
+           ("Wednesday, week commencing 1 Feb, 4pm", TUE, "2027-02-03 16:00"),
+           ("Friday in the week of 18/1 at 4", TUE, "2027-01-22 16:00"),
+           ("w/c 18th Jan 4pm", TUE, Q),
+           ("week beginning 1st February", TUE, Q)])
+
+
+def test_what_the_event_is_called_does_not_stop_the_time_being_read() -> None:
+    check([("twilight session 4pm tomorrow", TUE, "2027-01-13 16:00"),
+           ("Thursday 4pm teachmeet", TUE, "2027-01-14 16:00"),
+           ("CPD workshop Friday 3.45-5", TUE, ("2027-01-15 15:45", "2027-01-15 17:00")),
+           ("twilight session tomorrow", TUE, Q)])
