@@ -263,6 +263,9 @@ FILLER = {"on", "at", "from", "the", "starting", "starts", "start", "begins", "b
 EVENT_WORDS = {"session", "sessions", "meeting", "meet", "meetup", "meet-up", "event", "teachmeet",
                "teach meet", "training", "cpd", "inset", "workshop", "talk", "twilight session"}
 """What organisers call the event ("twilight session 4pm tomorrow"): no part of its time."""
+SHORTHAND = {"nxt": "next", "wk": "week", "wks": "weeks", "2moro": "tomorrow",
+             "2morrow": "tomorrow", "tonite": "tonight", "2nite": "tonight"}
+"""Texting shorthand, spelt out before reading ("nxt wk tues 4pm")."""
 US_ORDER_ZONES = ("America/", "US/", "Pacific/Honolulu", "Asia/Manila")
 """Members here may write month/day, so a numeric date that reads both ways is asked."""
 
@@ -464,6 +467,23 @@ def _named(found: re.Match[str]) -> list[Piece]:
     value = (2000 + int(year[1:]) if year.startswith("'") else int(year)) if year else None
     return _p("date", found, y=value, m=MONTHS[found["mon"]], d=_day_number(found["d"]),
               iso=False)
+
+
+FIXED_DAYS = {"christmas eve": (12, 24), "xmas eve": (12, 24), "christmas day": (12, 25),
+              "xmas day": (12, 25), "boxing day": (12, 26), "new years eve": (12, 31),
+              "new year's eve": (12, 31), "new years day": (1, 1), "new year's day": (1, 1),
+              "halloween": (10, 31), "bonfire night": (11, 5), "valentines day": (2, 14),
+              "valentine's day": (2, 14), "st andrews day": (11, 30),
+              "st andrew's day": (11, 30), "st davids day": (3, 1), "st david's day": (3, 1),
+              "st patricks day": (3, 17), "st patrick's day": (3, 17),
+              "st georges day": (4, 23), "st george's day": (4, 23)}
+"""Days with a fixed date every year (Easter and half terms move, so they are asked)."""
+
+
+@rule(rf"(?P<fixed>{_alt(FIXED_DAYS)})")
+def _fixed_date(found: re.Match[str]) -> list[Piece]:
+    month, day = FIXED_DAYS[found["fixed"]]
+    return _p("date", found, y=None, m=month, d=day, iso=False)
 
 
 def _day_number(text: str) -> int:
@@ -874,6 +894,8 @@ def normalise(text: str) -> str:
     value = re.sub(r"[–—‐‑−]", "-", value).replace("’", "'").replace("‘", "'")
     value = re.sub(r"(?<![a-z])([ap])\.\s?m\b\.?", r"\1m", value)
     value = re.sub(r"o'?\s?clock", "oclock", value)
+    value = re.sub(r"(?<![a-z0-9])(nxt|wk|wks|2moro|2morrow|tonite|2nite)(?![a-z0-9])",
+                   lambda found: SHORTHAND[found[1]], value)
     value = re.sub(r"\bbritish summer time\b", "bst", value)
     value = re.sub(r"\bgreenwich mean time\b", "gmt", value)
     value = value.replace("@", " at ").replace("&", " and ")
@@ -1209,10 +1231,14 @@ def _settle(readings: list[Reading], choice: _DayChoice | None, clock: list[tupl
         question = choice.question
     elif len(clock) > 1:
         hour = said["spoken"]
-        question = (f"Is “{said.text}” in the morning or the evening "
-                    f"({_hm(clock[0])} or {_hm(clock[1])})? Say it with am or pm, "
-                    "e.g. `8am` or `8pm`.") if hour != 0 else (
-            f"Which midnight: the start of the day ({_hm(clock[0])}) or its end?")
+        if said["style"] == "mer":
+            question = f"Is “{said.text}” midnight (00:00) or noon (12:00)?"
+        elif hour != 0:
+            question = (f"Is “{said.text}” in the morning or the evening "
+                        f"({_hm(clock[0])} or {_hm(clock[1])})? Say it with am or pm, "
+                        "e.g. `8am` or `8pm`.")
+        else:
+            question = f"Which midnight: the start of the day ({_hm(clock[0])}) or its end?"
     else:
         question = nested[0].question if nested else "Which of these do you mean?"
     candidates = list(usable)
@@ -1329,6 +1355,8 @@ def _clock_choices(piece: Piece, part: str | None) -> list[tuple[int, int]] | Re
     elif style == "mer":
         if h == 0 or h > 23 or (h > 12 and piece["mer"] == "am"):
             return Refuse(f"“{piece.text}” isn't a clock time.")
+        if h == 12 and m == 0 and piece["mer"] == "am":
+            return [(0, 0), (12, 0)]  # "12am" is midnight, but often written for noon
         hours = [h] if h > 12 else [h % 12 + (12 if piece["mer"] == "pm" else 0)]
         if (part == "morning" and hours[0] >= 12) or (part in PM_PARTS and hours[0] < 12):
             raise _Unreadable  # "8am in the evening"
@@ -1361,6 +1389,12 @@ def _end_choices(start: tuple[int, int], said: Piece, end: Piece,
         choices = _clock_choices(end, None)
         if isinstance(choices, Refuse):
             return choices
+        if len(choices) > 1 and end["style"] == "mer":  # "12am" as an end: noon or midnight
+            later = [(hm[0] or 24, hm[1]) for hm in reversed(choices)
+                     if (hm[0] or 24) * 60 + hm[1] > start_minutes]
+            if not later:
+                return Refuse(f"It ends ({end.text}) before it starts ({_hm(start)}).")
+            return later
         (h, m), = choices[-1:] if end["style"] == "midnight" else choices
         minutes = h * 60 + m
         if minutes <= start_minutes:

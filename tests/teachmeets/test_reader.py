@@ -369,3 +369,26 @@ def test_what_the_event_is_called_does_not_stop_the_time_being_read() -> None:
            ("Thursday 4pm teachmeet", TUE, "2027-01-14 16:00"),
            ("CPD workshop Friday 3.45-5", TUE, ("2027-01-15 15:45", "2027-01-15 17:00")),
            ("twilight session tomorrow", TUE, Q)])
+
+
+def test_twelve_am_is_asked_as_a_start_and_is_midnight_as_a_late_end() -> None:
+    check([("Friday 12am", TUE, Q), ("Friday 12.30am", TUE, "2027-01-15 00:30"),
+           ("Friday 12pm", TUE, "2027-01-15 12:00"),
+           ("Friday 8pm-12am", TUE, ("2027-01-15 20:00", "2027-01-16 00:00")),
+           ("Friday 10am-12am", TUE, Q)])
+
+
+def test_texting_shorthand_is_spelt_out() -> None:
+    check([("nxt mon 4pm", TUE, "2027-01-18 16:00"),
+           ("weds nxt wk at 4", TUE, "2027-01-20 16:00"),
+           ("2moro 4.30", TUE, "2027-01-13 16:30"),
+           ("tonite at 7", TUE, "2027-01-12 19:00"),
+           ("in 3 wks at 4pm", TUE, "2027-02-02 16:00")])
+
+
+def test_days_with_a_fixed_date_are_that_date_and_moving_ones_are_asked() -> None:
+    check([("Valentine's Day 4pm", TUE, "2027-02-14 16:00"),
+           ("st david's day at 4", TUE, "2027-03-01 16:00"),
+           ("Christmas Eve 2pm", TUE, "2027-12-24 14:00"),
+           ("New Year's Eve 7pm", TUE, "2027-12-31 19:00"),
+           ("after Easter 4pm", TUE, Q), ("Christmas 4pm", TUE, Q)])
