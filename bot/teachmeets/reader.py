@@ -1549,6 +1549,12 @@ def _dated(year: int | None, month: int, day: int, setting: _Setting,
         found = _next_date(month, day, today)
         if found is None:
             return Refuse(f"“{text}” is not a date.")
+        if found.year > today.year + 1 or (found.year > today.year and found >= today.replace(
+                year=today.year + 1, day=min(today.day, 28))):
+            # "29 Feb" in a year without one: more likely a slip than a date years away
+            return _DayChoice((found,), question=(
+                f"There is no {day} {MONTH_NAMES[month]} in {found.year - 1}: do you mean "
+                f"{found:%a} {found.day} {found:%B %Y}?"))
         return _DayChoice((found,))
     found = _valid(year, month, day)
     if found is None:

@@ -392,3 +392,10 @@ def test_days_with_a_fixed_date_are_that_date_and_moving_ones_are_asked() -> Non
            ("Christmas Eve 2pm", TUE, "2027-12-24 14:00"),
            ("New Year's Eve 7pm", TUE, "2027-12-31 19:00"),
            ("after Easter 4pm", TUE, Q), ("Christmas 4pm", TUE, Q)])
+
+
+def test_a_yearless_date_that_only_exists_more_than_a_year_ahead_is_asked() -> None:
+    feb = "2027-02-27T11:00"
+    check([("29th Feb 4pm", feb, Q), ("29/2 at 4", TUE, Q),
+           ("29 February 4pm", SPRING, "2028-02-29 16:00"),
+           ("26th Feb 4pm", feb, "2028-02-26 16:00")])
