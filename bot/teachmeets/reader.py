@@ -1722,6 +1722,10 @@ def _weekday_days(piece: Piece, today: date) -> _DayChoice | Refuse:
     if mod == "nextweek":
         return _DayChoice((plus(7 - t + wd),))
     if mod == "thisweek":
+        if wd < t and t == 6:
+            # on a Sunday "this week" often means the week starting tomorrow
+            return _DayChoice((plus(wd + 1),), question=(
+                f"This week's {name} is past: do you mean {_label_day(plus(wd + 1), today)}?"))
         if wd < t:
             return Refuse(f"{name} this week ({_label_day(plus(wd - t), today)}) is past.")
         return _DayChoice((plus(wd - t),))

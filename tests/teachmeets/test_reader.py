@@ -399,3 +399,10 @@ def test_a_yearless_date_that_only_exists_more_than_a_year_ahead_is_asked() -> N
     check([("29th Feb 4pm", feb, Q), ("29/2 at 4", TUE, Q),
            ("29 February 4pm", SPRING, "2028-02-29 16:00"),
            ("26th Feb 4pm", feb, "2028-02-26 16:00")])
+
+
+def test_a_past_day_this_week_is_asked_on_a_sunday_and_refused_later_in_the_week() -> None:
+    sunday = "2027-01-17T10:00"
+    check([("Wednesday this week at 4", sunday, Q), ("this wk weds 4pm", sunday, Q),
+           ("Wednesday this week at 4", SAT, E),
+           ("Friday this week 4pm", TUE, "2027-01-15 16:00")])
