@@ -260,9 +260,11 @@ PLACES = {"uk": "Europe/London", "british": "Europe/London", "england": "Europe/
 FILLER = {"on", "at", "from", "the", "starting", "starts", "start", "begins", "begin",
           "beginning", "please", "of", "it's", "its", "is", "will be", "be", "held", "prompt",
           "sharp", "onwards", "coming"}
-EVENT_WORDS = {"session", "sessions", "meeting", "meet", "meetup", "meet-up", "event", "teachmeet",
-               "teach meet", "training", "cpd", "inset", "workshop", "talk", "twilight session"}
-"""What organisers call the event ("twilight session 4pm tomorrow"): no part of its time."""
+EVENT_WORDS = {"session", "sessions", "meeting", "meet", "meetup", "event", "teachmeet",
+               "teach", "training", "cpd", "inset", "workshop", "talk"}
+"""What organisers call the event ("twilight session 4pm tomorrow"): no part of its time.
+Dropped only when reading a time on its own, never when finding where a time starts in a
+sentence ("Autumn TeachMeet next Tuesday 4pm" keeps its title)."""
 SHORTHAND = {"nxt": "next", "wk": "week", "wks": "weeks", "2moro": "tomorrow",
              "2morrow": "tomorrow", "tonite": "tonight", "2nite": "tonight"}
 """Texting shorthand, spelt out before reading ("nxt wk tues 4pm")."""
@@ -838,7 +840,7 @@ def _place(found: re.Match[str]) -> list[Piece] | None:
     return None if spelled is None else _p("zone", found, name=spelled)
 
 
-@rule(_alt(FILLER | EVENT_WORDS) + r"|@")
+@rule(_alt(FILLER) + r"|@")
 def _filler(found: re.Match[str]) -> list[Piece]:
     return []
 
@@ -1016,11 +1018,11 @@ def _typos(a: str, b: str) -> int:
 
 
 def _respell(normal: str, unknown: list[str]) -> str | None:
-    """`normal` with each unknown word that is a slip for exactly one day or month name
-    respelt (one slip in a short word, two in a long one, never in the first letter, which
-    people rarely get wrong); None if none is."""
-    fixed = {}
-    for word in set(unknown):
+    """`normal` without the event's name, and with each unknown word that is a slip for
+    exactly one day or month name respelt (one slip in a short word, two in a long one,
+    never in the first letter, which people rarely get wrong); None if nothing changed."""
+    fixed = {word: "" for word in unknown if word in EVENT_WORDS}
+    for word in set(unknown) - set(fixed):
         if not word.isalpha() or len(word) < 5:
             continue
         allowed = 1 if len(word) < 7 else 2
@@ -1033,7 +1035,7 @@ def _respell(normal: str, unknown: list[str]) -> str | None:
             fixed[word] = best[0]
     if not fixed:
         return None
-    return " ".join(fixed.get(word, word) for word in normal.split())
+    return " ".join(kept for word in normal.split() if (kept := fixed.get(word, word)))
 
 
 def fully_read(text: str, *, now: datetime, tz: str) -> Reading | None:

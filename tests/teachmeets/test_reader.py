@@ -406,3 +406,15 @@ def test_a_past_day_this_week_is_asked_on_a_sunday_and_refused_later_in_the_week
     check([("Wednesday this week at 4", sunday, Q), ("this wk weds 4pm", sunday, Q),
            ("Wednesday this week at 4", SAT, E),
            ("Friday this week 4pm", TUE, "2027-01-15 16:00")])
+
+
+def test_event_words_stay_in_the_title_when_a_sentence_is_split() -> None:
+    from bot.teachmeets.timeparse import split_sentence
+
+    now = datetime.fromisoformat(TUE).replace(tzinfo=ZoneInfo(LONDON))
+    spoken = split_sentence("Autumn TeachMeet next Monday 4pm at Cardiff Library",
+                            default_tz=LONDON, now=now)
+    assert spoken is not None
+    assert (spoken.title, spoken.when) == ("Autumn TeachMeet", "next Monday 4pm")
+    spoken = split_sentence("Maths CPD workshop Thursday 4pm", default_tz=LONDON, now=now)
+    assert spoken is not None and spoken.title == "Maths CPD workshop"
