@@ -260,6 +260,14 @@ PLACES = {"uk": "Europe/London", "british": "Europe/London", "england": "Europe/
 FILLER = {"on", "at", "from", "the", "starting", "starts", "start", "begins", "begin",
           "beginning", "please", "of", "it's", "its", "is", "will be", "be", "held", "prompt",
           "sharp", "onwards", "coming"}
+EVENT_WORDS = {"session", "sessions", "meeting", "meet", "meetup", "event", "teachmeet",
+               "teach", "training", "cpd", "inset", "workshop", "talk"}
+"""What organisers call the event ("twilight session 4pm tomorrow"): no part of its time.
+Dropped only when reading a time on its own, never when finding where a time starts in a
+sentence ("Autumn TeachMeet next Tuesday 4pm" keeps its title)."""
+SHORTHAND = {"nxt": "next", "wk": "week", "wks": "weeks", "2moro": "tomorrow",
+             "2morrow": "tomorrow", "tonite": "tonight", "2nite": "tonight"}
+"""Texting shorthand, spelt out before reading ("nxt wk tues 4pm")."""
 US_ORDER_ZONES = ("America/", "US/", "Pacific/Honolulu", "Asia/Manila")
 """Members here may write month/day, so a numeric date that reads both ways is asked."""
 
@@ -463,6 +471,23 @@ def _named(found: re.Match[str]) -> list[Piece]:
               iso=False)
 
 
+FIXED_DAYS = {"christmas eve": (12, 24), "xmas eve": (12, 24), "christmas day": (12, 25),
+              "xmas day": (12, 25), "boxing day": (12, 26), "new years eve": (12, 31),
+              "new year's eve": (12, 31), "new years day": (1, 1), "new year's day": (1, 1),
+              "halloween": (10, 31), "bonfire night": (11, 5), "valentines day": (2, 14),
+              "valentine's day": (2, 14), "st andrews day": (11, 30),
+              "st andrew's day": (11, 30), "st davids day": (3, 1), "st david's day": (3, 1),
+              "st patricks day": (3, 17), "st patrick's day": (3, 17),
+              "st georges day": (4, 23), "st george's day": (4, 23)}
+"""Days with a fixed date every year (Easter and half terms move, so they are asked)."""
+
+
+@rule(rf"(?P<fixed>{_alt(FIXED_DAYS)})")
+def _fixed_date(found: re.Match[str]) -> list[Piece]:
+    month, day = FIXED_DAYS[found["fixed"]]
+    return _p("date", found, y=None, m=month, d=day, iso=False)
+
+
 def _day_number(text: str) -> int:
     digits = re.match(r"\d+", text)
     return int(digits.group(0)) if digits else DAY_WORDS[text]
@@ -507,7 +532,7 @@ rule(rf"this\s+week(?:\s+on)?\s+{_WD}")(_weekday("thisweek"))
 rule(rf"next\s+{_WD}")(_weekday("next"))
 rule(rf"(?:this\s+coming|coming|this)\s+{_WD}")(_weekday("this"))
 rule(rf"{_WD}\s+(?:coming|this\s+coming)")(_weekday("this"))
-rule(rf"{_WD}\s+week")(_weekday("week"))
+rule(rf"{_WD}\s+week(?!\s+(?:commencing|beginning|starting|of)\b)")(_weekday("week"))
 rule(rf"a\s+week\s+(?:on|from|after|come)\s+{_WD}")(_weekday("week"))
 rule(rf"(?:the\s+)?{_WD}\s+after\s+next")(_weekday("week"))
 rule(rf"{_WD}\s+fortnight")(_weekday("fortnight"))
@@ -573,6 +598,12 @@ def _weekend(found: re.Match[str]) -> list[Piece]:
       r"|this\s+term|next\s+term|after\s+half\s+term|half\s+term|end\s+of\s+term")
 def _marker(found: re.Match[str]) -> list[Piece]:
     return _p("marker", found, what=found.group(0))
+
+
+@rule(r"w/c|w/b|wc|wb|week\s+(?:commencing|beginning|starting)(?:\s+on)?|(?:in\s+)?the\s+week\s+of")
+def _week_of(found: re.Match[str]) -> list[Piece]:
+    """"w/c 7th Dec": a week named by its first day; a weekday then picks a day in it."""
+    return _p("marker", found, what="week of")
 
 
 @rule(rf"(?:in\s+the\s+|this\s+|at\s+)?(?P<part>{_alt(PARTS)})")
@@ -865,6 +896,8 @@ def normalise(text: str) -> str:
     value = re.sub(r"[–—‐‑−]", "-", value).replace("’", "'").replace("‘", "'")
     value = re.sub(r"(?<![a-z])([ap])\.\s?m\b\.?", r"\1m", value)
     value = re.sub(r"o'?\s?clock", "oclock", value)
+    value = re.sub(r"(?<![a-z0-9])(nxt|wk|wks|2moro|2morrow|tonite|2nite)(?![a-z0-9])",
+                   lambda found: SHORTHAND[found[1]], value)
     value = re.sub(r"\bbritish summer time\b", "bst", value)
     value = re.sub(r"\bgreenwich mean time\b", "gmt", value)
     value = value.replace("@", " at ").replace("&", " and ")
@@ -948,6 +981,8 @@ def read(text: str, *, now: datetime, tz: str, suggest: bool = True) -> Reading:
     if not normal:
         return Refuse(f"Say when it starts, e.g. {EXAMPLES}.")
     pieces, unknown = scan(normal)
+    if unknown and (respelt := _respell(normal, unknown)) is not None:
+        pieces, unknown = scan(respelt)
     far = _out_of_range(pieces, setting)
     if far is not None:
         return far
@@ -960,6 +995,47 @@ def read(text: str, *, now: datetime, tz: str, suggest: bool = True) -> Reading:
     if isinstance(reading, Refuse):
         return reading
     return _unsure(text, unknown, reading, setting, suggest=suggest)
+
+
+SPELLABLE = (*(d.lower() for d in DAY_NAMES), *(m.lower() for m in MONTH_NAMES[1:]),
+             "thurs", "tues", "weds")
+"""Names people misspell in a hurry ("thrusday", "wendsday", "Febuary")."""
+
+
+def _typos(a: str, b: str) -> int:
+    """Edits (insert, delete, change, swap two neighbours) between `a` and `b`."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, prev2[j - 2] + 1)
+            row.append(cost)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+def _respell(normal: str, unknown: list[str]) -> str | None:
+    """`normal` without the event's name, and with each unknown word that is a slip for
+    exactly one day or month name respelt (one slip in a short word, two in a long one,
+    never in the first letter, which people rarely get wrong); None if nothing changed."""
+    fixed = {word: "" for word in unknown if word in EVENT_WORDS}
+    for word in set(unknown) - set(fixed):
+        if not word.isalpha() or len(word) < 5:
+            continue
+        allowed = 1 if len(word) < 7 else 2
+        scored = sorted((_typos(word, name), name) for name in SPELLABLE if name[0] == word[0])
+        if not scored:
+            continue
+        best = [name for cost, name in scored if cost == scored[0][0]]
+        meant = {(n in WEEKDAYS, WEEKDAYS.get(n, MONTHS.get(n))) for n in best}
+        if scored[0][0] <= allowed and len(meant) == 1:
+            fixed[word] = best[0]
+    if not fixed:
+        return None
+    return " ".join(kept for word in normal.split() if (kept := fixed.get(word, word)))
 
 
 def fully_read(text: str, *, now: datetime, tz: str) -> Reading | None:
@@ -1157,10 +1233,14 @@ def _settle(readings: list[Reading], choice: _DayChoice | None, clock: list[tupl
         question = choice.question
     elif len(clock) > 1:
         hour = said["spoken"]
-        question = (f"Is “{said.text}” in the morning or the evening "
-                    f"({_hm(clock[0])} or {_hm(clock[1])})? Say it with am or pm, "
-                    "e.g. `8am` or `8pm`.") if hour != 0 else (
-            f"Which midnight: the start of the day ({_hm(clock[0])}) or its end?")
+        if said["style"] == "mer":
+            question = f"Is “{said.text}” midnight (00:00) or noon (12:00)?"
+        elif hour != 0:
+            question = (f"Is “{said.text}” in the morning or the evening "
+                        f"({_hm(clock[0])} or {_hm(clock[1])})? Say it with am or pm, "
+                        "e.g. `8am` or `8pm`.")
+        else:
+            question = f"Which midnight: the start of the day ({_hm(clock[0])}) or its end?"
     else:
         question = nested[0].question if nested else "Which of these do you mean?"
     candidates = list(usable)
@@ -1277,6 +1357,8 @@ def _clock_choices(piece: Piece, part: str | None) -> list[tuple[int, int]] | Re
     elif style == "mer":
         if h == 0 or h > 23 or (h > 12 and piece["mer"] == "am"):
             return Refuse(f"“{piece.text}” isn't a clock time.")
+        if h == 12 and m == 0 and piece["mer"] == "am":
+            return [(0, 0), (12, 0)]  # "12am" is midnight, but often written for noon
         hours = [h] if h > 12 else [h % 12 + (12 if piece["mer"] == "pm" else 0)]
         if (part == "morning" and hours[0] >= 12) or (part in PM_PARTS and hours[0] < 12):
             raise _Unreadable  # "8am in the evening"
@@ -1309,6 +1391,12 @@ def _end_choices(start: tuple[int, int], said: Piece, end: Piece,
         choices = _clock_choices(end, None)
         if isinstance(choices, Refuse):
             return choices
+        if len(choices) > 1 and end["style"] == "mer":  # "12am" as an end: noon or midnight
+            later = [(hm[0] or 24, hm[1]) for hm in reversed(choices)
+                     if (hm[0] or 24) * 60 + hm[1] > start_minutes]
+            if not later:
+                return Refuse(f"It ends ({end.text}) before it starts ({_hm(start)}).")
+            return later
         (h, m), = choices[-1:] if end["style"] == "midnight" else choices
         minutes = h * 60 + m
         if minutes <= start_minutes:
@@ -1401,6 +1489,8 @@ def _marker_days(marker: Piece, weekdays: list[Piece], others: list[Piece],
         except ValueError:
             return Ask(f"{month_start:%B} has no {others[0].text}: which day?")
         return _DayChoice((day,))
+    if what == "week of" and len(others) == 1:
+        return _week_of_days(others[0], weekdays, setting)
     if weekdays or others:
         raise _Unreadable
     if what == "weekend":
@@ -1414,6 +1504,20 @@ def _marker_days(marker: Piece, weekdays: list[Piece], others: list[Piece],
                           question="Which day next week?")
     return Ask(f"Which day “{marker.text}”? Give a day and a time, e.g. `Thursday 12 March "
                "4pm`.")
+
+
+def _week_of_days(first: Piece, weekdays: list[Piece], setting: _Setting) -> _DayChoice | Ask:
+    """The seven days from the typed date ("w/c 7th Dec Thursday" is Thu 10 Dec); without a
+    weekday the organiser still has to say which day."""
+    start = _fixed_day(first, setting, _Zone(setting.member_zone))
+    if not isinstance(start, _DayChoice) or len(start.days) != 1:
+        return Ask(f"Which week is “{first.text}”? Give a day and a time, e.g. `Thursday 12 "
+                   "March 4pm`.")
+    week = tuple(start.days[0] + timedelta(days=i) for i in range(7))
+    if weekdays:
+        return _DayChoice(tuple(d for d in week if d.weekday() == weekdays[0]["wd"]))
+    return _DayChoice(tuple(d for d in week if d.weekday() < 5)[:3],
+                      question=f"Which day in the week of {start.days[0]:%-d %B}?")
 
 
 def _add_months(day: date, months: int) -> date:
@@ -1447,6 +1551,12 @@ def _dated(year: int | None, month: int, day: int, setting: _Setting,
         found = _next_date(month, day, today)
         if found is None:
             return Refuse(f"“{text}” is not a date.")
+        if found.year > today.year + 1 or (found.year > today.year and found >= today.replace(
+                year=today.year + 1, day=min(today.day, 28))):
+            # "29 Feb" in a year without one: more likely a slip than a date years away
+            return _DayChoice((found,), question=(
+                f"There is no {day} {MONTH_NAMES[month]} in {found.year - 1}: do you mean "
+                f"{found:%a} {found.day} {found:%B %Y}?"))
         return _DayChoice((found,))
     found = _valid(year, month, day)
     if found is None:
@@ -1614,6 +1724,10 @@ def _weekday_days(piece: Piece, today: date) -> _DayChoice | Refuse:
     if mod == "nextweek":
         return _DayChoice((plus(7 - t + wd),))
     if mod == "thisweek":
+        if wd < t and t == 6:
+            # on a Sunday "this week" often means the week starting tomorrow
+            return _DayChoice((plus(wd + 1),), question=(
+                f"This week's {name} is past: do you mean {_label_day(plus(wd + 1), today)}?"))
         if wd < t:
             return Refuse(f"{name} this week ({_label_day(plus(wd - t), today)}) is past.")
         return _DayChoice((plus(wd - t),))

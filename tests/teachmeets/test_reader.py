@@ -343,3 +343,78 @@ def test_phrase_reads_back_to_the_same_time(text: str) -> None:
     reading = read(text, now=now, tz=LONDON)
     assert isinstance(reading, When)
     assert read(phrase(reading), now=now, tz=LONDON) == reading
+
+
+def test_a_slip_in_a_day_or_month_name_is_read_when_only_one_name_is_that_close() -> None:
+    check([("thrusday 4pm", TUE, "2027-01-14 16:00"),
+           ("wensday at 5", TUE, "2027-01-13 17:00"),
+           ("Fridya 4.30", TUE, "2027-01-15 16:30"),
+           ("Febuary 3rd 4pm", TUE, "2027-02-03 16:00"),
+           ("thuesday 4pm", TUE, Q),  # as near Tuesday as Thursday
+           ("tusday 4pm", SAT, "2027-01-19 16:00"),
+           ("sunday 4pm", TUE, "2027-01-17 16:00"),
+           ("blursday 4pm", TUE, Q)])
+
+
+def test_week_commencing_names_a_week_and_a_weekday_picks_the_day() -> None:
+    check([("w/c 18th Jan Thursday 4pm", TUE, "2027-01-21 16:00"),
+           ("Wednesday, week commencing 1 Feb, 4pm", TUE, "2027-02-03 16:00"),
+           ("Friday in the week of 18/1 at 4", TUE, "2027-01-22 16:00"),
+           ("w/c 18th Jan 4pm", TUE, Q),
+           ("week beginning 1st February", TUE, Q)])
+
+
+def test_what_the_event_is_called_does_not_stop_the_time_being_read() -> None:
+    check([("twilight session 4pm tomorrow", TUE, "2027-01-13 16:00"),
+           ("Thursday 4pm teachmeet", TUE, "2027-01-14 16:00"),
+           ("CPD workshop Friday 3.45-5", TUE, ("2027-01-15 15:45", "2027-01-15 17:00")),
+           ("twilight session tomorrow", TUE, Q)])
+
+
+def test_twelve_am_is_asked_as_a_start_and_is_midnight_as_a_late_end() -> None:
+    check([("Friday 12am", TUE, Q), ("Friday 12.30am", TUE, "2027-01-15 00:30"),
+           ("Friday 12pm", TUE, "2027-01-15 12:00"),
+           ("Friday 8pm-12am", TUE, ("2027-01-15 20:00", "2027-01-16 00:00")),
+           ("Friday 10am-12am", TUE, Q)])
+
+
+def test_texting_shorthand_is_spelt_out() -> None:
+    check([("nxt mon 4pm", TUE, "2027-01-18 16:00"),
+           ("weds nxt wk at 4", TUE, "2027-01-20 16:00"),
+           ("2moro 4.30", TUE, "2027-01-13 16:30"),
+           ("tonite at 7", TUE, "2027-01-12 19:00"),
+           ("in 3 wks at 4pm", TUE, "2027-02-02 16:00")])
+
+
+def test_days_with_a_fixed_date_are_that_date_and_moving_ones_are_asked() -> None:
+    check([("Valentine's Day 4pm", TUE, "2027-02-14 16:00"),
+           ("st david's day at 4", TUE, "2027-03-01 16:00"),
+           ("Christmas Eve 2pm", TUE, "2027-12-24 14:00"),
+           ("New Year's Eve 7pm", TUE, "2027-12-31 19:00"),
+           ("after Easter 4pm", TUE, Q), ("Christmas 4pm", TUE, Q)])
+
+
+def test_a_yearless_date_that_only_exists_more_than_a_year_ahead_is_asked() -> None:
+    feb = "2027-02-27T11:00"
+    check([("29th Feb 4pm", feb, Q), ("29/2 at 4", TUE, Q),
+           ("29 February 4pm", SPRING, "2028-02-29 16:00"),
+           ("26th Feb 4pm", feb, "2028-02-26 16:00")])
+
+
+def test_a_past_day_this_week_is_asked_on_a_sunday_and_refused_later_in_the_week() -> None:
+    sunday = "2027-01-17T10:00"
+    check([("Wednesday this week at 4", sunday, Q), ("this wk weds 4pm", sunday, Q),
+           ("Wednesday this week at 4", SAT, E),
+           ("Friday this week 4pm", TUE, "2027-01-15 16:00")])
+
+
+def test_event_words_stay_in_the_title_when_a_sentence_is_split() -> None:
+    from bot.teachmeets.timeparse import split_sentence
+
+    now = datetime.fromisoformat(TUE).replace(tzinfo=ZoneInfo(LONDON))
+    spoken = split_sentence("Autumn TeachMeet next Monday 4pm at Cardiff Library",
+                            default_tz=LONDON, now=now)
+    assert spoken is not None
+    assert (spoken.title, spoken.when) == ("Autumn TeachMeet", "next Monday 4pm")
+    spoken = split_sentence("Maths CPD workshop Thursday 4pm", default_tz=LONDON, now=now)
+    assert spoken is not None and spoken.title == "Maths CPD workshop"
