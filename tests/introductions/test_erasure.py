@@ -88,7 +88,10 @@ def _sqlite_files(app: App) -> dict[str, bytes]:
 
 
 def _wal_size(app: App) -> int:
-    return Path(f"{app.db.url.database}-wal").stat().st_size
+    """0 when the WAL is empty or gone (some drivers remove it when the last connection
+    closes)."""
+    wal = Path(f"{app.db.url.database}-wal")
+    return wal.stat().st_size if wal.exists() else 0
 
 
 async def _postgres_files(app: App) -> dict[Path, str]:
