@@ -216,7 +216,8 @@ async def _truncate_postgres(app: App) -> None:
 
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     async with app.db.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {names}, done_search, search_vocab "
+        await conn.execute(text(f"TRUNCATE {names}, done_search, search_postings, "
+                                "search_vocab "
                                 "RESTART IDENTITY CASCADE"))
 
 

@@ -50,6 +50,7 @@ PERSONAL_TABLES: set[str] = {
     "search_docs",
     "done_search",
     "search_vocab",
+    "search_postings",
     "pin_search",
     "introduction_prefs",
     "meet_requests",

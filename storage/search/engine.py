@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,9 +66,8 @@ class Match:
     """Entries meeting any of the conjunctions."""
 
     any_of: tuple[Conjunction, ...]
-    estimate: int = 0
-    """About how many entries match, of `entries` (for PostgreSQL's choice of plan)."""
-    entries: int = 0
+    frequencies: Mapping[str, int] = field(default_factory=dict)
+    """Entries holding each term (for PostgreSQL's choice of the postings to walk)."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,11 @@ class Engine(Protocol):
         """Used terms that could be what these misspelt words meant (a superset: the
         planner makes the choice), with their frequencies."""
 
-    async def insert(self, session: AsyncSession, rows: Sequence[DocRow]) -> None:
-        """Index new rows (no copy of their entries indexed yet)."""
+    async def insert(self, session: AsyncSession, rows: Sequence[DocRow], *,
+                     deferred: bool = False) -> None:
+        """Index new rows (no copy of their entries indexed yet). `deferred`: part of a
+        bulk load, which calls `optimise` at its end; work cheaper done once for the
+        whole load may wait until then."""
 
     async def delete(self, session: AsyncSession, entry_ids: Sequence[int]) -> list[str]:
         """Unindex entries; the stored term strings of those that were indexed."""
@@ -112,7 +114,8 @@ class Engine(Protocol):
         """Add to terms' document frequencies (dropping those that reach zero)."""
 
     async def optimise(self, session: AsyncSession) -> None:
-        """After a bulk load: whatever makes the next searches fast."""
+        """At the end of a bulk load: deferred work, and whatever makes the next searches
+        fast."""
 
     async def clear(self, session: AsyncSession) -> None:
         """Empty the index and the vocabulary (before a rebuild)."""

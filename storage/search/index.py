@@ -4,7 +4,7 @@
 - `ranking`: the relevance model scoring one entry, and bounding a tier (pure Python),
 - `sqlite` / `postgres`: each engine's SQL behind `engine.Engine`,
 - `writer`: entries analysed and written, with the vocabulary,
-- `cost`: PostgreSQL's choice between walking the rank key and looking matches up.
+- `cost`: how far PostgreSQL walks postings before looking matches up.
 
 Finding people (`find_people`) retrieves candidates with dynamic pruning, MaxScore-style,
 so common words stay cheap: the rare units' entries are few, and all of them are fetched
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.db import Database
 from storage.models import DoneEntry, Member
-from storage.search import cost
 from storage.search.analysis import Document, Thesaurus, load_thesaurus
 from storage.search.engine import (
     DOC_COUNT,
@@ -305,7 +305,7 @@ class SearchIndex:
             rare.append(u)
             spent += frequency(u)
         if rare:
-            match = Match(tuple((units[u].alternatives,) for u in rare), spent, plan.entries)
+            match = Match(tuple((units[u].alternatives,) for u in rare), plan.frequencies)
             people.add(await self.engine.candidates(session, match, filters,
                                                     Page(-1, spent + 1)))
         common = [u for u in range(len(units)) if u not in rare]
@@ -339,9 +339,7 @@ class SearchIndex:
         def matching(required: Conjunction, need: int) -> Match:
             conjunctions = tuple((*required, *(units[u].alternatives for u in combo))
                                  for combo in itertools.combinations(rest, need))
-            estimate = sum(cost.estimate([sum(plan.frequency(a) for a in alts)
-                                          for alts in c], plan.entries) for c in conjunctions)
-            return Match(conjunctions, estimate, plan.entries)
+            return Match(conjunctions, plan.frequencies)
 
         def cursor(defining: Conjunction, shares: tuple[int, ...], need: int) -> _Cursor:
             return _Cursor(defining, shares, ceiling(shares), page, need,
@@ -449,8 +447,11 @@ def _size_cap(ceiling: Callable[[int], int], threshold: int) -> int:
 
 
 def _entries_and_members() -> Select[tuple[DoneEntry, Member]]:
-    """Entries read with their members, as search results show them."""
-    return select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id)
+    """Entries read with their members, as search results show them, and each talk's
+    teach-meet joined in the same statement (the relationship's own select-in load
+    costs a millisecond and a half of SQLAlchemy's time per search, talk or none)."""
+    return (select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id)
+            .options(joinedload(DoneEntry.teachmeet)))
 
 
 __all__ = ["PAIR", "IndexRow", "PersonHit", "SearchIndex", "Viewer", "postgres_document",

@@ -91,7 +91,8 @@ class SqliteEngine:
             found.update({t: int(n) for t, n in rows if t})
         return found
 
-    async def insert(self, session: AsyncSession, rows: Sequence[DocRow]) -> None:
+    async def insert(self, session: AsyncSession, rows: Sequence[DocRow], *,
+                     deferred: bool = False) -> None:
         connection = await session.connection()
         members = sorted({r.member_id for r in rows})
         regions: dict[int, str] = {}

@@ -73,13 +73,14 @@ class IndexWriter:
     async def index(self, session: AsyncSession, entries: Sequence[IndexRow], *,
                     fresh: bool = False, vocabulary: Counter[str] | None = None) -> None:
         """(Re)index entries; `fresh` says none is indexed yet (a bulk import of new ids).
-        With `vocabulary` the term counts are added there for the caller to write once."""
+        With `vocabulary` (a bulk load) the term counts are added there for the caller to
+        write once, and the caller ends the load with `SearchIndex.optimise`."""
         if not entries:
             return
         if not fresh:
             await self.unindex(session, [e.id for e in entries])
         rows = self.rows(entries)
-        await self.engine.insert(session, rows)
+        await self.engine.insert(session, rows, deferred=vocabulary is not None)
         counts = vocabulary_of(rows)
         if vocabulary is None:
             await self.engine.count(session, counts)

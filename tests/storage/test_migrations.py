@@ -104,3 +104,37 @@ async def test_question_threads_come_and_go_without_losing_answers(app: App) -> 
         assert kept.thread_id == ""  # the reference went with the column; answers post
         assert len(list(await session.scalars(select(QuestionAnswer)))) == 1
         assert len(list(await session.scalars(select(QuestionRecipient)))) == 1
+
+
+async def test_postings_are_filled_from_the_index_when_upgrading_past_0025(app: App) -> None:
+    """0025 builds PostgreSQL's postings from the documents already indexed, and its
+    trigger takes an entry's postings with its row (also when a member's deletion
+    cascades round the index); going down drops them. SQLite: nothing to build."""
+    from tests.storage.test_search_parity import postings_in_step
+
+    members = [ImportedMember(handle="amy", name="Amy", region="Wales",
+                              done=[{"summary": "Digital leaders club"},
+                                    {"summary": "Google Workspace rollout"}]),
+               ImportedMember(handle="ben", name="Ben", region="Kent",
+                              done=[{"summary": "Leaders of digital change"}])]
+    async with app.db.unit_of_work() as session:
+        await DirectoryRepository(session, app.services.search).upsert_imported(
+            members, default_privacy="network")
+    await migrate(app, command.downgrade, "0024_erasure_tombstones")
+    try:
+        if not app.db.is_sqlite:
+            async with app.db.sessions() as session:
+                assert await session.scalar(
+                    text("SELECT to_regclass('search_postings')")) is None
+    finally:
+        await migrate(app, command.upgrade, "heads")
+    app.services.search.rare_budget = 0  # read tier by tier, walking postings
+    assert await who(app, "digital leaders") == ["amy", "ben"]
+    if app.db.is_sqlite:
+        return
+    assert await postings_in_step(app)
+    async with app.db.unit_of_work() as session:
+        amy = await session.scalar(select(Member).where(Member.handle == "amy"))
+        await session.delete(amy)
+    assert await postings_in_step(app)
+    assert await who(app, "digital leaders") == ["ben"]

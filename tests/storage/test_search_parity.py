@@ -8,6 +8,7 @@ region changed after the entries were indexed."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,10 +17,11 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.app import App
+from bot.directory_io import import_file
 from bot.testing import _truncate_postgres, make_settings
 from storage.models import Identity, Member
 from storage.repositories.directory import DirectoryRepository, ImportedMember
-from storage.search import PersonHit, Viewer
+from storage.search import PersonHit, Viewer, cost
 
 DIRECTORY = {
     "amy": ["Digital skills training for governors"],
@@ -52,18 +54,26 @@ async def _open(url: str) -> App:
     return app
 
 
-@pytest.fixture(params=["ranked in the database", "ranked in Python"])
+@pytest.fixture(params=["ranked in the database", "postings walked to the end",
+                        "postings walk given up", "ranked in Python"])
 async def both(request: pytest.FixtureRequest, database_url: str, _sqlite_template: Path,
-               tmp_path: Path) -> AsyncIterator[tuple[App, App]]:
+               tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+               ) -> AsyncIterator[tuple[App, App]]:
     """The PostgreSQL test database and a fresh SQLite one, loaded with the same
-    directory; searched tier by tier in the database (as a large directory is), or with
-    the few matches ranked in Python (as a small one is)."""
+    directory; searched tier by tier in the database (as a large directory is: on
+    PostgreSQL walking postings within the cost model's budget, or to their end, or
+    giving the walk up after one posting for the look-up), or with the few matches ranked
+    in Python (as a small one is)."""
     sqlite_path = tmp_path / "parity.db"
     shutil.copyfile(_sqlite_template, sqlite_path)
     apps = [await _open(f"sqlite:///{sqlite_path}"), await _open(database_url)]
-    if request.param == "ranked in the database":
+    if request.param != "ranked in Python":
         for app in apps:
             app.services.search.rare_budget = 0
+    if request.param == "postings walked to the end":
+        monkeypatch.setattr(cost, "walk_budget", lambda _size: 1 << 40)
+    if request.param == "postings walk given up":
+        monkeypatch.setattr(cost, "walk_budget", lambda _size: 1)
     try:
         for app in apps:
             members = [ImportedMember(handle=h, name=h.title(),
@@ -192,3 +202,60 @@ async def test_entries_deleted_with_their_member_leave_postgresql_index(
     async with postgres.db.sessions() as session:
         indexed = await session.scalar(text("SELECT count(*) FROM done_search"))
     assert indexed == sum(len(done) for done in DIRECTORY.values()) - len(DIRECTORY["lu"])
+    assert await postings_in_step(postgres)
+
+
+async def postings_in_step(app: App) -> bool:
+    """Whether `search_postings` holds exactly each indexed entry's lexemes."""
+    async with app.db.sessions() as session:
+        stray = await session.scalar(text(
+            "SELECT count(*) FROM ((SELECT term, rank_key FROM search_postings) "
+            "EXCEPT ALL (SELECT t, rank_key FROM done_search, "
+            "unnest(tsvector_to_array(document)) AS t)) AS s"))
+        missing = await session.scalar(text(
+            "SELECT count(*) FROM ((SELECT t, rank_key FROM done_search, "
+            "unnest(tsvector_to_array(document)) AS t) "
+            "EXCEPT ALL (SELECT term, rank_key FROM search_postings)) AS s"))
+        held = await session.scalar(text("SELECT count(*) FROM search_postings"))
+    return stray == 0 and missing == 0 and held > 0
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postings_follow_every_write_to_the_index(both: tuple[App, App],
+                                                        tmp_path: Path) -> None:
+    """PostgreSQL's postings (each lexeme's entries in rank-key order) stay exactly the
+    indexed entries' lexemes through an entry added, edited and deleted, a member's
+    entries replaced, a bulk import (posted at its end) and a rebuild; and searches
+    still agree."""
+    sqlite, postgres = both
+    assert await postings_in_step(postgres)
+    upload = tmp_path / "more.jsonl"
+    upload.write_text(json.dumps({"handle": "max", "name": "Max", "region": "Kent", "done": [
+        {"summary": "Cyber security staff training days"}, {"summary": "Code club"}]}) + "\n")
+    for app in both:
+        await import_file(app.db, app.services.search, upload, default_privacy="network")
+        async with app.db.unit_of_work() as session:
+            directory = DirectoryRepository(session, app.services.search)
+            amy = await session.scalar(select(Member).where(Member.handle == "amy"))
+            assert amy is not None
+            entry = await directory.add_done(amy, "Cyber security audit for governors",
+                                             tags=["security"])
+            entry.summary = "Cyber security audit for all staff"
+            await session.flush()
+            await app.services.search.index(session, [entry])
+            ivy = await session.scalar(select(Member).where(Member.handle == "ivy"))
+            assert ivy is not None
+            first = (await directory.done_for(ivy.id))[0]
+            await directory.remove_done(first)
+            await directory.upsert_imported([ImportedMember(
+                handle="jon", name="Jon", region="Kent",
+                done=[{"summary": "Digital leaders for staff training"}])],
+                default_privacy="network")
+    assert await postings_in_step(postgres)
+    for query in QUERIES:
+        assert await _answer(postgres, query) == await _answer(sqlite, query), query
+    async with postgres.db.unit_of_work() as session:
+        await postgres.services.search.rebuild(session)
+    assert await postings_in_step(postgres)
+    for query in QUERIES:
+        assert await _answer(postgres, query) == await _answer(sqlite, query), query
