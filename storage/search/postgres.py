@@ -6,9 +6,10 @@ holding its words; each pair of adjacent terms is therefore indexed as one more 
 row also carries its member's privacy and region (kept in step by a trigger on members), so
 a candidate query reads one table. Beside the GIN index, `search_postings` keeps each
 lexeme's entries (pairs too) in rank-key order in a B-tree, so a common word's best
-entries are read first instead of every one of them sorted. Whether a query walks postings
-or looks its matches up in the GIN index is decided by `storage.search.cost`, and the
-choice is expressed in the statement's shape, not in session settings.
+entries are read first instead of every one of them sorted. A candidate query walks
+postings first, as far as `storage.search.cost` allows, and looks its matches up in the GIN
+index only if that walk did not fill the page; the choice is expressed in the statements'
+shapes, not in session settings.
 """
 
 from __future__ import annotations
