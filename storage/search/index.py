@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from storage.db import Database
 from storage.models import DoneEntry, Member
@@ -447,11 +446,8 @@ def _size_cap(ceiling: Callable[[int], int], threshold: int) -> int:
 
 
 def _entries_and_members() -> Select[tuple[DoneEntry, Member]]:
-    """Entries read with their members, as search results show them, and each talk's
-    teach-meet joined in the same statement (the relationship's own select-in load
-    costs a millisecond and a half of SQLAlchemy's time per search, talk or none)."""
-    return (select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id)
-            .options(joinedload(DoneEntry.teachmeet)))
+    """Entries read with their members, as search results show them."""
+    return select(DoneEntry, Member).join(Member, Member.id == DoneEntry.member_id)
 
 
 __all__ = ["PAIR", "IndexRow", "PersonHit", "SearchIndex", "Viewer", "postgres_document",

@@ -143,8 +143,6 @@ class Plan:
     """A question's units, heaviest first, with the directory's statistics for them."""
 
     units: tuple[Unit, ...]
-    entries: int
-    """How many entries are indexed."""
     frequencies: Mapping[str, int] = field(default_factory=dict)
     """Entries holding each term the plan uses."""
 
@@ -313,7 +311,7 @@ class QueryPlanner:
         out = [u for k, u in enumerate(out) if k in kept]
         out += _phrases(out, df)
         terms = {t for u in out for a in u.alternatives | u.elsewhere for t in a}
-        return Plan(tuple(out), total, {t: df.get(t, 0) for t in terms})
+        return Plan(tuple(out), {t: df.get(t, 0) for t in terms})
 
     def _known(self, df: Mapping[str, int]) -> Callable[[str], bool]:
         vocabulary = self.thesaurus.vocabulary
