@@ -171,8 +171,8 @@ class PostgresEngine:
         conditions = f"{_VISIBLE}{region}"
         drivers = _drivers(match)
         if drivers:
-            rows, complete = await _walk(session, sorted(drivers), conditions, params,
-                                         page.size, cost.walk_budget(page.size))
+            rows, complete = await _walk(session, drivers, conditions, params, page.size,
+                                         cost.walk_budget(page.size))
             if complete or len(rows) >= page.size:
                 return rows
         # look the matches up in the GIN index (by the index-only superset `narrow`,
@@ -217,17 +217,17 @@ def tsquery(match: Match, *, narrow: bool = False) -> str:
     return " | ".join(f"({p})" for p in parts)
 
 
-async def _walk(session: AsyncSession, drivers: Sequence[str], conditions: str,
+async def _walk(session: AsyncSession, drivers: Mapping[str, int], conditions: str,
                 params: dict[str, object], size: int,
                 budget: int) -> tuple[list[Candidate], bool]:
-    """Merge the drivers' postings in rank-key order, reading at most `budget` of them,
-    and keep the entries meeting the whole query (`:exact`, checked by ts_match_vq, the
-    function behind @@, called by name so the planner cannot hand it to the GIN index)
-    and `conditions`, up to `size` (`:n`). Returns the rows (an entry holding two drivers
-    comes twice: the caller keeps it once) and whether they are all there are (the budget
-    was not spent)."""
+    """Merge the drivers' postings (lexeme: at most how many it holds) in rank-key order,
+    reading at most `budget` of them, and keep the entries meeting the whole query
+    (`:exact`, checked by ts_match_vq, the function behind @@, called by name so the
+    planner cannot hand it to the GIN index) and `conditions`, up to `size` (`:n`).
+    Returns the rows (an entry holding two drivers comes twice: the caller keeps it once)
+    and whether they are all there are (the budget was not spent)."""
     branches = []
-    for number, lexeme in enumerate(drivers):
+    for number, lexeme in enumerate(sorted(drivers)):
         params[f"w{number}"] = lexeme
         branches.append(f"(SELECT rank_key FROM search_postings WHERE term = :w{number} "
                         "AND rank_key > :after AND rank_key < :before ORDER BY rank_key)")
@@ -241,6 +241,8 @@ async def _walk(session: AsyncSession, drivers: Sequence[str], conditions: str,
     rows = [Candidate(*row) for row in found]
     if len(rows) >= size:
         return rows, False
+    if sum(drivers.values()) < budget:  # by the vocabulary, fewer than it could read
+        return rows, True
     read = await session.scalar(text(
         f"SELECT count(*) FROM (SELECT 1 FROM {walked} AS m LIMIT :budget) AS p"), params)
     return rows, (read or 0) < budget
