@@ -307,17 +307,24 @@ async def test_privacy_space_means_the_spaces_of_every_linked_account(
     assert await count(app, Member) == 3
 
 
+async def _two_profiles_and_pat(app: App, chat: FakeAdapter,
+                                other: FakeAdapter) -> tuple[Member, Member, Member]:
+    """Ceri's older profile (on `chat`) and newer one (on `other`), not yet linked, and
+    pat, someone else for them to have dealings with."""
+    await chat.say("done Something", user="ceri")
+    await other.say("done Something else", user="ceri-d")
+    await chat.say("done Another thing", user="pat")
+    return (await member_of(app, "fake", SPACE, "ceri"),
+            await member_of(app, "other", OTHER_SPACE, "ceri-d"),
+            await member_of(app, "fake", SPACE, "pat"))
+
+
 async def test_checkins_and_teachmeet_followups_move_across(app: App, chat: FakeAdapter,
                                                             other: FakeAdapter,
                                                             clock: FakeClock) -> None:
     from storage.models import PairingCheckin, TeachMeetFollowup
 
-    await chat.say("done Something", user="ceri")  # the older profile
-    await other.say("done Something else", user="ceri-d")
-    await chat.say("done Another thing", user="pat")
-    older = await member_of(app, "fake", SPACE, "ceri")
-    newer = await member_of(app, "other", OTHER_SPACE, "ceri-d")
-    pat = await member_of(app, "fake", SPACE, "pat")
+    older, newer, pat = await _two_profiles_and_pat(app, chat, other)
     await create_meet(chat, CREATE, user="pat")
     now = clock.now()
     async with app.db.unit_of_work() as session:
@@ -361,12 +368,7 @@ async def test_questions_recipients_and_answers_move_across(app: App, chat: Fake
 
     from storage.models import Question, QuestionAnswer, QuestionRecipient
 
-    await chat.say("done Something", user="ceri")  # the older profile
-    await other.say("done Something else", user="ceri-d")
-    await chat.say("done Another thing", user="pat")
-    older = await member_of(app, "fake", SPACE, "ceri")
-    newer = await member_of(app, "other", OTHER_SPACE, "ceri-d")
-    pat = await member_of(app, "fake", SPACE, "pat")
+    older, newer, pat = await _two_profiles_and_pat(app, chat, other)
     now = clock.now()
     async with app.db.unit_of_work() as session:
         asked = Question(asker_id=newer.id, text="Q1", topic="q1", platform="other",
